@@ -1,0 +1,277 @@
+//! Use cases on companies: the same life as people (create, patch, trash, restore, purge, list).
+use crate::auth::Actor;
+use crate::error::{CoreError, Result};
+use crate::record::{self, ListPage};
+use chrono::{DateTime, Utc};
+use relais_domain::company::{CompanyData, CompanyDraft, FILTER_FIELDS};
+use relais_domain::custom::Entity;
+use relais_domain::filter::{self as dfilter, Sort, SortKey};
+use relais_domain::{Action, CompanyId, FieldError, Invalid, Resource};
+use relais_store::companies::{self as store, CompanyRecord};
+use relais_store::owned::CustomWrite;
+use relais_store::{Db, Tx};
+use serde::Serialize;
+use serde_json::Value;
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CompanyView {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: CompanyId,
+    #[serde(flatten)]
+    pub data: CompanyData,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub deleted_at: Option<DateTime<Utc>>,
+    pub version: i64,
+}
+
+impl From<CompanyRecord> for CompanyView {
+    fn from(r: CompanyRecord) -> Self {
+        CompanyView {
+            id: r.id,
+            data: r.data,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            deleted_at: r.deleted_at,
+            version: r.version,
+        }
+    }
+}
+
+pub async fn check(
+    tx: &mut Tx,
+    draft: &CompanyDraft,
+    own_id: Option<CompanyId>,
+) -> Result<(CompanyData, Vec<CustomWrite>)> {
+    let mut data = draft.validate()?;
+    let (writes, normal) = record::resolve_custom(tx, Entity::Company, &data.custom).await?;
+    data.custom = normal;
+    let mut errors = Vec::new();
+    if let Some(owner) = data.owner_id
+        && relais_store::users::get(tx, owner).await?.is_none()
+    {
+        errors.push(FieldError {
+            field: "owner_id".into(),
+            message: format!("there is no user {owner}"),
+        });
+    }
+    if let Some(parent) = data.parent_id {
+        if Some(parent) == own_id || is_descendant(tx, parent, own_id).await? {
+            errors.push(FieldError {
+                field: "parent_id".into(),
+                message: "a company cannot be its own parent, even through its subsidiaries".into(),
+            });
+        } else if store::get(tx, parent, false).await?.is_none() {
+            errors.push(FieldError {
+                field: "parent_id".into(),
+                message: format!("there is no company {parent}"),
+            });
+        }
+    }
+    if errors.is_empty() {
+        Ok((data, writes))
+    } else {
+        Err(Invalid(errors).into())
+    }
+}
+
+/// Whether `candidate` sits below `company` in its group: then it can't become its parent.
+async fn is_descendant(
+    tx: &mut Tx,
+    candidate: CompanyId,
+    company: Option<CompanyId>,
+) -> Result<bool> {
+    let Some(company) = company else {
+        return Ok(false);
+    };
+    let mut frontier = vec![company];
+    let mut seen = 0;
+    while let Some(c) = frontier.pop() {
+        for child in store::children(tx, c).await? {
+            if child == candidate {
+                return Ok(true);
+            }
+            frontier.push(child);
+        }
+        seen += 1;
+        if seen > 10_000 {
+            break;
+        }
+    }
+    Ok(false)
+}
+
+pub async fn insert(
+    tx: &mut Tx,
+    actor: &Actor,
+    data: &CompanyData,
+    custom: &[CustomWrite],
+) -> Result<CompanyId> {
+    let id = CompanyId::new();
+    let now = record::now();
+    store::insert(tx, id, data, custom, now).await?;
+    relais_store::audit::append(tx, actor.user, "company", id.0, "created", &[], now).await?;
+    Ok(id)
+}
+
+pub async fn create(db: &Db, actor: &Actor, body: Value) -> Result<CompanyView> {
+    actor.require(Action::Create, Resource::Companies)?;
+    let draft: CompanyDraft = record::parse_draft(body)?;
+    let mut tx = db.write().await?;
+    let (data, custom) = check(&mut tx, &draft, None).await?;
+    let id = insert(&mut tx, actor, &data, &custom).await?;
+    let view = load(&mut tx, id, false).await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+pub(crate) async fn load(tx: &mut Tx, id: CompanyId, include_deleted: bool) -> Result<CompanyView> {
+    store::get(tx, id, include_deleted)
+        .await?
+        .map(CompanyView::from)
+        .ok_or(CoreError::NotFound("company"))
+}
+
+pub async fn get(db: &Db, actor: &Actor, id: CompanyId) -> Result<CompanyView> {
+    actor.require(Action::Read, Resource::Companies)?;
+    let mut tx = db.read().await?;
+    load(&mut tx, id, true).await
+}
+
+pub async fn update(
+    db: &Db,
+    actor: &Actor,
+    id: CompanyId,
+    patch: Value,
+    if_match: Option<&str>,
+) -> Result<CompanyView> {
+    actor.require(Action::Update, Resource::Companies)?;
+    let mut tx = db.write().await?;
+    let current = load(&mut tx, id, false).await?;
+    record::check_if_match(if_match, current.version, &current)?;
+    let doc = record::apply_patch(&current.data, &patch)?;
+    let draft: CompanyDraft = record::parse_draft(doc)?;
+    let (data, custom) = check(&mut tx, &draft, Some(id)).await?;
+    save(&mut tx, actor, &current, data, &custom).await?;
+    let view = load(&mut tx, id, false).await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+pub async fn save(
+    tx: &mut Tx,
+    actor: &Actor,
+    current: &CompanyView,
+    data: CompanyData,
+    custom: &[CustomWrite],
+) -> Result<()> {
+    let changes = record::diff(&current.data, &data);
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let now = record::now();
+    store::update(tx, current.id, current.version, &data, custom, now)
+        .await
+        .map_err(|e| match e {
+            relais_store::StoreError::Conflict => CoreError::Stale {
+                version: current.version + 1,
+                current: serde_json::to_value(current).unwrap_or_default(),
+            },
+            other => other.into(),
+        })?;
+    relais_store::audit::append(
+        tx,
+        actor.user,
+        "company",
+        current.id.0,
+        "updated",
+        &changes,
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn delete(db: &Db, actor: &Actor, id: CompanyId) -> Result<()> {
+    actor.require(Action::Delete, Resource::Companies)?;
+    set_deleted(db, actor, id, true).await
+}
+
+pub async fn restore(db: &Db, actor: &Actor, id: CompanyId) -> Result<CompanyView> {
+    actor.require(Action::Delete, Resource::Companies)?;
+    set_deleted(db, actor, id, false).await?;
+    let mut tx = db.read().await?;
+    load(&mut tx, id, false).await
+}
+
+async fn set_deleted(db: &Db, actor: &Actor, id: CompanyId, deleted: bool) -> Result<()> {
+    let mut tx = db.write().await?;
+    let now = record::now();
+    store::set_deleted(&mut tx, id, deleted, now)
+        .await
+        .map_err(|_| CoreError::NotFound("company"))?;
+    relais_store::audit::append(
+        &mut tx,
+        actor.user,
+        "company",
+        id.0,
+        if deleted { "deleted" } else { "restored" },
+        &[],
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn purge(db: &Db, actor: &Actor, id: CompanyId) -> Result<()> {
+    actor.require(Action::Purge, Resource::Companies)?;
+    let mut tx = db.write().await?;
+    let c = store::get(&mut tx, id, true)
+        .await?
+        .ok_or(CoreError::NotFound("company"))?;
+    if c.deleted_at.is_none() {
+        return Err(CoreError::Conflict(
+            "move the company to the trash before purging".into(),
+        ));
+    }
+    store::purge(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn list(
+    db: &Db,
+    actor: &Actor,
+    params: &[(String, String)],
+) -> Result<ListPage<CompanyView>> {
+    actor.require(Action::Read, Resource::Companies)?;
+    let mut page = record::page_of(params)?;
+    let mut sort = Sort::default();
+    let mut rest = Vec::new();
+    for (k, v) in params {
+        match k.as_str() {
+            "sort" => sort = Sort::parse(v).map_err(|m| Invalid::one("sort", m))?,
+            "trash" => page.trash = v == "true",
+            _ => rest.push((k.clone(), v.clone())),
+        }
+    }
+    let filter = dfilter::from_query(&rest, &FILTER_FIELDS).map_err(|(p, m)| Invalid::one(p, m))?;
+    let mut tx = db.read().await?;
+    let ctx = record::context(&mut tx, Entity::Company).await?;
+    let rows = store::list(&mut tx, &filter, sort, &page, &ctx).await?;
+    let key = move |r: &CompanyRecord| {
+        let v = match sort.key {
+            SortKey::Name => r.data.sort_key(),
+            SortKey::CreatedAt => r.created_at.to_rfc3339(),
+            SortKey::UpdatedAt => r.updated_at.to_rfc3339(),
+        };
+        (v, r.id.0)
+    };
+    Ok(record::finish_page(
+        rows,
+        page.limit,
+        key,
+        CompanyView::from,
+    ))
+}

@@ -1,0 +1,234 @@
+//! Admin-defined custom fields.
+use crate::auth::Actor;
+use crate::error::{CoreError, Result};
+use crate::record;
+use chrono::{DateTime, Utc};
+use relais_domain::custom::{CustomFieldKind, Entity, parse_key};
+use relais_domain::error::{Errors, optional_text};
+use relais_domain::{Action, CustomFieldId, Invalid, Resource};
+use relais_store::Db;
+use relais_store::custom_fields::{self as store, CustomField};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CustomFieldView {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: CustomFieldId,
+    pub entity: Entity,
+    pub key: String,
+    pub label: String,
+    pub kind: CustomFieldKind,
+    pub choices: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+impl From<CustomField> for CustomFieldView {
+    fn from(f: CustomField) -> Self {
+        CustomFieldView {
+            id: f.id,
+            entity: f.entity,
+            key: f.key,
+            label: f.label,
+            kind: f.kind,
+            choices: f.choices,
+            created_at: f.created_at,
+            updated_at: f.updated_at,
+            version: f.version,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CustomFieldDraft {
+    /// `person` or `company`.
+    pub entity: String,
+    /// Lowercase letters, digits and `_`: used in filters as `custom.<key>`.
+    pub key: String,
+    pub label: String,
+    /// text, number, date, choice or boolean.
+    pub kind: String,
+    #[serde(default)]
+    pub choices: Vec<String>,
+}
+
+fn check_choices(e: &mut Errors, kind: Option<CustomFieldKind>, choices: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (i, c) in choices.iter().enumerate() {
+        match optional_text(Some(c), 100) {
+            Ok(Some(c)) if !out.contains(&c) => out.push(c),
+            Ok(_) => {}
+            Err(m) => e.add(format!("choices[{i}]"), m),
+        }
+    }
+    if kind == Some(CustomFieldKind::Choice) && out.is_empty() {
+        e.add("choices", "a choice field needs at least one choice");
+    }
+    out
+}
+
+pub async fn create(db: &Db, actor: &Actor, body: Value) -> Result<CustomFieldView> {
+    actor.require(Action::Create, Resource::CustomFields)?;
+    let d: CustomFieldDraft = record::parse_draft(body)?;
+    let mut e = Errors::default();
+    let entity = e.check(
+        "entity",
+        match d.entity.as_str() {
+            "person" => Ok(Entity::Person),
+            "company" => Ok(Entity::Company),
+            other => Err(format!("'{other}' is not person or company")),
+        },
+    );
+    let key = e.check("key", parse_key(&d.key));
+    let label = e
+        .check("label", optional_text(Some(&d.label), 100))
+        .flatten();
+    if label.is_none() && e.is_empty() {
+        e.add("label", "is required");
+    }
+    let kind = e.check("kind", CustomFieldKind::parse(&d.kind));
+    let choices = check_choices(&mut e, kind, &d.choices);
+    e.finish(|| ())?;
+    let (Some(entity), Some(key), Some(label), Some(kind)) = (entity, key, label, kind) else {
+        return Err(Invalid::one("body", "incomplete field definition").into());
+    };
+    let now = record::now();
+    let f = CustomField {
+        id: CustomFieldId::new(),
+        entity,
+        key,
+        label,
+        kind,
+        choices,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    let mut tx = db.write().await?;
+    store::insert(&mut tx, &f).await.map_err(|err| match err {
+        relais_store::StoreError::Duplicate(_) => Invalid::one(
+            "key",
+            format!("{} already has a field '{}'", f.entity.as_str(), f.key),
+        )
+        .into(),
+        other => CoreError::from(other),
+    })?;
+    relais_store::audit::append(
+        &mut tx,
+        actor.user,
+        "custom_field",
+        f.id.0,
+        "created",
+        &[],
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(f.into())
+}
+
+pub async fn list(db: &Db, actor: &Actor) -> Result<Vec<CustomFieldView>> {
+    actor.require(Action::Read, Resource::CustomFields)?;
+    let mut tx = db.read().await?;
+    Ok(store::list(&mut tx, None)
+        .await?
+        .into_iter()
+        .map(CustomFieldView::from)
+        .collect())
+}
+
+pub async fn get(db: &Db, actor: &Actor, id: CustomFieldId) -> Result<CustomFieldView> {
+    actor.require(Action::Read, Resource::CustomFields)?;
+    let mut tx = db.read().await?;
+    Ok(store::get(&mut tx, id)
+        .await?
+        .ok_or(CoreError::NotFound("custom field"))?
+        .into())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct Patch {
+    label: Option<String>,
+    choices: Vec<String>,
+}
+
+/// Changes the label or the choices. The key, entity and type stay: values are stored by them.
+pub async fn update(
+    db: &Db,
+    actor: &Actor,
+    id: CustomFieldId,
+    patch: Value,
+    if_match: Option<&str>,
+) -> Result<CustomFieldView> {
+    actor.require(Action::Update, Resource::CustomFields)?;
+    for fixed in ["key", "entity", "kind"] {
+        if patch.get(fixed).is_some() {
+            return Err(Invalid::one(fixed, "cannot be changed once the field exists").into());
+        }
+    }
+    let mut tx = db.write().await?;
+    let mut f = store::get(&mut tx, id)
+        .await?
+        .ok_or(CoreError::NotFound("custom field"))?;
+    let current = CustomFieldView::from(f.clone());
+    record::check_if_match(if_match, f.version, &current)?;
+    let doc = serde_json::json!({"label": f.label, "choices": f.choices});
+    let p: Patch = record::parse_draft(record::apply_patch(&doc, &patch)?)?;
+    let mut e = Errors::default();
+    let label = e
+        .check("label", optional_text(p.label.as_deref(), 100))
+        .flatten();
+    if label.is_none() && e.is_empty() {
+        e.add("label", "is required");
+    }
+    let choices = check_choices(&mut e, Some(f.kind), &p.choices);
+    e.finish(|| ())?;
+    let changes = record::diff(
+        &doc,
+        &serde_json::json!({"label": label, "choices": choices}),
+    );
+    f.label = label.unwrap_or_default();
+    f.choices = choices;
+    let now = record::now();
+    store::update(&mut tx, &f, f.version, now).await?;
+    relais_store::audit::append(
+        &mut tx,
+        actor.user,
+        "custom_field",
+        id.0,
+        "updated",
+        &changes,
+        now,
+    )
+    .await?;
+    let f = store::get(&mut tx, id)
+        .await?
+        .ok_or(CoreError::NotFound("custom field"))?;
+    tx.commit().await?;
+    Ok(f.into())
+}
+
+/// Deletes a field and every value of it.
+pub async fn delete(db: &Db, actor: &Actor, id: CustomFieldId) -> Result<()> {
+    actor.require(Action::Delete, Resource::CustomFields)?;
+    let mut tx = db.write().await?;
+    store::delete(&mut tx, id)
+        .await
+        .map_err(|_| CoreError::NotFound("custom field"))?;
+    relais_store::audit::append(
+        &mut tx,
+        actor.user,
+        "custom_field",
+        id.0,
+        "deleted",
+        &[],
+        record::now(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

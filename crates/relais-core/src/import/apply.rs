@@ -1,0 +1,517 @@
+use super::raw::{RawAddress, RawCompany, RawContact};
+use crate::auth::Actor;
+use crate::error::Result;
+use crate::record;
+use relais_domain::company::CompanyDraft;
+use relais_domain::custom::Entity;
+use relais_domain::person::{
+    Address, CompanyLink, EmailEntry, PersonData, PersonDraft, PhoneEntry,
+};
+use relais_domain::text::fold;
+use relais_domain::{Action, CompanyId, Resource};
+use relais_store::{Db, Tx};
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnDuplicate {
+    /// Leave the existing record as it is.
+    #[default]
+    Skip,
+    /// Add what the file knows to the existing record (new e-mails, phones, tags; filled fields).
+    Update,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    pub dry_run: bool,
+    pub on_duplicate: OnDuplicate,
+}
+
+/// A row that was not imported, with the reason and its cells as read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rejected {
+    pub line: u64,
+    pub reason: String,
+    pub raw: Vec<String>,
+}
+
+/// What a run did (or, dry, would do).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Report {
+    pub created: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub skipped: u64,
+    pub rejected: u64,
+    /// Companies created for people whose company was not in Relais yet.
+    pub companies_created: u64,
+    pub dry_run: bool,
+}
+
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let verb = if self.dry_run { "would be " } else { "" };
+        write!(
+            f,
+            "{} {verb}created, {} {verb}updated, {} unchanged, {} skipped as duplicates, {} rejected",
+            self.created, self.updated, self.unchanged, self.skipped, self.rejected
+        )?;
+        if self.companies_created > 0 {
+            write!(f, " ({} companies {verb}created)", self.companies_created)?;
+        }
+        Ok(())
+    }
+}
+
+/// What a run tells its caller as it goes.
+pub enum Event<'a> {
+    /// Rows read so far.
+    Progress(u64),
+    Rejected(&'a Rejected),
+}
+
+/// One row of a source: a contact and its cells, or a row that could not be read.
+pub type Row<T> = std::result::Result<(T, Vec<String>), Rejected>;
+
+/// Imports people. `next` yields rows until the source ends.
+pub async fn people(
+    db: &Db,
+    actor: &Actor,
+    opts: Options,
+    mut next: impl FnMut() -> Option<Row<RawContact>>,
+    mut on: impl FnMut(Event<'_>),
+) -> Result<Report> {
+    actor.require(Action::Create, Resource::Transfer)?;
+    actor.require(Action::Create, Resource::People)?;
+    let mut tx = db.write().await?;
+    let mut report = Report {
+        dry_run: opts.dry_run,
+        ..Default::default()
+    };
+    let mut companies: HashMap<String, CompanyId> = HashMap::new();
+    let mut rows = 0u64;
+    while let Some(row) = next() {
+        rows += 1;
+        let outcome = match row {
+            Ok((raw, cells)) => person_row(&mut tx, actor, opts, &raw, &mut companies, &mut report)
+                .await?
+                .map_err(|reason| Rejected {
+                    line: raw.line,
+                    reason,
+                    raw: cells,
+                }),
+            Err(r) => Err(r),
+        };
+        if let Err(r) = outcome {
+            report.rejected += 1;
+            on(Event::Rejected(&r));
+        }
+        if rows.is_multiple_of(1000) {
+            on(Event::Progress(rows));
+        }
+    }
+    on(Event::Progress(rows));
+    if !opts.dry_run {
+        tx.commit().await?;
+    }
+    Ok(report)
+}
+
+/// Imports one person row. The outer error is a storage failure (stops the run); the inner
+/// one a refused row (the run goes on).
+async fn person_row(
+    tx: &mut Tx,
+    actor: &Actor,
+    opts: Options,
+    raw: &RawContact,
+    companies: &mut HashMap<String, CompanyId>,
+    report: &mut Report,
+) -> Result<std::result::Result<(), String>> {
+    let mut draft = person_draft(raw);
+    if let Some(name) = raw
+        .company
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+    {
+        match company_for(tx, actor, name, companies, report).await? {
+            Ok(id) => draft.companies.push(CompanyLink {
+                company_id: id,
+                role: raw.job_title.clone(),
+                primary: true,
+            }),
+            Err(reason) => return Ok(Err(format!("company: {reason}"))),
+        }
+    }
+    let (data, custom) = match crate::people::check(tx, &draft).await {
+        Ok(v) => v,
+        Err(crate::CoreError::Invalid(i)) => return Ok(Err(i.to_string())),
+        Err(e) => return Err(e),
+    };
+    let matches = relais_store::people::find_matches(tx, &data).await?;
+    let Some(existing) = matches.first() else {
+        crate::people::insert(tx, actor, &data, &custom).await?;
+        report.created += 1;
+        return Ok(Ok(()));
+    };
+    if opts.on_duplicate == OnDuplicate::Skip {
+        report.skipped += 1;
+        return Ok(Ok(()));
+    }
+    let Some(current) = relais_store::people::get(tx, *existing, false).await? else {
+        report.skipped += 1;
+        return Ok(Ok(()));
+    };
+    let current = crate::people::PersonView::from(current);
+    let merged = overlay(&current.data, &data, raw.stage.is_some());
+    if record::diff(&current.data, &merged).is_empty() {
+        report.unchanged += 1;
+        return Ok(Ok(()));
+    }
+    let (writes, _) = record::resolve_custom(tx, Entity::Person, &merged.custom).await?;
+    crate::people::save(tx, actor, &current, merged, &writes).await?;
+    report.updated += 1;
+    Ok(Ok(()))
+}
+
+/// The company named in a person row: one already in Relais (same folded name), one created
+/// earlier in this run, or a new one.
+async fn company_for(
+    tx: &mut Tx,
+    actor: &Actor,
+    name: &str,
+    cache: &mut HashMap<String, CompanyId>,
+    report: &mut Report,
+) -> Result<std::result::Result<CompanyId, String>> {
+    let key = fold(name);
+    if let Some(id) = cache.get(&key) {
+        return Ok(Ok(*id));
+    }
+    let draft = CompanyDraft {
+        name: Some(name.to_string()),
+        ..Default::default()
+    };
+    let data = match draft.validate() {
+        Ok(d) => d,
+        Err(i) => return Ok(Err(i.to_string())),
+    };
+    let id = match relais_store::companies::find_matches(tx, &data)
+        .await?
+        .first()
+    {
+        Some(id) => *id,
+        None => {
+            report.companies_created += 1;
+            crate::companies::insert(tx, actor, &data, &[]).await?
+        }
+    };
+    cache.insert(key, id);
+    Ok(Ok(id))
+}
+
+/// What the file says added to what Relais knows: filled fields replace, lists grow.
+fn overlay(old: &PersonData, new: &PersonData, stage_given: bool) -> PersonData {
+    let mut m = old.clone();
+    macro_rules! fill {
+        ($($f:ident),*) => {$( if new.$f.is_some() { m.$f = new.$f.clone(); } )*};
+    }
+    fill!(
+        civility,
+        first_name,
+        last_name,
+        job_title,
+        birthday,
+        language,
+        preferred_channel,
+        source,
+        notes,
+        owner_id
+    );
+    if stage_given {
+        m.stage = new.stage;
+    }
+    union_lists(&mut m, new);
+    m.custom.extend(new.custom.clone());
+    m
+}
+
+/// Adds the other record's e-mails, phones, addresses, tags and companies that `m` lacks.
+pub(crate) fn union_lists(m: &mut PersonData, new: &PersonData) {
+    for e in &new.emails {
+        if !m.emails.iter().any(|x| x.address.key() == e.address.key()) {
+            m.emails.push(e.clone());
+        }
+    }
+    for p in &new.phones {
+        if !m.phones.iter().any(|x| x.number == p.number) {
+            m.phones.push(p.clone());
+        }
+    }
+    for a in &new.addresses {
+        if !m.addresses.contains(a) {
+            m.addresses.push(a.clone());
+        }
+    }
+    for t in &new.tags {
+        if !m.tags.iter().any(|x| fold(x) == fold(t)) {
+            m.tags.push(t.clone());
+        }
+    }
+    for c in &new.companies {
+        if !m.companies.iter().any(|x| x.company_id == c.company_id) {
+            m.companies.push(c.clone());
+        }
+    }
+}
+
+fn address(a: &RawAddress) -> Address {
+    Address {
+        kind: a.kind.clone(),
+        street: a.street.clone(),
+        postal_code: a.postal_code.clone(),
+        city: a.city.clone(),
+        region: a.region.clone(),
+        country: a.country.as_deref().map(country),
+    }
+}
+
+/// Country names as people write them, to ISO codes; anything else is kept as written.
+fn country(s: &str) -> String {
+    match fold(s).as_str() {
+        "france" => "FR",
+        "united kingdom" | "uk" | "royaume-uni" | "great britain" | "england" => "GB",
+        "united states" | "usa" | "etats-unis" | "united states of america" => "US",
+        "belgique" | "belgium" => "BE",
+        "suisse" | "switzerland" => "CH",
+        "allemagne" | "germany" | "deutschland" => "DE",
+        "espagne" | "spain" | "espana" => "ES",
+        "italie" | "italy" | "italia" => "IT",
+        "luxembourg" => "LU",
+        "canada" => "CA",
+        _ => return s.trim().to_string(),
+    }
+    .to_string()
+}
+
+fn language(s: &str) -> String {
+    match fold(s).as_str() {
+        "francais" | "french" | "fr-fr" => "fr".into(),
+        "anglais" | "english" | "en-gb" | "en-us" => "en".into(),
+        "allemand" | "german" | "deutsch" => "de".into(),
+        "espagnol" | "spanish" => "es".into(),
+        "italien" | "italian" => "it".into(),
+        other => other.split(['-', '_']).next().unwrap_or(other).to_string(),
+    }
+}
+
+fn person_draft(raw: &RawContact) -> PersonDraft {
+    let (mut first, mut last) = (raw.first_name.clone(), raw.last_name.clone());
+    if first.is_none()
+        && last.is_none()
+        && let Some(full) = raw
+            .full_name
+            .as_deref()
+            .map(str::trim)
+            .filter(|f| !f.is_empty())
+    {
+        match full.rsplit_once(' ') {
+            Some((f, l)) => (first, last) = (Some(f.to_string()), Some(l.to_string())),
+            None => last = Some(full.to_string()),
+        }
+    }
+    PersonDraft {
+        civility: raw.civility.clone(),
+        first_name: first,
+        last_name: last,
+        job_title: raw.job_title.clone(),
+        companies: vec![],
+        emails: raw
+            .emails
+            .iter()
+            .map(|(k, a)| EmailEntry {
+                kind: k.clone(),
+                address: a.clone(),
+            })
+            .collect(),
+        phones: raw
+            .phones
+            .iter()
+            .map(|(k, n)| PhoneEntry {
+                kind: k.clone(),
+                number: n.clone(),
+            })
+            .collect(),
+        addresses: raw
+            .addresses
+            .iter()
+            .filter(|a| !a.is_empty())
+            .map(address)
+            .collect(),
+        birthday: raw.birthday.clone(),
+        language: raw.language.as_deref().map(language),
+        preferred_channel: None,
+        stage: raw.stage.clone(),
+        source: raw.source.clone().or_else(|| Some("import".into())),
+        owner_id: None,
+        tags: raw.tags.clone(),
+        notes: raw.notes.clone(),
+        custom: raw
+            .custom
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+            .collect(),
+    }
+}
+
+/// Imports companies. The parent of a group is found by name among the existing companies
+/// and those imported before it in the file.
+pub async fn companies(
+    db: &Db,
+    actor: &Actor,
+    opts: Options,
+    mut next: impl FnMut() -> Option<Row<RawCompany>>,
+    mut on: impl FnMut(Event<'_>),
+) -> Result<Report> {
+    actor.require(Action::Create, Resource::Transfer)?;
+    actor.require(Action::Create, Resource::Companies)?;
+    let mut tx = db.write().await?;
+    let mut report = Report {
+        dry_run: opts.dry_run,
+        ..Default::default()
+    };
+    let mut rows = 0u64;
+    while let Some(row) = next() {
+        rows += 1;
+        let outcome = match row {
+            Ok((raw, cells)) => company_row(&mut tx, actor, opts, &raw, &mut report)
+                .await?
+                .map_err(|reason| Rejected {
+                    line: raw.line,
+                    reason,
+                    raw: cells,
+                }),
+            Err(r) => Err(r),
+        };
+        if let Err(r) = outcome {
+            report.rejected += 1;
+            on(Event::Rejected(&r));
+        }
+        if rows.is_multiple_of(1000) {
+            on(Event::Progress(rows));
+        }
+    }
+    on(Event::Progress(rows));
+    if !opts.dry_run {
+        tx.commit().await?;
+    }
+    Ok(report)
+}
+
+async fn company_row(
+    tx: &mut Tx,
+    actor: &Actor,
+    opts: Options,
+    raw: &RawCompany,
+    report: &mut Report,
+) -> Result<std::result::Result<(), String>> {
+    let parent_id = match raw
+        .parent
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        Some(p) => {
+            let probe = CompanyDraft {
+                name: Some(p.to_string()),
+                ..Default::default()
+            };
+            let found = match probe.validate() {
+                Ok(d) => relais_store::companies::find_matches(tx, &d)
+                    .await?
+                    .first()
+                    .copied(),
+                Err(_) => None,
+            };
+            match found {
+                Some(id) => Some(id),
+                None => {
+                    return Ok(Err(format!(
+                        "parent: there is no company named '{p}' (import the group first)"
+                    )));
+                }
+            }
+        }
+        None => None,
+    };
+    let draft = CompanyDraft {
+        name: raw.name.clone(),
+        siren: raw.siren.clone(),
+        siret: raw.siret.clone(),
+        vat_number: raw.vat_number.clone(),
+        industry: raw.industry.clone(),
+        size: raw.size.clone(),
+        website: raw.website.clone(),
+        email: raw.email.clone(),
+        phone: raw.phone.clone(),
+        addresses: raw
+            .addresses
+            .iter()
+            .filter(|a| !a.is_empty())
+            .map(address)
+            .collect(),
+        parent_id,
+        owner_id: None,
+        tags: raw.tags.clone(),
+        notes: raw.notes.clone(),
+        custom: raw
+            .custom
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+            .collect(),
+    };
+    let (data, custom) = match crate::companies::check(tx, &draft, None).await {
+        Ok(v) => v,
+        Err(crate::CoreError::Invalid(i)) => return Ok(Err(i.to_string())),
+        Err(e) => return Err(e),
+    };
+    let Some(existing) = relais_store::companies::find_matches(tx, &data)
+        .await?
+        .first()
+        .copied()
+    else {
+        crate::companies::insert(tx, actor, &data, &custom).await?;
+        report.created += 1;
+        return Ok(Ok(()));
+    };
+    if opts.on_duplicate == OnDuplicate::Skip {
+        report.skipped += 1;
+        return Ok(Ok(()));
+    }
+    let current = crate::companies::load(tx, existing, false).await?;
+    let mut merged = current.data.clone();
+    macro_rules! fill {
+        ($($f:ident),*) => {$( if data.$f.is_some() { merged.$f = data.$f.clone(); } )*};
+    }
+    fill!(
+        siren, siret, vat_number, industry, size, website, email, phone, parent_id, notes
+    );
+    for a in &data.addresses {
+        if !merged.addresses.contains(a) {
+            merged.addresses.push(a.clone());
+        }
+    }
+    for t in &data.tags {
+        if !merged.tags.contains(t) {
+            merged.tags.push(t.clone());
+        }
+    }
+    merged.custom.extend(data.custom.clone());
+    if record::diff(&current.data, &merged).is_empty() {
+        report.unchanged += 1;
+        return Ok(Ok(()));
+    }
+    let (writes, _) = record::resolve_custom(tx, Entity::Company, &merged.custom).await?;
+    crate::companies::save(tx, actor, &current, merged, &writes).await?;
+    report.updated += 1;
+    Ok(Ok(()))
+}

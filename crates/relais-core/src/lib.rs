@@ -1,0 +1,20 @@
+//! Use cases shared by the web app and the command line. Services own transactions and
+//! check the actor's rights; the store below them only reads and writes.
+
+pub mod auth;
+pub mod companies;
+pub mod custom_fields;
+pub mod demo;
+pub mod error;
+pub mod export;
+pub mod import;
+pub mod interactions;
+pub mod merge;
+pub mod overview;
+pub mod people;
+pub mod record;
+pub mod users;
+
+pub use auth::Actor;
+pub use error::{CoreError, Result};
+pub use relais_store::{Db, connect};

@@ -1,0 +1,334 @@
+//! Use cases on people: create, read, patch, trash, restore, purge, list, the 360° overview,
+//! consent and history.
+use crate::auth::Actor;
+use crate::error::{CoreError, Result};
+use crate::record::{self, ListPage};
+use chrono::{DateTime, Utc};
+use relais_domain::custom::Entity;
+use relais_domain::filter::{self as dfilter, Sort, SortKey};
+use relais_domain::interaction::ConsentDraft;
+use relais_domain::person::{FILTER_FIELDS, PersonData, PersonDraft};
+use relais_domain::{Action, Invalid, PersonId, Resource};
+use relais_store::consents::{self, ConsentRecord};
+use relais_store::owned::CustomWrite;
+use relais_store::people::{self as store, PersonRecord, StageChange};
+use relais_store::{Db, Tx};
+use serde::Serialize;
+use serde_json::Value;
+
+/// A person as the API shows it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PersonView {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: PersonId,
+    /// Name as shown in lists.
+    pub display_name: String,
+    #[serde(flatten)]
+    pub data: PersonData,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Set while the person is in the trash.
+    pub deleted_at: Option<DateTime<Utc>>,
+    pub version: i64,
+}
+
+impl From<PersonRecord> for PersonView {
+    fn from(r: PersonRecord) -> Self {
+        PersonView {
+            id: r.id,
+            display_name: r.data.display_name(),
+            data: r.data,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            deleted_at: r.deleted_at,
+            version: r.version,
+        }
+    }
+}
+
+/// Checks a draft completely: its own rules, its custom values, the records it refers to.
+pub async fn check(tx: &mut Tx, draft: &PersonDraft) -> Result<(PersonData, Vec<CustomWrite>)> {
+    let mut data = draft.validate()?;
+    let (writes, normal) = record::resolve_custom(tx, Entity::Person, &data.custom).await?;
+    data.custom = normal;
+    check_refs(tx, &data).await?;
+    Ok((data, writes))
+}
+
+async fn check_refs(tx: &mut Tx, d: &PersonData) -> Result<()> {
+    let mut errors = Vec::new();
+    if let Some(owner) = d.owner_id
+        && relais_store::users::get(tx, owner).await?.is_none()
+    {
+        errors.push(relais_domain::FieldError {
+            field: "owner_id".into(),
+            message: format!("there is no user {owner}"),
+        });
+    }
+    for (i, c) in d.companies.iter().enumerate() {
+        if relais_store::companies::get(tx, c.company_id, false)
+            .await?
+            .is_none()
+        {
+            errors.push(relais_domain::FieldError {
+                field: format!("companies[{i}].company_id"),
+                message: format!("there is no company {}", c.company_id),
+            });
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Invalid(errors).into())
+    }
+}
+
+/// Inserts a checked person inside the caller's transaction, with its first stage and audit line.
+pub async fn insert(
+    tx: &mut Tx,
+    actor: &Actor,
+    data: &PersonData,
+    custom: &[CustomWrite],
+) -> Result<PersonId> {
+    let id = PersonId::new();
+    let now = record::now();
+    store::insert(tx, id, data, custom, now).await?;
+    store::record_stage(tx, id, None, data.stage, actor.user, now).await?;
+    relais_store::audit::append(tx, actor.user, "person", id.0, "created", &[], now).await?;
+    Ok(id)
+}
+
+pub async fn create(db: &Db, actor: &Actor, body: Value) -> Result<PersonView> {
+    actor.require(Action::Create, Resource::People)?;
+    let draft: PersonDraft = record::parse_draft(body)?;
+    let mut tx = db.write().await?;
+    let (data, custom) = check(&mut tx, &draft).await?;
+    let id = insert(&mut tx, actor, &data, &custom).await?;
+    let view = load(&mut tx, id, false).await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+async fn load(tx: &mut Tx, id: PersonId, include_deleted: bool) -> Result<PersonView> {
+    store::get(tx, id, include_deleted)
+        .await?
+        .map(PersonView::from)
+        .ok_or(CoreError::NotFound("person"))
+}
+
+pub async fn get(db: &Db, actor: &Actor, id: PersonId) -> Result<PersonView> {
+    actor.require(Action::Read, Resource::People)?;
+    let mut tx = db.read().await?;
+    load(&mut tx, id, true).await
+}
+
+/// Applies a JSON merge patch. With `If-Match`, a stale version is refused with the current
+/// state; without it, the patch still applies to the state read in this transaction and
+/// the write checks that version, so no concurrent change is overwritten.
+pub async fn update(
+    db: &Db,
+    actor: &Actor,
+    id: PersonId,
+    patch: Value,
+    if_match: Option<&str>,
+) -> Result<PersonView> {
+    actor.require(Action::Update, Resource::People)?;
+    let mut tx = db.write().await?;
+    let current = load(&mut tx, id, false).await?;
+    record::check_if_match(if_match, current.version, &current)?;
+    let doc = record::apply_patch(&current.data, &patch)?;
+    let draft: PersonDraft = record::parse_draft(doc)?;
+    let (data, custom) = check(&mut tx, &draft).await?;
+    save(&mut tx, actor, &current, data, &custom).await?;
+    let view = load(&mut tx, id, false).await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+/// Writes a new version of a person with its audit lines and stage history.
+pub async fn save(
+    tx: &mut Tx,
+    actor: &Actor,
+    current: &PersonView,
+    data: PersonData,
+    custom: &[CustomWrite],
+) -> Result<()> {
+    let changes = record::diff(&current.data, &data);
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let now = record::now();
+    store::update(tx, current.id, current.version, &data, custom, now)
+        .await
+        .map_err(|e| stale(e, current))?;
+    if data.stage != current.data.stage {
+        store::record_stage(
+            tx,
+            current.id,
+            Some(current.data.stage),
+            data.stage,
+            actor.user,
+            now,
+        )
+        .await?;
+    }
+    relais_store::audit::append(
+        tx,
+        actor.user,
+        "person",
+        current.id.0,
+        "updated",
+        &changes,
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+fn stale(e: relais_store::StoreError, current: &PersonView) -> CoreError {
+    match e {
+        relais_store::StoreError::Conflict => CoreError::Stale {
+            version: current.version + 1,
+            current: serde_json::to_value(current).unwrap_or_default(),
+        },
+        other => other.into(),
+    }
+}
+
+pub async fn delete(db: &Db, actor: &Actor, id: PersonId) -> Result<()> {
+    actor.require(Action::Delete, Resource::People)?;
+    set_deleted(db, actor, id, true).await
+}
+
+pub async fn restore(db: &Db, actor: &Actor, id: PersonId) -> Result<PersonView> {
+    actor.require(Action::Delete, Resource::People)?;
+    set_deleted(db, actor, id, false).await?;
+    let mut tx = db.read().await?;
+    load(&mut tx, id, false).await
+}
+
+async fn set_deleted(db: &Db, actor: &Actor, id: PersonId, deleted: bool) -> Result<()> {
+    let mut tx = db.write().await?;
+    let now = record::now();
+    store::set_deleted(&mut tx, id, deleted, now)
+        .await
+        .map_err(|_| CoreError::NotFound("person"))?;
+    let action = if deleted { "deleted" } else { "restored" };
+    relais_store::audit::append(&mut tx, actor.user, "person", id.0, action, &[], now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Erases a person for good (GDPR erasure): only from the trash, so it is never one click away.
+pub async fn purge(db: &Db, actor: &Actor, id: PersonId) -> Result<()> {
+    actor.require(Action::Purge, Resource::People)?;
+    let mut tx = db.write().await?;
+    let p = store::get(&mut tx, id, true)
+        .await?
+        .ok_or(CoreError::NotFound("person"))?;
+    if p.deleted_at.is_none() {
+        return Err(CoreError::Conflict(
+            "move the person to the trash before purging".into(),
+        ));
+    }
+    store::purge(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A page of people. `params` are the query parameters: `q`, `sort`, `limit`, `cursor`,
+/// `trash=true`, and filters on any field (see `FILTER_FIELDS`) or `custom.<key>`.
+pub async fn list(
+    db: &Db,
+    actor: &Actor,
+    params: &[(String, String)],
+) -> Result<ListPage<PersonView>> {
+    actor.require(Action::Read, Resource::People)?;
+    let (filter, sort, page) = list_params(params)?;
+    let mut tx = db.read().await?;
+    let ctx = record::context(&mut tx, Entity::Person).await?;
+    let rows = store::list(&mut tx, &filter, sort, &page, &ctx).await?;
+    Ok(record::finish_page(
+        rows,
+        page.limit,
+        |r| (sort_value(r, sort.key), r.id.0),
+        PersonView::from,
+    ))
+}
+
+pub(crate) fn list_params(
+    params: &[(String, String)],
+) -> Result<(dfilter::Filter, Sort, relais_store::filter::Page)> {
+    let mut page = record::page_of(params)?;
+    let mut sort = Sort::default();
+    let mut rest = Vec::new();
+    for (k, v) in params {
+        match k.as_str() {
+            "sort" => sort = Sort::parse(v).map_err(|m| Invalid::one("sort", m))?,
+            "trash" => page.trash = v == "true",
+            _ => rest.push((k.clone(), v.clone())),
+        }
+    }
+    let filter = dfilter::from_query(&rest, &FILTER_FIELDS).map_err(|(p, m)| Invalid::one(p, m))?;
+    Ok((filter, sort, page))
+}
+
+fn sort_value(r: &PersonRecord, key: SortKey) -> String {
+    match key {
+        SortKey::Name => r.data.sort_key(),
+        SortKey::CreatedAt => r.created_at.to_rfc3339(),
+        SortKey::UpdatedAt => r.updated_at.to_rfc3339(),
+    }
+}
+
+/// The consent history of a person and the current status per channel.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Consents {
+    pub current: Vec<ConsentRecord>,
+    pub history: Vec<ConsentRecord>,
+}
+
+pub async fn consents(db: &Db, actor: &Actor, id: PersonId) -> Result<Consents> {
+    actor.require(Action::Read, Resource::People)?;
+    let mut tx = db.read().await?;
+    load(&mut tx, id, true).await?;
+    let history = consents::history(&mut tx, id).await?;
+    Ok(Consents {
+        current: consents::current(&history),
+        history,
+    })
+}
+
+pub async fn record_consent(db: &Db, actor: &Actor, id: PersonId, body: Value) -> Result<Consents> {
+    actor.require(Action::Update, Resource::People)?;
+    let draft: ConsentDraft = record::parse_draft(body)?;
+    let data = draft.validate()?;
+    let mut tx = db.write().await?;
+    load(&mut tx, id, false).await?;
+    let now = record::now();
+    consents::insert(&mut tx, id, &data, actor.user, now).await?;
+    let change = relais_store::audit::Change {
+        field: Some(format!("consent.{}", data.channel.as_str())),
+        old_value: None,
+        new_value: Some(data.status.as_str().to_string()),
+    };
+    relais_store::audit::append(
+        &mut tx,
+        actor.user,
+        "person",
+        id.0,
+        "consent",
+        &[change],
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    consents(db, actor, id).await
+}
+
+pub async fn stage_history(db: &Db, actor: &Actor, id: PersonId) -> Result<Vec<StageChange>> {
+    actor.require(Action::Read, Resource::People)?;
+    let mut tx = db.read().await?;
+    load(&mut tx, id, true).await?;
+    Ok(store::stage_history(&mut tx, id).await?)
+}

@@ -1,0 +1,472 @@
+//! Import, export, merge and demo data, through the services, on SQLite and PostgreSQL.
+use relais_core::export::{self, Format};
+use relais_core::import::csv_source::{CsvSource, Target};
+use relais_core::import::raw::RawContact;
+use relais_core::import::{self, Event, OnDuplicate, Options, Rejected, Report};
+use relais_core::{Actor, Db, people};
+use serde_json::json;
+
+const PEOPLE_CSV: &[u8] = "First Name,Last Name,Company,Job Title,Email,Mobile Phone,Birthday,City
+Ada,Lovelace,Analytical Engines Ltd,Founder,ada@analytical.example,+44 20 7219 3000,1815-12-10,London
+Amélie,Poulain,Café des Deux Moulins,Serveuse,amelie@deuxmoulins.example,06 40 50 60 70,1973-09-03,Paris
+Grace,Hopper,,Admiral,grace@navy.example,+1 650 253 0000,,Arlington
+Broken,Row,,,not-an-email,12,32/13/2000,
+"
+.as_bytes();
+
+async fn import_csv(db: &Db, bytes: &[u8], opts: Options) -> (Report, Vec<Rejected>) {
+    let mut src = CsvSource::open(bytes, Target::People, &[]).expect("readable CSV");
+    let mut rejected = Vec::new();
+    let next = || {
+        src.next_person().map(|r| match r {
+            Ok(c) => Ok((c, vec![])),
+            Err(e) => Err(Rejected {
+                line: e.line,
+                reason: e.reason,
+                raw: e.raw,
+            }),
+        })
+    };
+    let report = import::people(db, &Actor::SYSTEM, opts, next, |e| {
+        if let Event::Rejected(r) = e {
+            rejected.push(r.clone())
+        }
+    })
+    .await
+    .expect("import runs");
+    (report, rejected)
+}
+
+async fn all_people(db: &Db) -> Vec<people::PersonView> {
+    people::list(db, &Actor::SYSTEM, &[("limit".into(), "200".into())])
+        .await
+        .expect("list")
+        .items
+}
+
+#[tokio::test]
+async fn csv_import_reports_dry_runs_rejects_and_is_idempotent() {
+    for t in relais_testkit::engines().await {
+        let db = &t.db;
+        let (dry, _) = import_csv(
+            db,
+            PEOPLE_CSV,
+            Options {
+                dry_run: true,
+                ..Default::default()
+            },
+        )
+        .await;
+        assert_eq!(
+            (dry.created, dry.rejected, dry.companies_created),
+            (3, 1, 2),
+            "{}",
+            t.engine
+        );
+        assert!(
+            all_people(db).await.is_empty(),
+            "a dry run writes nothing ({})",
+            t.engine
+        );
+
+        let (real, rejected) = import_csv(db, PEOPLE_CSV, Options::default()).await;
+        assert_eq!(
+            (real.created, real.rejected),
+            (dry.created, dry.rejected),
+            "the dry run said what the run did"
+        );
+        assert_eq!(rejected.len(), 1);
+        assert_eq!(rejected[0].line, 5);
+        for field in ["emails[0].address", "phones[0].number", "birthday"] {
+            assert!(
+                rejected[0].reason.contains(field),
+                "{field} named in {}",
+                rejected[0].reason
+            );
+        }
+        let people = all_people(db).await;
+        assert_eq!(people.len(), 3);
+        let amelie = people
+            .iter()
+            .find(|p| p.data.first_name.as_deref() == Some("Amélie"))
+            .expect("Amélie");
+        assert_eq!(amelie.data.phones[0].number.as_str(), "+33640506070");
+        assert_eq!(
+            amelie.data.birthday.map(|b| b.to_string()).as_deref(),
+            Some("1973-09-03")
+        );
+        assert_eq!(amelie.data.companies.len(), 1);
+
+        let (again, _) = import_csv(db, PEOPLE_CSV, Options::default()).await;
+        assert_eq!(
+            (again.created, again.skipped),
+            (0, 3),
+            "re-running the same file changes nothing"
+        );
+        let (update, _) = import_csv(
+            db,
+            PEOPLE_CSV,
+            Options {
+                on_duplicate: OnDuplicate::Update,
+                ..Default::default()
+            },
+        )
+        .await;
+        assert_eq!(
+            (update.updated, update.unchanged),
+            (0, 3),
+            "same values: nothing to update"
+        );
+        assert_eq!(all_people(db).await.len(), 3);
+    }
+}
+
+#[tokio::test]
+async fn update_mode_adds_what_the_file_knows() {
+    for t in relais_testkit::engines().await {
+        import_csv(&t.db, PEOPLE_CSV, Options::default()).await;
+        let more =
+            "Email,Home Phone,Tags\nada@analytical.example,+44 20 7946 0000,vip\n".as_bytes();
+        let (r, _) = import_csv(
+            &t.db,
+            more,
+            Options {
+                on_duplicate: OnDuplicate::Update,
+                ..Default::default()
+            },
+        )
+        .await;
+        assert_eq!(r.updated, 1, "{}", t.engine);
+        let ada = all_people(&t.db)
+            .await
+            .into_iter()
+            .find(|p| p.data.last_name.as_deref() == Some("Lovelace"))
+            .expect("Ada");
+        assert_eq!(ada.data.phones.len(), 2);
+        assert_eq!(ada.data.tags, vec!["vip"]);
+        assert_eq!(
+            ada.data.first_name.as_deref(),
+            Some("Ada"),
+            "fields the file leaves empty are kept"
+        );
+    }
+}
+
+#[tokio::test]
+async fn french_excel_file_in_windows_1252_with_semicolons_imports() {
+    let t = relais_testkit::sqlite().await;
+    let bytes = b"Pr\xe9nom;Nom;T\xe9l\xe9phone portable;Date de naissance;Soci\xe9t\xe9\r\n\xc9lodie;Fran\xe7ois;06 12 34 56 78;03/09/1973;Caf\xe9 de la Gare\r\n";
+    let (r, rejected) = import_csv(&t.db, bytes, Options::default()).await;
+    assert_eq!((r.created, r.rejected), (1, 0), "{rejected:?}");
+    let p = &all_people(&t.db).await[0];
+    assert_eq!(p.data.first_name.as_deref(), Some("Élodie"));
+    assert_eq!(p.data.last_name.as_deref(), Some("François"));
+    let found = people::list(&t.db, &Actor::SYSTEM, &[("q".into(), "elo".into())])
+        .await
+        .unwrap();
+    assert_eq!(found.items.len(), 1, "\"elo\" finds \"Élodie\"");
+}
+
+#[tokio::test]
+async fn an_interrupted_import_leaves_the_database_as_it_was() {
+    for t in relais_testkit::engines().await {
+        let rows: Vec<RawContact> = (0..500)
+            .map(|i| RawContact {
+                line: i + 2,
+                last_name: Some(format!("Person {i}")),
+                emails: vec![("work".into(), format!("p{i}@example.org"))],
+                ..Default::default()
+            })
+            .collect();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let mut stop = Some(stop);
+        let mut iter = rows.into_iter();
+        let next = move || {
+            let row = iter.next()?;
+            if row.line == 250
+                && let Some(s) = stop.take()
+            {
+                let _ = s.send(());
+            }
+            Some(Ok((row, vec![])))
+        };
+        let run = import::people(&t.db, &Actor::SYSTEM, Options::default(), next, |_| {});
+        tokio::select! {
+            r = run => panic!("the import should have been interrupted, it ended with {r:?}"),
+            _ = stopped => {}
+        }
+        assert!(
+            all_people(&t.db).await.is_empty(),
+            "nothing half-imported ({})",
+            t.engine
+        );
+    }
+}
+
+#[tokio::test]
+async fn vcard_import_then_export_round_trips() {
+    for t in relais_testkit::engines().await {
+        let card = b"BEGIN:VCARD\r\nVERSION:2.1\r\nN;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:Curie;Marie;;;\r\nEMAIL;INTERNET:marie@radium.example\r\nTEL;CELL:+33 6 01 02 03 04\r\nBDAY:--1107\r\nEND:VCARD\r\n";
+        let mut cards = import::vcard::parse_vcards(card).into_iter();
+        let next = || {
+            cards.next().map(|c| {
+                c.map(|c| (c, vec![])).map_err(|e| Rejected {
+                    line: e.card,
+                    reason: e.reason,
+                    raw: vec![],
+                })
+            })
+        };
+        let r = import::people(&t.db, &Actor::SYSTEM, Options::default(), next, |_| {})
+            .await
+            .unwrap();
+        assert_eq!(r.created, 1, "{}", t.engine);
+        let mut out = Vec::new();
+        let n = export::people(&t.db, &Actor::SYSTEM, Format::Vcard, &mut out, |_| {})
+            .await
+            .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(n, 1);
+        assert!(
+            text.contains("VERSION:4.0")
+                && text.contains("FN:Marie Curie")
+                && text.contains("tel:+33601020304"),
+            "{text}"
+        );
+        assert!(text.contains("BDAY:--1107"), "{text}");
+    }
+}
+
+#[tokio::test]
+async fn csv_export_neutralises_formulas_and_pages_through_everything() {
+    for t in relais_testkit::engines().await {
+        people::create(
+            &t.db,
+            &Actor::SYSTEM,
+            json!({"first_name": "=HYPERLINK(\"http://evil\")", "last_name": "Mallory"}),
+        )
+        .await
+        .unwrap();
+        for i in 0..1_100 {
+            people::create(
+                &t.db,
+                &Actor::SYSTEM,
+                json!({"last_name": format!("Bulk {i:04}")}),
+            )
+            .await
+            .unwrap();
+        }
+        let mut out = Vec::new();
+        let n = export::people(&t.db, &Actor::SYSTEM, Format::Csv, &mut out, |_| {})
+            .await
+            .unwrap();
+        assert_eq!(n, 1_101, "{}: every page exported once", t.engine);
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.starts_with('\u{feff}'));
+        assert!(text.contains("'=HYPERLINK"), "formula neutralised");
+        assert!(!text.contains(",=HYPERLINK"));
+        assert_eq!(text.lines().count(), 1_102, "header + one line per person");
+    }
+}
+
+#[tokio::test]
+async fn export_is_refused_to_roles_without_bulk_access() {
+    let t = relais_testkit::sqlite().await;
+    let sales = Actor {
+        user: None,
+        role: relais_domain::Role::Sales,
+    };
+    let mut out = Vec::new();
+    let err = export::people(&t.db, &sales, Format::Csv, &mut out, |_| {})
+        .await
+        .unwrap_err();
+    assert!(matches!(err, relais_core::CoreError::Forbidden(_)));
+    assert!(out.is_empty());
+}
+
+#[tokio::test]
+async fn merge_moves_everything_to_the_survivor_and_keeps_discarded_values() {
+    for t in relais_testkit::engines().await {
+        let db = &t.db;
+        let a = people::create(db, &Actor::SYSTEM, json!({"first_name": "Jeanne", "last_name": "Martin", "emails": [{"address": "jeanne@a.example"}]})).await.unwrap();
+        let b = people::create(db, &Actor::SYSTEM, json!({"first_name": "Jeane", "last_name": "Martin", "job_title": "Gérante", "emails": [{"address": "jeanne@b.example"}], "phones": [{"number": "0612345678"}], "tags": ["vip"]})).await.unwrap();
+        relais_core::interactions::create(
+            db,
+            &Actor::SYSTEM,
+            json!({"kind": "call", "person_ids": [b.id]}),
+        )
+        .await
+        .unwrap();
+        relais_core::interactions::create_task(
+            db,
+            &Actor::SYSTEM,
+            json!({"title": "Call back", "person_id": b.id}),
+        )
+        .await
+        .unwrap();
+        people::record_consent(
+            db,
+            &Actor::SYSTEM,
+            b.id,
+            json!({"channel": "email", "status": "granted", "source": "shop"}),
+        )
+        .await
+        .unwrap();
+
+        let bad = relais_core::merge::merge_people(
+            db,
+            &Actor::SYSTEM,
+            json!({"survivor_id": a.id, "discarded_id": b.id, "take": ["shoe_size"]}),
+            None,
+        )
+        .await;
+        assert!(
+            matches!(bad, Err(relais_core::CoreError::Invalid(_))),
+            "{}",
+            t.engine
+        );
+        assert!(
+            people::get(db, &Actor::SYSTEM, b.id).await.is_ok(),
+            "a refused merge changes nothing"
+        );
+
+        let merged = relais_core::merge::merge_people(
+            db,
+            &Actor::SYSTEM,
+            json!({"survivor_id": a.id, "discarded_id": b.id, "take": ["job_title"]}),
+            None,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            merged.data.first_name.as_deref(),
+            Some("Jeanne"),
+            "survivor's value kept"
+        );
+        assert_eq!(
+            merged.data.job_title.as_deref(),
+            Some("Gérante"),
+            "chosen value taken"
+        );
+        assert_eq!(merged.data.emails.len(), 2);
+        assert_eq!(merged.data.tags, vec!["vip"]);
+        assert!(
+            people::get(db, &Actor::SYSTEM, b.id).await.is_err(),
+            "the discarded person is gone"
+        );
+        let overview = relais_core::overview::person(db, &Actor::SYSTEM, a.id, &[])
+            .await
+            .unwrap();
+        assert_eq!(overview.counts.interactions, 1);
+        assert_eq!(overview.open_tasks.len(), 1);
+        assert_eq!(overview.consents.len(), 1);
+        let audit = relais_core::overview::audit(
+            db,
+            &Actor::SYSTEM,
+            relais_domain::Resource::People,
+            a.id.0,
+            &[("limit".into(), "200".into())],
+        )
+        .await
+        .unwrap();
+        let merged_lines: Vec<_> = audit
+            .items
+            .iter()
+            .filter(|e| e.action == "merged")
+            .collect();
+        assert!(
+            merged_lines
+                .iter()
+                .any(|e| e.field.as_deref() == Some("first_name")
+                    && e.old_value.as_deref() == Some("Jeane")),
+            "discarded value kept"
+        );
+        assert!(
+            audit
+                .items
+                .iter()
+                .any(|e| e.action == "created" && e.entity_id == a.id.0)
+        );
+        assert_eq!(
+            audit.items.iter().filter(|e| e.action == "created").count(),
+            2,
+            "the discarded person's history moved too"
+        );
+    }
+}
+
+#[tokio::test]
+async fn duplicates_are_found_by_email_phone_and_similar_name_at_a_company() {
+    for t in relais_testkit::engines().await {
+        let db = &t.db;
+        let c = relais_core::companies::create(
+            db,
+            &Actor::SYSTEM,
+            json!({"name": "Boulangerie Dupré"}),
+        )
+        .await
+        .unwrap();
+        people::create(
+            db,
+            &Actor::SYSTEM,
+            json!({"last_name": "A", "emails": [{"address": "same@x.example"}]}),
+        )
+        .await
+        .unwrap();
+        people::create(
+            db,
+            &Actor::SYSTEM,
+            json!({"last_name": "B", "emails": [{"address": "SAME@x.example"}]}),
+        )
+        .await
+        .unwrap();
+        people::create(db, &Actor::SYSTEM, json!({"first_name": "Jean-Marc", "last_name": "Lefèvre", "companies": [{"company_id": c.id}]})).await.unwrap();
+        people::create(db, &Actor::SYSTEM, json!({"first_name": "Jean-Marc", "last_name": "Lefevre", "companies": [{"company_id": c.id}]})).await.unwrap();
+        people::create(db, &Actor::SYSTEM, json!({"first_name": "Zoé", "last_name": "Unique", "companies": [{"company_id": c.id}]})).await.unwrap();
+        let pairs = relais_core::merge::people_duplicates(db, &Actor::SYSTEM, 50)
+            .await
+            .unwrap();
+        let reasons: Vec<Vec<String>> = pairs.iter().map(|p| p.reasons.clone()).collect();
+        assert_eq!(pairs.len(), 2, "{}: {reasons:?}", t.engine);
+        assert!(
+            reasons
+                .iter()
+                .any(|r| r.contains(&"same e-mail".to_string()))
+        );
+        assert!(
+            reasons
+                .iter()
+                .any(|r| r.contains(&"similar name at the same company".to_string()))
+        );
+    }
+}
+
+#[tokio::test]
+async fn demo_data_is_deterministic_for_a_seed() {
+    let (a, b) = (
+        relais_testkit::sqlite().await,
+        relais_testkit::sqlite().await,
+    );
+    let sa = relais_core::demo::fill(&a.db, 60, 7).await.unwrap();
+    relais_core::demo::fill(&b.db, 60, 7).await.unwrap();
+    assert_eq!(sa.people, 60);
+    assert!(
+        sa.interactions > 100,
+        "years of interactions: {}",
+        sa.interactions
+    );
+    let names = |v: Vec<people::PersonView>| {
+        v.into_iter()
+            .map(|p| {
+                (
+                    p.display_name,
+                    p.data.emails[0].address.as_str().to_string(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        names(all_people(&a.db).await),
+        names(all_people(&b.db).await)
+    );
+}

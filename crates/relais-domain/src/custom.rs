@@ -1,0 +1,181 @@
+//! Custom fields defined by an admin on people and companies.
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CustomFieldKind {
+    Text,
+    Number,
+    Date,
+    Choice,
+    Boolean,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Entity {
+    Person,
+    Company,
+}
+
+impl Entity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Entity::Person => "person",
+            Entity::Company => "company",
+        }
+    }
+}
+
+impl CustomFieldKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CustomFieldKind::Text => "text",
+            CustomFieldKind::Number => "number",
+            CustomFieldKind::Date => "date",
+            CustomFieldKind::Choice => "choice",
+            CustomFieldKind::Boolean => "boolean",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, String> {
+        serde_json::from_value(serde_json::Value::String(s.to_string()))
+            .map_err(|_| format!("'{s}' is not a field type (text, number, date, choice, boolean)"))
+    }
+}
+
+/// A value of a custom field, typed by its definition, stored in the column of its type
+/// so that filters compare numbers as numbers and dates as dates.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CustomValue {
+    Text(String),
+    Number(f64),
+    Date(NaiveDate),
+    Boolean(bool),
+}
+
+impl CustomValue {
+    /// Reads a JSON value (or a string from a CSV cell) for a field of `kind`.
+    pub fn parse(
+        kind: CustomFieldKind,
+        choices: &[String],
+        v: &serde_json::Value,
+    ) -> Result<Option<Self>, String> {
+        use serde_json::Value as J;
+        let text = match v {
+            J::Null => return Ok(None),
+            J::String(s) if s.trim().is_empty() => return Ok(None),
+            J::String(s) => s.trim().to_string(),
+            J::Number(n) if kind == CustomFieldKind::Number => {
+                return n
+                    .as_f64()
+                    .map(|f| Some(CustomValue::Number(f)))
+                    .ok_or_else(|| "is not a number".to_string());
+            }
+            J::Bool(b) if kind == CustomFieldKind::Boolean => {
+                return Ok(Some(CustomValue::Boolean(*b)));
+            }
+            other => other.to_string(),
+        };
+        let value = match kind {
+            CustomFieldKind::Text if text.chars().count() > 1000 => {
+                return Err("is longer than 1000 characters".into());
+            }
+            CustomFieldKind::Text => CustomValue::Text(text),
+            CustomFieldKind::Number => CustomValue::Number(
+                text.replace(',', ".")
+                    .replace([' ', '\u{a0}'], "")
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|f| f.is_finite())
+                    .ok_or_else(|| format!("'{text}' is not a number"))?,
+            ),
+            CustomFieldKind::Date => CustomValue::Date(parse_date(&text)?),
+            CustomFieldKind::Boolean => CustomValue::Boolean(parse_bool(&text)?),
+            CustomFieldKind::Choice => CustomValue::Text(
+                choices
+                    .iter()
+                    .find(|c| c.eq_ignore_ascii_case(&text))
+                    .cloned()
+                    .ok_or_else(|| format!("'{text}' is not one of {}", choices.join(", ")))?,
+            ),
+        };
+        Ok(Some(value))
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            CustomValue::Text(s) => s.clone().into(),
+            CustomValue::Number(n) => serde_json::Number::from_f64(*n)
+                .map(Into::into)
+                .unwrap_or_default(),
+            CustomValue::Date(d) => d.to_string().into(),
+            CustomValue::Boolean(b) => (*b).into(),
+        }
+    }
+}
+
+/// ISO (`2024-03-31`) or French (`31/03/2024`) dates.
+pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(s, "%d/%m/%Y"))
+        .or_else(|_| NaiveDate::parse_from_str(s, "%d.%m.%Y"))
+        .map_err(|_| format!("'{s}' is not a date (2024-03-31 or 31/03/2024)"))
+}
+
+fn parse_bool(s: &str) -> Result<bool, String> {
+    match crate::text::fold(s).as_str() {
+        "true" | "yes" | "oui" | "1" | "y" | "o" | "vrai" => Ok(true),
+        "false" | "no" | "non" | "0" | "n" | "faux" => Ok(false),
+        _ => Err(format!("'{s}' is not yes or no")),
+    }
+}
+
+/// A field key: lowercase letters, digits and underscores, starting with a letter.
+pub fn parse_key(s: &str) -> Result<String, String> {
+    let ok = !s.is_empty()
+        && s.len() <= 50
+        && s.starts_with(|c: char| c.is_ascii_lowercase())
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(format!("'{s}' is not a key (lowercase letters, digits, _)"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn values_are_typed_by_their_field() {
+        use CustomFieldKind::*;
+        assert_eq!(
+            CustomValue::parse(Number, &[], &json!("1 234,5")).unwrap(),
+            Some(CustomValue::Number(1234.5))
+        );
+        assert_eq!(
+            CustomValue::parse(Boolean, &[], &json!("oui")).unwrap(),
+            Some(CustomValue::Boolean(true))
+        );
+        assert_eq!(
+            CustomValue::parse(Date, &[], &json!("31/03/2024"))
+                .unwrap()
+                .unwrap()
+                .to_json(),
+            json!("2024-03-31")
+        );
+        let choices = vec!["Gold".to_string(), "Silver".to_string()];
+        assert_eq!(
+            CustomValue::parse(Choice, &choices, &json!("gold")).unwrap(),
+            Some(CustomValue::Text("Gold".into()))
+        );
+        assert!(CustomValue::parse(Choice, &choices, &json!("bronze")).is_err());
+        assert!(CustomValue::parse(Number, &[], &json!("lots")).is_err());
+        assert_eq!(CustomValue::parse(Text, &[], &json!("")).unwrap(), None);
+    }
+}

@@ -1,0 +1,79 @@
+use serde::{Deserialize, Serialize};
+
+/// An e-mail address that can receive mail: RFC 5322 syntax, and a domain with a dot
+/// (`email_address` alone accepts `x@localhost`). The domain is lowercased; the local part is kept.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let s = s.trim().trim_start_matches("mailto:");
+        if s.len() > 254 {
+            return Err("is longer than 254 characters".into());
+        }
+        let parsed: email_address::EmailAddress = s
+            .parse()
+            .map_err(|_| format!("'{s}' is not a valid e-mail address"))?;
+        let domain = parsed.domain().to_ascii_lowercase();
+        if !domain.contains('.') || domain.starts_with('[') || domain.ends_with('.') {
+            return Err(format!(
+                "'{s}' is not a valid e-mail address (the domain has no dot)"
+            ));
+        }
+        Ok(Email(format!("{}@{}", parsed.local_part(), domain)))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The key duplicates are found by: the whole address lowercased.
+    pub fn key(&self) -> String {
+        self.0.to_lowercase()
+    }
+}
+
+impl TryFrom<String> for Email {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        Email::parse(&s)
+    }
+}
+
+impl From<Email> for String {
+    fn from(e: Email) -> String {
+        e.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn valid_addresses_are_kept_with_lowercase_domain() {
+        assert_eq!(
+            Email::parse(" Ada@Analytical.Example ").unwrap().as_str(),
+            "Ada@analytical.example"
+        );
+        assert_eq!(
+            Email::parse("Ada@Analytical.Example").unwrap().key(),
+            "ada@analytical.example"
+        );
+    }
+
+    #[test]
+    fn invalid_addresses_are_refused() {
+        for bad in [
+            "not-an-email",
+            "x@localhost",
+            "a@b",
+            "@example.com",
+            "a b@example.com",
+            "",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

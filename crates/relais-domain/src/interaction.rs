@@ -1,0 +1,289 @@
+//! The timeline: interactions on every channel, tasks, and consent records.
+use crate::error::{Errors, Invalid, optional_text};
+use crate::person::Channel;
+use crate::{CompanyId, PersonId, UserId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+macro_rules! word_enum {
+    ($name:ident, $what:literal, [$($variant:ident = $word:literal),*]) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),* }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),*];
+            pub fn as_str(self) -> &'static str { match self { $($name::$variant => $word),* } }
+            pub fn parse(s: &str) -> Result<Self, String> {
+                let w = s.trim().to_ascii_lowercase();
+                Self::ALL.iter().copied().find(|v| v.as_str() == w).ok_or_else(|| {
+                    let all: Vec<_> = Self::ALL.iter().map(|v| v.as_str()).collect();
+                    format!("'{s}' is not {} ({})", $what, all.join(", "))
+                })
+            }
+        }
+    };
+}
+
+word_enum!(
+    InteractionKind,
+    "a kind of interaction",
+    [
+        Call = "call",
+        Email = "email",
+        Meeting = "meeting",
+        Sms = "sms",
+        Chat = "chat",
+        Visit = "visit",
+        Social = "social",
+        Letter = "letter",
+        Note = "note"
+    ]
+);
+word_enum!(
+    Direction,
+    "a direction",
+    [
+        Inbound = "inbound",
+        Outbound = "outbound",
+        Internal = "internal"
+    ]
+);
+word_enum!(
+    ConsentStatus,
+    "a consent status",
+    [
+        Granted = "granted",
+        Withdrawn = "withdrawn",
+        Unknown = "unknown"
+    ]
+);
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct InteractionDraft {
+    pub kind: Option<String>,
+    pub direction: Option<String>,
+    /// RFC 3339; now when absent.
+    pub occurred_at: Option<String>,
+    pub duration_minutes: Option<i64>,
+    pub subject: Option<String>,
+    /// The content: a call summary, an e-mail body, a meeting report (can be long).
+    pub body: Option<String>,
+    pub person_ids: Vec<PersonId>,
+    pub company_id: Option<CompanyId>,
+    pub user_ids: Vec<UserId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct InteractionData {
+    pub kind: InteractionKind,
+    pub direction: Option<Direction>,
+    pub occurred_at: DateTime<Utc>,
+    pub duration_minutes: Option<i64>,
+    pub subject: Option<String>,
+    pub body: Option<String>,
+    pub person_ids: Vec<PersonId>,
+    pub company_id: Option<CompanyId>,
+    pub user_ids: Vec<UserId>,
+}
+
+pub const INTERACTION_FILTER_FIELDS: [&str; 6] = [
+    "kind",
+    "direction",
+    "person_id",
+    "company_id",
+    "user_id",
+    "occurred_at",
+];
+
+/// A meeting report of a long day fits; a pasted novel does not.
+pub const MAX_BODY: usize = 1_000_000;
+
+pub fn parse_time(field: &str, s: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(s.trim())
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| {
+            format!("'{s}' is not a date and time ({field} in RFC 3339: 2024-03-31T14:00:00Z)")
+        })
+}
+
+impl InteractionDraft {
+    pub fn validate(&self, now: DateTime<Utc>) -> Result<InteractionData, Invalid> {
+        let mut e = Errors::default();
+        let kind = match self.kind.as_deref() {
+            Some(k) => e.check("kind", InteractionKind::parse(k)),
+            None => {
+                e.add("kind", "is required");
+                None
+            }
+        };
+        let direction = self
+            .direction
+            .as_deref()
+            .filter(|d| !d.is_empty())
+            .and_then(|d| e.check("direction", Direction::parse(d)));
+        let occurred_at = match self.occurred_at.as_deref() {
+            Some(t) => e
+                .check("occurred_at", parse_time("occurred_at", t))
+                .unwrap_or(now),
+            None => now,
+        };
+        if let Some(d) = self.duration_minutes
+            && !(0..=24 * 60).contains(&d)
+        {
+            e.add("duration_minutes", "must be between 0 and 1440");
+        }
+        let subject = e
+            .check("subject", optional_text(self.subject.as_deref(), 500))
+            .flatten();
+        let body = e
+            .check("body", optional_text(self.body.as_deref(), MAX_BODY))
+            .flatten();
+        if self.person_ids.is_empty() && self.company_id.is_none() {
+            e.add(
+                "person_ids",
+                "an interaction is linked to at least one person or a company",
+            );
+        }
+        let mut person_ids = self.person_ids.clone();
+        person_ids.dedup();
+        let mut user_ids = self.user_ids.clone();
+        user_ids.dedup();
+        e.finish(|| InteractionData {
+            kind: kind.unwrap_or(InteractionKind::Note),
+            direction,
+            occurred_at,
+            duration_minutes: self.duration_minutes,
+            subject,
+            body,
+            person_ids,
+            company_id: self.company_id,
+            user_ids,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct TaskDraft {
+    pub title: Option<String>,
+    pub notes: Option<String>,
+    /// RFC 3339.
+    pub due_at: Option<String>,
+    pub assignee_id: Option<UserId>,
+    pub person_id: Option<PersonId>,
+    pub company_id: Option<CompanyId>,
+    pub done: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct TaskData {
+    pub title: String,
+    pub notes: Option<String>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub assignee_id: Option<UserId>,
+    pub person_id: Option<PersonId>,
+    pub company_id: Option<CompanyId>,
+    pub done: bool,
+}
+
+pub const TASK_FILTER_FIELDS: [&str; 5] =
+    ["assignee_id", "person_id", "company_id", "done", "due_at"];
+
+impl TaskDraft {
+    pub fn validate(&self) -> Result<TaskData, Invalid> {
+        let mut e = Errors::default();
+        let title = e
+            .check("title", optional_text(self.title.as_deref(), 300))
+            .flatten();
+        if title.is_none() && e.is_empty() {
+            e.add("title", "is required");
+        }
+        let notes = e
+            .check("notes", optional_text(self.notes.as_deref(), 100_000))
+            .flatten();
+        let due_at = self
+            .due_at
+            .as_deref()
+            .filter(|d| !d.is_empty())
+            .and_then(|d| e.check("due_at", parse_time("due_at", d)));
+        e.finish(|| TaskData {
+            title: title.unwrap_or_default(),
+            notes,
+            due_at,
+            assignee_id: self.assignee_id,
+            person_id: self.person_id,
+            company_id: self.company_id,
+            done: self.done.unwrap_or(false),
+        })
+    }
+}
+
+/// A consent as recorded: by whom is the store's concern, what and how is this.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentDraft {
+    pub channel: String,
+    pub status: String,
+    /// Where the consent was given: "web form", "shop", "phone call", "import".
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct ConsentData {
+    pub channel: Channel,
+    pub status: ConsentStatus,
+    pub source: Option<String>,
+}
+
+impl ConsentDraft {
+    pub fn validate(&self) -> Result<ConsentData, Invalid> {
+        let mut e = Errors::default();
+        let channel = e.check("channel", Channel::parse(&self.channel));
+        let status = e.check("status", ConsentStatus::parse(&self.status));
+        let source = e
+            .check("source", optional_text(self.source.as_deref(), 200))
+            .flatten();
+        e.finish(|| ConsentData {
+            channel: channel.unwrap_or(Channel::Email),
+            status: status.unwrap_or(ConsentStatus::Unknown),
+            source,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_interaction_needs_a_kind_and_someone() {
+        let err = InteractionDraft::default()
+            .validate(Utc::now())
+            .unwrap_err();
+        let fields: Vec<_> = err.0.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, ["kind", "person_ids"]);
+        let ok = InteractionDraft {
+            kind: Some("meeting".into()),
+            occurred_at: Some("2024-03-31T14:00:00+02:00".into()),
+            person_ids: vec![PersonId::new()],
+            ..Default::default()
+        };
+        assert_eq!(
+            ok.validate(Utc::now()).unwrap().occurred_at.to_rfc3339(),
+            "2024-03-31T12:00:00+00:00"
+        );
+    }
+
+    #[test]
+    fn a_task_needs_a_title_and_a_real_due_date() {
+        assert!(TaskDraft::default().validate().is_err());
+        let bad = TaskDraft {
+            title: Some("Call back".into()),
+            due_at: Some("tomorrow".into()),
+            ..Default::default()
+        };
+        assert_eq!(bad.validate().unwrap_err().0[0].field, "due_at");
+    }
+}

@@ -1,0 +1,23 @@
+//! The customer record's types and rules. Pure: no I/O, no async, no database types.
+//! Every value type validates itself on parse, so the rest of Relais never re-checks.
+
+pub mod birthday;
+pub mod company;
+pub mod custom;
+pub mod email;
+pub mod error;
+pub mod filter;
+pub mod ids;
+pub mod interaction;
+pub mod legal;
+pub mod person;
+pub mod phone;
+pub mod role;
+pub mod text;
+
+pub use birthday::Birthday;
+pub use email::Email;
+pub use error::{FieldError, Invalid};
+pub use ids::*;
+pub use phone::Phone;
+pub use role::{Action, Resource, Role};

@@ -1,0 +1,492 @@
+//! A person: a contact at a company, a prospect, a customer. `PersonDraft` is what a client
+//! sends (a whole record, or the current one with a JSON merge patch applied); `PersonData`
+//! is the validated record, and serialises back to the draft's shape.
+use crate::error::{Errors, Invalid, optional_text};
+use crate::{Birthday, CompanyId, Email, Phone, UserId};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    #[default]
+    Lead,
+    Prospect,
+    Customer,
+    FormerCustomer,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 4] = [
+        Stage::Lead,
+        Stage::Prospect,
+        Stage::Customer,
+        Stage::FormerCustomer,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Lead => "lead",
+            Stage::Prospect => "prospect",
+            Stage::Customer => "customer",
+            Stage::FormerCustomer => "former_customer",
+        }
+    }
+
+    /// Also reads the words of French users and of HubSpot exports.
+    pub fn parse(s: &str) -> Result<Stage, String> {
+        let f = crate::text::fold(s).replace([' ', '-'], "_");
+        Ok(match f.as_str() {
+            "lead" | "piste" | "subscriber" | "marketingqualifiedlead" | "salesqualifiedlead" => {
+                Stage::Lead
+            }
+            "prospect" | "opportunity" | "opportunite" => Stage::Prospect,
+            "customer" | "client" | "cliente" | "evangelist" => Stage::Customer,
+            "former_customer" | "ancien_client" | "ancienne_cliente" | "churned" => {
+                Stage::FormerCustomer
+            }
+            _ => {
+                return Err(format!(
+                    "'{s}' is not a stage (lead, prospect, customer, former_customer)"
+                ));
+            }
+        })
+    }
+}
+
+/// A channel a person can be reached on, and consents to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Email,
+    Sms,
+    Phone,
+    Post,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 4] = [Channel::Email, Channel::Sms, Channel::Phone, Channel::Post];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Sms => "sms",
+            Channel::Phone => "phone",
+            Channel::Post => "post",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Channel, String> {
+        Channel::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s.trim().to_ascii_lowercase())
+            .ok_or_else(|| format!("'{s}' is not a channel (email, sms, phone, post)"))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmailEntry {
+    #[serde(default = "other")]
+    pub kind: String,
+    pub address: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PhoneEntry {
+    #[serde(default = "other")]
+    pub kind: String,
+    pub number: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Address {
+    #[serde(default = "other")]
+    pub kind: String,
+    #[serde(default)]
+    pub street: Option<String>,
+    #[serde(default)]
+    pub postal_code: Option<String>,
+    #[serde(default)]
+    pub city: Option<String>,
+    #[serde(default)]
+    pub region: Option<String>,
+    /// ISO 3166 code ("FR") or the name as written.
+    #[serde(default)]
+    pub country: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompanyLink {
+    pub company_id: CompanyId,
+    #[serde(default)]
+    pub role: Option<String>,
+    #[serde(default)]
+    pub primary: bool,
+}
+
+fn other() -> String {
+    "other".into()
+}
+
+/// A person as a client sends it. Unknown fields are refused, so a typo is not lost silently.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct PersonDraft {
+    pub civility: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub job_title: Option<String>,
+    pub companies: Vec<CompanyLink>,
+    pub emails: Vec<EmailEntry>,
+    pub phones: Vec<PhoneEntry>,
+    pub addresses: Vec<Address>,
+    /// `1815-12-10`, or `--12-10` when the year is unknown.
+    pub birthday: Option<String>,
+    /// ISO 639-1 code: `fr`, `en`.
+    pub language: Option<String>,
+    pub preferred_channel: Option<String>,
+    pub stage: Option<String>,
+    pub source: Option<String>,
+    pub owner_id: Option<UserId>,
+    pub tags: Vec<String>,
+    pub notes: Option<String>,
+    /// Values of custom fields by key; checked against their definitions by the service.
+    pub custom: BTreeMap<String, serde_json::Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ValidEmail {
+    pub kind: String,
+    #[schema(value_type = String)]
+    pub address: Email,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ValidPhone {
+    pub kind: String,
+    /// E.164.
+    #[schema(value_type = String)]
+    pub number: Phone,
+}
+
+/// A valid person. Serialises to the same shape as `PersonDraft`.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct PersonData {
+    pub civility: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub job_title: Option<String>,
+    pub companies: Vec<CompanyLink>,
+    pub emails: Vec<ValidEmail>,
+    pub phones: Vec<ValidPhone>,
+    pub addresses: Vec<Address>,
+    #[schema(value_type = Option<String>)]
+    pub birthday: Option<Birthday>,
+    pub language: Option<String>,
+    pub preferred_channel: Option<Channel>,
+    pub stage: Stage,
+    pub source: Option<String>,
+    pub owner_id: Option<UserId>,
+    pub tags: Vec<String>,
+    pub notes: Option<String>,
+    pub custom: BTreeMap<String, serde_json::Value>,
+}
+
+pub const EMAIL_KINDS: [&str; 3] = ["work", "home", "other"];
+pub const PHONE_KINDS: [&str; 5] = ["mobile", "work", "home", "fax", "other"];
+pub const ADDRESS_KINDS: [&str; 4] = ["work", "home", "billing", "other"];
+
+/// Fields a list of people can be filtered on (besides `custom.<key>` and `q`).
+pub const FILTER_FIELDS: [&str; 17] = [
+    "stage",
+    "owner_id",
+    "source",
+    "language",
+    "preferred_channel",
+    "civility",
+    "first_name",
+    "last_name",
+    "job_title",
+    "email",
+    "phone",
+    "city",
+    "country",
+    "tag",
+    "company_id",
+    "created_at",
+    "updated_at",
+];
+
+pub(crate) fn kind(errors: &mut Errors, field: String, v: &str, allowed: &[&str]) -> String {
+    let k = v.trim().to_ascii_lowercase();
+    let k = match k.as_str() {
+        "cell" | "mobile" | "portable" => "mobile".to_string(),
+        "" => "other".to_string(),
+        _ => k,
+    };
+    if !allowed.contains(&k.as_str()) {
+        errors.add(field, format!("'{v}' is not one of {}", allowed.join(", ")));
+    }
+    k
+}
+
+pub(crate) fn addresses(errors: &mut Errors, list: &[Address]) -> Vec<Address> {
+    let mut out = Vec::new();
+    for (i, a) in list.iter().enumerate() {
+        let f = |name: &str| format!("addresses[{i}].{name}");
+        let mut text = |name: &str, v: &Option<String>, max| {
+            errors
+                .check(f(name), optional_text(v.as_deref(), max))
+                .flatten()
+        };
+        let clean = Address {
+            kind: String::new(),
+            street: text("street", &a.street, 300),
+            postal_code: text("postal_code", &a.postal_code, 20),
+            city: text("city", &a.city, 100),
+            region: text("region", &a.region, 100),
+            country: text("country", &a.country, 60).map(|c| {
+                if c.len() == 2 {
+                    c.to_ascii_uppercase()
+                } else {
+                    c
+                }
+            }),
+        };
+        let kind = kind(errors, f("kind"), &a.kind, &ADDRESS_KINDS);
+        out.push(Address { kind, ..clean });
+    }
+    out
+}
+
+pub(crate) fn tags(errors: &mut Errors, list: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (i, t) in list.iter().enumerate() {
+        match optional_text(Some(t), 50) {
+            Ok(Some(t)) if !out.contains(&t) => out.push(t),
+            Ok(_) => {}
+            Err(m) => errors.add(format!("tags[{i}]"), m),
+        }
+    }
+    out
+}
+
+impl PersonDraft {
+    pub fn validate(&self) -> Result<PersonData, Invalid> {
+        let mut e = Errors::default();
+        let text = |e: &mut Errors, name: &str, v: &Option<String>, max| {
+            e.check(name, optional_text(v.as_deref(), max)).flatten()
+        };
+        let civility = text(&mut e, "civility", &self.civility, 20);
+        let first_name = text(&mut e, "first_name", &self.first_name, 100);
+        let last_name = text(&mut e, "last_name", &self.last_name, 100);
+        let job_title = text(&mut e, "job_title", &self.job_title, 200);
+        let source = text(&mut e, "source", &self.source, 100);
+        let notes = text(&mut e, "notes", &self.notes, 100_000);
+        let emails = self.emails.iter().enumerate().filter_map(|(i, m)| {
+            let kind = kind(&mut e, format!("emails[{i}].kind"), &m.kind, &EMAIL_KINDS);
+            e.check(format!("emails[{i}].address"), Email::parse(&m.address))
+                .map(|address| ValidEmail { kind, address })
+        });
+        let mut emails: Vec<ValidEmail> = emails.collect();
+        emails.dedup_by(|a, b| a.address.key() == b.address.key());
+        let mut phones: Vec<ValidPhone> = Vec::new();
+        for (i, p) in self.phones.iter().enumerate() {
+            let kind = kind(&mut e, format!("phones[{i}].kind"), &p.kind, &PHONE_KINDS);
+            if let Some(number) = e.check(format!("phones[{i}].number"), Phone::parse(&p.number))
+                && !phones.iter().any(|x| x.number == number)
+            {
+                phones.push(ValidPhone { kind, number });
+            }
+        }
+        if first_name.is_none() && last_name.is_none() && emails.is_empty() {
+            e.add(
+                "last_name",
+                "a person needs a first name, a last name or an e-mail address",
+            );
+        }
+        let birthday = self.birthday.as_deref().filter(|b| !b.trim().is_empty());
+        let birthday = birthday.and_then(|b| e.check("birthday", Birthday::parse(b)));
+        let language = text(&mut e, "language", &self.language, 10).map(|l| l.to_ascii_lowercase());
+        if let Some(l) = &language
+            && (l.len() != 2 || !l.bytes().all(|b| b.is_ascii_lowercase()))
+        {
+            e.add(
+                "language",
+                format!("'{l}' is not a two-letter language code (fr, en, ...)"),
+            );
+        }
+        let preferred_channel = self
+            .preferred_channel
+            .as_deref()
+            .filter(|c| !c.trim().is_empty());
+        let preferred_channel =
+            preferred_channel.and_then(|c| e.check("preferred_channel", Channel::parse(c)));
+        let stage = match self.stage.as_deref().filter(|s| !s.trim().is_empty()) {
+            Some(s) => e.check("stage", Stage::parse(s)).unwrap_or_default(),
+            None => Stage::default(),
+        };
+        let addresses = addresses(&mut e, &self.addresses);
+        let tags = tags(&mut e, &self.tags);
+        let mut companies: Vec<CompanyLink> = Vec::new();
+        for (i, c) in self.companies.iter().enumerate() {
+            let role = e
+                .check(
+                    format!("companies[{i}].role"),
+                    optional_text(c.role.as_deref(), 100),
+                )
+                .flatten();
+            if !companies.iter().any(|x| x.company_id == c.company_id) {
+                companies.push(CompanyLink {
+                    company_id: c.company_id,
+                    role,
+                    primary: c.primary,
+                });
+            }
+        }
+        e.finish(|| PersonData {
+            civility,
+            first_name,
+            last_name,
+            job_title,
+            companies,
+            emails,
+            phones,
+            addresses,
+            birthday,
+            language,
+            preferred_channel,
+            stage,
+            source,
+            owner_id: self.owner_id,
+            tags,
+            notes,
+            custom: self.custom.clone(),
+        })
+    }
+}
+
+impl PersonData {
+    /// The name shown in lists: "First Last", or the e-mail when there is no name.
+    pub fn display_name(&self) -> String {
+        let name = [self.first_name.as_deref(), self.last_name.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        if name.is_empty() {
+            self.emails
+                .first()
+                .map(|m| m.address.as_str().to_string())
+                .unwrap_or_default()
+        } else {
+            name
+        }
+    }
+
+    /// The folded key lists are sorted by: last name, then first name.
+    pub fn sort_key(&self) -> String {
+        let key = format!(
+            "{} {}",
+            self.last_name.as_deref().unwrap_or_default(),
+            self.first_name.as_deref().unwrap_or_default()
+        );
+        let key = crate::text::fold(&key);
+        if key.is_empty() {
+            crate::text::fold(&self.display_name())
+        } else {
+            key
+        }
+    }
+
+    /// Every folded term a search finds this person by (names, e-mails, phones).
+    pub fn search_terms(&self) -> Vec<String> {
+        let mut terms = Vec::new();
+        for n in [&self.first_name, &self.last_name].into_iter().flatten() {
+            terms.extend(crate::text::name_terms(n));
+        }
+        if let (Some(f), Some(l)) = (&self.first_name, &self.last_name) {
+            terms.push(crate::text::fold(&format!("{f} {l}")));
+        }
+        for m in &self.emails {
+            terms.push(m.address.key());
+        }
+        for p in &self.phones {
+            terms.push(p.number.digits().to_string());
+            terms.extend(p.number.french_national());
+        }
+        terms.sort();
+        terms.dedup();
+        terms
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn draft(v: serde_json::Value) -> PersonDraft {
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn a_valid_person_normalises_its_values() {
+        let p = draft(serde_json::json!({
+            "first_name": " Amélie ", "last_name": "Poulain",
+            "emails": [{"kind": "WORK", "address": "amelie@deuxmoulins.example"}],
+            "phones": [{"kind": "cell", "number": "06 40 50 60 70"}],
+            "birthday": "03/09/1973", "stage": "client", "tags": ["vip", "vip"]
+        }))
+        .validate()
+        .unwrap();
+        assert_eq!(p.first_name.as_deref(), Some("Amélie"));
+        assert_eq!(p.phones[0].number.as_str(), "+33640506070");
+        assert_eq!(p.phones[0].kind, "mobile");
+        assert_eq!(p.stage, Stage::Customer);
+        assert_eq!(p.tags, vec!["vip"]);
+        assert_eq!(p.sort_key(), "poulain amelie");
+        assert!(p.search_terms().contains(&"0640506070".to_string()));
+        let back = serde_json::to_value(&p).unwrap();
+        assert_eq!(back["birthday"], "1973-09-03");
+        assert_eq!(
+            draft(back).validate().unwrap(),
+            p,
+            "serialises to the draft's shape"
+        );
+    }
+
+    #[test]
+    fn every_bad_field_is_named() {
+        let err = draft(serde_json::json!({
+            "emails": [{"address": "not-an-email"}], "phones": [{"number": "12"}],
+            "birthday": "32/13/2000", "stage": "boss", "language": "french"
+        }))
+        .validate()
+        .unwrap_err();
+        let fields: Vec<_> = err.0.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "emails[0].address",
+                "phones[0].number",
+                "last_name",
+                "birthday",
+                "language",
+                "stage"
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        assert!(
+            serde_json::from_value::<PersonDraft>(serde_json::json!({"frist_name": "x"})).is_err()
+        );
+    }
+}

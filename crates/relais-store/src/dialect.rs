@@ -1,0 +1,40 @@
+//! The few statements that differ between SQLite and PostgreSQL.
+use crate::{Db, Result, StoreError};
+use std::path::Path;
+
+/// A consistent copy of the database while the server runs. SQLite: `VACUUM INTO` writes
+/// a snapshot (readers and writers go on). PostgreSQL: `pg_dump` in its custom format,
+/// itself a consistent snapshot, restorable with `pg_restore`.
+pub async fn backup(db: &Db, url: &str, out: &Path) -> Result<()> {
+    match db {
+        Db::Sqlite(pool) => {
+            let target = out.to_string_lossy().replace('\'', "''");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("VACUUM INTO '{target}'")))
+                .execute(pool)
+                .await?;
+            Ok(())
+        }
+        Db::Postgres(_) => {
+            let status = tokio_process(url, out).await?;
+            if status {
+                Ok(())
+            } else {
+                Err(StoreError::Database(sqlx::Error::Protocol(
+                    "pg_dump failed".into(),
+                )))
+            }
+        }
+    }
+}
+
+async fn tokio_process(url: &str, out: &Path) -> Result<bool> {
+    let out = out.to_path_buf();
+    let url = url.to_string();
+    let status = std::process::Command::new("pg_dump")
+        .args(["--format=custom", "--no-owner", "--file"])
+        .arg(&out)
+        .arg(&url)
+        .status()
+        .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
+    Ok(status.success())
+}

@@ -1,0 +1,69 @@
+//! One forward-only migration set for both engines. Each migration is written once in the
+//! SQL both engines share; the few column types that differ are named by a token that is
+//! replaced per engine (`{uuid}`, `{ts}`, ...). Applied migrations are recorded, never edited.
+use crate::{Backend, Db, Result, StoreError};
+
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_customer_record.sql"))];
+
+fn render(sql: &str, backend: Backend) -> String {
+    let types: &[(&str, &str)] = match backend {
+        Backend::Sqlite => &[
+            ("{uuid}", "BLOB"),
+            ("{ts}", "TEXT"),
+            ("{date}", "TEXT"),
+            ("{bool}", "INTEGER"),
+            ("{float}", "REAL"),
+            ("{blob}", "BLOB"),
+            ("{key}", "TEXT"),
+        ],
+        // Search keys compare byte-wise, so a prefix range scan works whatever the
+        // database's collation is.
+        Backend::Postgres => &[
+            ("{uuid}", "UUID"),
+            ("{ts}", "TIMESTAMPTZ"),
+            ("{date}", "DATE"),
+            ("{bool}", "BOOLEAN"),
+            ("{float}", "DOUBLE PRECISION"),
+            ("{blob}", "BYTEA"),
+            ("{key}", "TEXT COLLATE \"C\""),
+        ],
+    };
+    types
+        .iter()
+        .fold(sql.to_string(), |s, (token, ty)| s.replace(token, ty))
+}
+
+pub(crate) async fn run(db: &Db) -> Result<()> {
+    let mut tx = db.write().await?;
+    tx.script("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)")
+        .await?;
+    let applied: Vec<crate::Count> = tx
+        .fetch_all(
+            sea_query::Query::select()
+                .expr_as(sea_query::Expr::col("version"), "n")
+                .from("schema_migrations"),
+        )
+        .await?;
+    for (version, sql) in MIGRATIONS {
+        if applied.iter().any(|a| a.n == *version) {
+            continue;
+        }
+        tx.script(&render(sql, db.backend()))
+            .await
+            .map_err(|e| match e {
+                StoreError::Database(source) => StoreError::Migration {
+                    version: *version,
+                    source,
+                },
+                other => other,
+            })?;
+        tx.execute(
+            sea_query::Query::insert()
+                .into_table("schema_migrations")
+                .columns(["version", "applied_at"])
+                .values_panic([(*version).into(), chrono::Utc::now().to_rfc3339().into()]),
+        )
+        .await?;
+    }
+    tx.commit().await
+}

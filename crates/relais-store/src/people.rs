@@ -1,0 +1,585 @@
+//! People: the row, their e-mails, phones, company links, and what `owned` keeps.
+use crate::filter::{self, Page};
+use crate::owned::{self, CustomWrite};
+use crate::{Result, StoreError, Tx};
+use chrono::{DateTime, Utc};
+use relais_domain::filter::{Filter, Sort};
+use relais_domain::person::{CompanyLink, PersonData, Stage, ValidEmail, ValidPhone};
+use relais_domain::{Birthday, CompanyId, Email, PersonId, Phone, UserId};
+use sea_query::{Expr, ExprTrait, Order, Query};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// A stored person.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PersonRecord {
+    pub id: PersonId,
+    pub data: PersonData,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub deleted_at: Option<DateTime<Utc>>,
+    pub version: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct PersonRow {
+    id: Uuid,
+    civility: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    job_title: Option<String>,
+    birth_day: Option<i16>,
+    birth_month: Option<i16>,
+    birth_year: Option<i16>,
+    language: Option<String>,
+    preferred_channel: Option<String>,
+    stage: String,
+    source: Option<String>,
+    owner_id: Option<Uuid>,
+    notes: Option<String>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    deleted_at: Option<DateTime<Utc>>,
+    version: i64,
+}
+
+const COLUMNS: [&str; 18] = [
+    "id",
+    "civility",
+    "first_name",
+    "last_name",
+    "job_title",
+    "birth_day",
+    "birth_month",
+    "birth_year",
+    "language",
+    "preferred_channel",
+    "stage",
+    "source",
+    "owner_id",
+    "notes",
+    "created_at",
+    "updated_at",
+    "deleted_at",
+    "version",
+];
+
+fn scalar_values(d: &PersonData) -> Vec<sea_query::Value> {
+    vec![
+        d.civility.clone().into(),
+        d.first_name.clone().into(),
+        d.last_name.clone().into(),
+        d.sort_key().into(),
+        d.job_title.clone().into(),
+        d.birthday.map(|b| b.day as i16).into(),
+        d.birthday.map(|b| b.month as i16).into(),
+        d.birthday.and_then(|b| b.year).into(),
+        d.language.clone().into(),
+        d.preferred_channel.map(|c| c.as_str().to_string()).into(),
+        d.stage.as_str().to_string().into(),
+        d.source.clone().into(),
+        d.owner_id.map(|u| u.0).into(),
+        d.notes.clone().into(),
+    ]
+}
+
+const SCALAR_COLUMNS: [&str; 14] = [
+    "civility",
+    "first_name",
+    "last_name",
+    "sort_key",
+    "job_title",
+    "birth_day",
+    "birth_month",
+    "birth_year",
+    "language",
+    "preferred_channel",
+    "stage",
+    "source",
+    "owner_id",
+    "notes",
+];
+
+/// Inserts a new person with everything they own.
+pub async fn insert(
+    tx: &mut Tx,
+    id: PersonId,
+    d: &PersonData,
+    custom: &[CustomWrite],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let mut columns = vec!["id"];
+    columns.extend(SCALAR_COLUMNS);
+    columns.extend(["created_at", "updated_at", "version"]);
+    let mut values = vec![id.0.into()];
+    values.extend(scalar_values(d));
+    values.extend([now.into(), now.into(), 1i64.into()]);
+    tx.execute(
+        Query::insert()
+            .into_table("people")
+            .columns(columns)
+            .values_panic(values.into_iter().map(Expr::value)),
+    )
+    .await?;
+    insert_children(tx, id, d, custom).await
+}
+
+async fn insert_children(
+    tx: &mut Tx,
+    id: PersonId,
+    d: &PersonData,
+    custom: &[CustomWrite],
+) -> Result<()> {
+    if !d.emails.is_empty() {
+        let mut q = Query::insert();
+        q.into_table("person_emails").columns([
+            "person_id",
+            "position",
+            "kind",
+            "address",
+            "address_key",
+        ]);
+        for (i, m) in d.emails.iter().enumerate() {
+            q.values_panic([
+                id.0.into(),
+                (i as i16).into(),
+                m.kind.clone().into(),
+                m.address.as_str().into(),
+                m.address.key().into(),
+            ]);
+        }
+        tx.execute(&q).await?;
+    }
+    if !d.phones.is_empty() {
+        let mut q = Query::insert();
+        q.into_table("person_phones")
+            .columns(["person_id", "position", "kind", "number"]);
+        for (i, p) in d.phones.iter().enumerate() {
+            q.values_panic([
+                id.0.into(),
+                (i as i16).into(),
+                p.kind.clone().into(),
+                p.number.as_str().into(),
+            ]);
+        }
+        tx.execute(&q).await?;
+    }
+    if !d.companies.is_empty() {
+        let mut q = Query::insert();
+        q.into_table("person_companies")
+            .columns(["person_id", "company_id", "role", "is_primary"]);
+        for c in &d.companies {
+            q.values_panic([
+                id.0.into(),
+                c.company_id.0.into(),
+                c.role.clone().into(),
+                c.primary.into(),
+            ]);
+        }
+        tx.execute(&q).await?;
+    }
+    owned::insert_addresses(tx, id.0, &d.addresses).await?;
+    owned::insert_tags(tx, id.0, &d.tags).await?;
+    owned::insert_custom(tx, id.0, custom).await?;
+    owned::insert_terms(tx, "person_terms", "person_id", id.0, &d.search_terms()).await
+}
+
+/// Replaces a person's data if their version is still `expected`: the version check and the
+/// write are one statement, so two concurrent edits can't both win. Returns the new version.
+pub async fn update(
+    tx: &mut Tx,
+    id: PersonId,
+    expected: i64,
+    d: &PersonData,
+    custom: &[CustomWrite],
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    let mut q = Query::update();
+    q.table("people");
+    for (c, v) in SCALAR_COLUMNS.iter().zip(scalar_values(d)) {
+        q.value(*c, v);
+    }
+    q.value("updated_at", now)
+        .value("version", Expr::col("version").add(1))
+        .and_where(Expr::col("id").eq(id.0))
+        .and_where(Expr::col("version").eq(expected))
+        .and_where(Expr::col("deleted_at").is_null());
+    if tx.execute(&q).await? == 0 {
+        return Err(match get(tx, id, true).await? {
+            Some(p) if p.deleted_at.is_none() => StoreError::Conflict,
+            _ => StoreError::NotFound,
+        });
+    }
+    for table in ["person_emails", "person_phones", "person_companies"] {
+        tx.execute(
+            Query::delete()
+                .from_table(table)
+                .and_where(Expr::col("person_id").eq(id.0)),
+        )
+        .await?;
+    }
+    owned::delete_all(tx, id.0, "person_terms", "person_id").await?;
+    insert_children(tx, id, d, custom).await?;
+    Ok(expected + 1)
+}
+
+/// Moves to the trash (`deleted = true`) or back.
+pub async fn set_deleted(
+    tx: &mut Tx,
+    id: PersonId,
+    deleted: bool,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let q = Query::update()
+        .table("people")
+        .value("deleted_at", if deleted { Some(now) } else { None })
+        .value("updated_at", now)
+        .value("version", Expr::col("version").add(1))
+        .and_where(Expr::col("id").eq(id.0))
+        .and_where(if deleted {
+            Expr::col("deleted_at").is_null()
+        } else {
+            Expr::col("deleted_at").is_not_null()
+        })
+        .to_owned();
+    if tx.execute(&q).await? == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+/// Erases a person for good, with everything only they own.
+pub async fn purge(tx: &mut Tx, id: PersonId) -> Result<()> {
+    owned::delete_all(tx, id.0, "person_terms", "person_id").await?;
+    tx.execute(
+        Query::delete()
+            .from_table("audit_log")
+            .and_where(Expr::col("entity_id").eq(id.0)),
+    )
+    .await?;
+    if tx
+        .execute(
+            Query::delete()
+                .from_table("people")
+                .and_where(Expr::col("id").eq(id.0)),
+        )
+        .await?
+        == 0
+    {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+pub async fn get(tx: &mut Tx, id: PersonId, include_deleted: bool) -> Result<Option<PersonRecord>> {
+    let mut q = Query::select();
+    q.columns(COLUMNS)
+        .from("people")
+        .and_where(Expr::col("id").eq(id.0));
+    if !include_deleted {
+        q.and_where(Expr::col("deleted_at").is_null());
+    }
+    let rows: Vec<PersonRow> = tx.fetch_all(&q).await?;
+    Ok(hydrate(tx, rows).await?.pop())
+}
+
+/// A page of people matching `filter`, in `sort` order, after the cursor.
+pub async fn list(
+    tx: &mut Tx,
+    f: &Filter,
+    sort: Sort,
+    page: &Page,
+    ctx: &filter::Context,
+) -> Result<Vec<PersonRecord>> {
+    let mut q = Query::select();
+    q.columns(COLUMNS.map(|c| ("people", c))).from("people");
+    q.and_where(if page.trash {
+        Expr::col(("people", "deleted_at")).is_not_null()
+    } else {
+        Expr::col(("people", "deleted_at")).is_null()
+    });
+    q.cond_where(filter::person_condition(f, ctx)?);
+    filter::keyset(&mut q, "people", sort, page)?;
+    let rows: Vec<PersonRow> = tx.fetch_all(&q).await?;
+    hydrate(tx, rows).await
+}
+
+pub async fn count(tx: &mut Tx, f: &Filter, ctx: &filter::Context) -> Result<i64> {
+    let mut q = Query::select();
+    q.expr_as(Expr::col(("people", "id")).count(), "n")
+        .from("people");
+    q.and_where(Expr::col(("people", "deleted_at")).is_null());
+    q.cond_where(filter::person_condition(f, ctx)?);
+    Ok(tx.fetch_one::<crate::Count>(&q).await?.n)
+}
+
+pub async fn get_many(tx: &mut Tx, ids: &[PersonId]) -> Result<Vec<PersonRecord>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let q = Query::select()
+        .columns(COLUMNS)
+        .from("people")
+        .and_where(Expr::col("id").is_in(ids.iter().map(|i| i.0)))
+        .and_where(Expr::col("deleted_at").is_null())
+        .order_by("sort_key", Order::Asc)
+        .to_owned();
+    let rows: Vec<PersonRow> = tx.fetch_all(&q).await?;
+    hydrate(tx, rows).await
+}
+
+#[derive(sqlx::FromRow)]
+struct EmailRow {
+    person_id: Uuid,
+    kind: String,
+    address: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct PhoneRow {
+    person_id: Uuid,
+    kind: String,
+    number: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct LinkRow {
+    person_id: Uuid,
+    company_id: Uuid,
+    role: Option<String>,
+    is_primary: bool,
+}
+
+/// Loads what a page of people own in a fixed number of queries, whatever the page size.
+async fn hydrate(tx: &mut Tx, rows: Vec<PersonRow>) -> Result<Vec<PersonRecord>> {
+    if rows.is_empty() {
+        return Ok(vec![]);
+    }
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let by_person = |table: &str, cols: &[&'static str]| {
+        Query::select()
+            .columns(cols.to_vec())
+            .from(sea_query::Alias::new(table))
+            .and_where(Expr::col("person_id").is_in(ids.iter().copied()))
+            .to_owned()
+    };
+    let mut emails: HashMap<Uuid, Vec<ValidEmail>> = HashMap::new();
+    let q = by_person("person_emails", &["person_id", "kind", "address"])
+        .order_by("position", Order::Asc)
+        .to_owned();
+    for r in tx.fetch_all::<EmailRow>(&q).await? {
+        // Stored values were valid when written; a value that no longer parses is kept out
+        // rather than failing the whole page.
+        if let Ok(address) = Email::parse(&r.address) {
+            emails.entry(r.person_id).or_default().push(ValidEmail {
+                kind: r.kind,
+                address,
+            });
+        }
+    }
+    let mut phones: HashMap<Uuid, Vec<ValidPhone>> = HashMap::new();
+    let q = by_person("person_phones", &["person_id", "kind", "number"])
+        .order_by("position", Order::Asc)
+        .to_owned();
+    for r in tx.fetch_all::<PhoneRow>(&q).await? {
+        if let Ok(number) = Phone::parse(&r.number) {
+            phones.entry(r.person_id).or_default().push(ValidPhone {
+                kind: r.kind,
+                number,
+            });
+        }
+    }
+    let mut links: HashMap<Uuid, Vec<CompanyLink>> = HashMap::new();
+    let q = by_person(
+        "person_companies",
+        &["person_id", "company_id", "role", "is_primary"],
+    );
+    for r in tx.fetch_all::<LinkRow>(&q).await? {
+        let link = CompanyLink {
+            company_id: CompanyId(r.company_id),
+            role: r.role,
+            primary: r.is_primary,
+        };
+        links.entry(r.person_id).or_default().push(link);
+    }
+    let mut owned = owned::load(tx, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let birthday = match (r.birth_day, r.birth_month) {
+                (Some(d), Some(m)) => {
+                    Birthday::new(d as u32, m as u32, r.birth_year.map(i32::from)).ok()
+                }
+                _ => None,
+            };
+            let mut companies = links.remove(&r.id).unwrap_or_default();
+            companies.sort_by_key(|c| !c.primary);
+            PersonRecord {
+                id: PersonId(r.id),
+                data: PersonData {
+                    civility: r.civility,
+                    first_name: r.first_name,
+                    last_name: r.last_name,
+                    job_title: r.job_title,
+                    companies,
+                    emails: emails.remove(&r.id).unwrap_or_default(),
+                    phones: phones.remove(&r.id).unwrap_or_default(),
+                    addresses: owned.addresses.remove(&r.id).unwrap_or_default(),
+                    birthday,
+                    language: r.language,
+                    preferred_channel: r
+                        .preferred_channel
+                        .and_then(|c| relais_domain::person::Channel::parse(&c).ok()),
+                    stage: Stage::parse(&r.stage).unwrap_or_default(),
+                    source: r.source,
+                    owner_id: r.owner_id.map(UserId),
+                    tags: owned.tags.remove(&r.id).unwrap_or_default(),
+                    notes: r.notes,
+                    custom: owned.custom.remove(&r.id).unwrap_or_default(),
+                },
+                created_at: r.created_at,
+                updated_at: r.updated_at,
+                deleted_at: r.deleted_at,
+                version: r.version,
+            }
+        })
+        .collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct IdRow {
+    id: Uuid,
+}
+
+/// People (not in the trash) who share an e-mail address or a phone number with `d`,
+/// or have the same name at one of `d`'s companies: the duplicate rule of imports.
+pub async fn find_matches(tx: &mut Tx, d: &PersonData) -> Result<Vec<PersonId>> {
+    let mut any = sea_query::Condition::any();
+    let keys: Vec<String> = d.emails.iter().map(|m| m.address.key()).collect();
+    if !keys.is_empty() {
+        any = any.add(
+            Expr::col(("people", "id")).in_subquery(
+                Query::select()
+                    .column("person_id")
+                    .from("person_emails")
+                    .and_where(Expr::col("address_key").is_in(keys))
+                    .to_owned(),
+            ),
+        );
+    }
+    let numbers: Vec<String> = d
+        .phones
+        .iter()
+        .map(|p| p.number.as_str().to_string())
+        .collect();
+    if !numbers.is_empty() {
+        any = any.add(
+            Expr::col(("people", "id")).in_subquery(
+                Query::select()
+                    .column("person_id")
+                    .from("person_phones")
+                    .and_where(Expr::col("number").is_in(numbers))
+                    .to_owned(),
+            ),
+        );
+    }
+    let companies: Vec<Uuid> = d.companies.iter().map(|c| c.company_id.0).collect();
+    if !companies.is_empty() && (d.first_name.is_some() || d.last_name.is_some()) {
+        any = any.add(
+            sea_query::Condition::all()
+                .add(Expr::col(("people", "sort_key")).eq(d.sort_key()))
+                .add(
+                    Expr::col(("people", "id")).in_subquery(
+                        Query::select()
+                            .column("person_id")
+                            .from("person_companies")
+                            .and_where(Expr::col("company_id").is_in(companies))
+                            .to_owned(),
+                    ),
+                ),
+        );
+    }
+    if any.is_empty() {
+        return Ok(vec![]);
+    }
+    let q = Query::select()
+        .column(("people", "id"))
+        .from("people")
+        .cond_where(any)
+        .and_where(Expr::col(("people", "deleted_at")).is_null())
+        .order_by(("people", "created_at"), Order::Asc)
+        .limit(10)
+        .to_owned();
+    Ok(tx
+        .fetch_all::<IdRow>(&q)
+        .await?
+        .into_iter()
+        .map(|r| PersonId(r.id))
+        .collect())
+}
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+pub struct StageChange {
+    pub from_stage: Option<String>,
+    pub to_stage: String,
+    pub changed_at: DateTime<Utc>,
+    pub changed_by: Option<Uuid>,
+}
+
+/// Records a change of lifecycle stage (or the first stage, `from` = None).
+pub async fn record_stage(
+    tx: &mut Tx,
+    id: PersonId,
+    from: Option<Stage>,
+    to: Stage,
+    by: Option<UserId>,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    tx.execute(
+        Query::insert()
+            .into_table("stage_history")
+            .columns([
+                "id",
+                "person_id",
+                "from_stage",
+                "to_stage",
+                "changed_at",
+                "changed_by",
+            ])
+            .values_panic([
+                Uuid::now_v7().into(),
+                id.0.into(),
+                from.map(|s| s.as_str()).into(),
+                to.as_str().into(),
+                at.into(),
+                by.map(|u| u.0).into(),
+            ]),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The dated history of a person's stages, oldest first.
+pub async fn stage_history(tx: &mut Tx, id: PersonId) -> Result<Vec<StageChange>> {
+    tx.fetch_all(
+        Query::select()
+            .columns(["from_stage", "to_stage", "changed_at", "changed_by"])
+            .from("stage_history")
+            .and_where(Expr::col("person_id").eq(id.0))
+            .order_by("changed_at", Order::Asc)
+            .order_by("id", Order::Asc),
+    )
+    .await
+}
+
+/// Moves the stage history of a merged person to the survivor.
+pub async fn reassign_history(tx: &mut Tx, from: PersonId, to: PersonId) -> Result<()> {
+    tx.execute(
+        Query::update()
+            .table("stage_history")
+            .value("person_id", to.0)
+            .and_where(Expr::col("person_id").eq(from.0)),
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,59 @@
+//! A fresh, migrated database per test: a SQLite file in a temporary folder, and, when
+//! `RELAIS_TEST_POSTGRES_URL` is set, a new PostgreSQL database created through that URL.
+use relais_store::Db;
+use sqlx::Connection;
+
+pub struct TestDb {
+    pub db: Db,
+    pub url: String,
+    pub engine: &'static str,
+    _dir: Option<tempfile::TempDir>,
+}
+
+pub async fn sqlite() -> TestDb {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let url = format!("sqlite://{}", dir.path().join("relais.db").display());
+    let db = relais_store::connect(&url).await.expect("SQLite database");
+    TestDb {
+        db,
+        url,
+        engine: "sqlite",
+        _dir: Some(dir),
+    }
+}
+
+/// A new PostgreSQL database, or `None` when `RELAIS_TEST_POSTGRES_URL` is not set.
+pub async fn postgres() -> Option<TestDb> {
+    let base = std::env::var("RELAIS_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())?;
+    let name = format!("relais_t_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = sqlx::PgConnection::connect(&base)
+        .await
+        .expect("PostgreSQL at RELAIS_TEST_POSTGRES_URL");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut admin)
+        .await
+        .expect("create test database");
+    let _ = admin.close().await;
+    let url = match base.rsplit_once('/') {
+        Some((server, _)) => format!("{server}/{name}"),
+        None => panic!("RELAIS_TEST_POSTGRES_URL has no database name: {base}"),
+    };
+    let db = relais_store::connect(&url)
+        .await
+        .expect("PostgreSQL test database");
+    Some(TestDb {
+        db,
+        url,
+        engine: "postgres",
+        _dir: None,
+    })
+}
+
+/// The engines a storage test runs on: SQLite always, PostgreSQL when configured.
+pub async fn engines() -> Vec<TestDb> {
+    let mut all = vec![sqlite().await];
+    all.extend(postgres().await);
+    all
+}

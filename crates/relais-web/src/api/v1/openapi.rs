@@ -1,0 +1,57 @@
+//! The OpenAPI document of /api/v1, built from the handlers' annotations.
+use super::{companies, custom_fields, duplicates, interactions, people, session, tasks, users};
+use crate::AppState;
+use axum::routing::get;
+use axum::{Json, Router};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Relais API", description = "The customer record of Relais: people, companies, interactions, tasks. \
+        Authenticate with `Authorization: Bearer <token>` (create one with `relais token create`) or a session cookie \
+        from POST /api/v1/session plus `X-CSRF-Token` on writes. Updates are JSON merge patches; send `If-Match` with \
+        the ETag you read to be refused (412) rather than overwrite a change made meanwhile. Errors are RFC 9457 problems."),
+    paths(
+        people::list, people::create, people::read, people::update, people::delete, people::restore, people::purge,
+        people::overview, people::audit, people::consents, people::record_consent, people::stages,
+        companies::list, companies::create, companies::read, companies::update, companies::delete, companies::restore,
+        companies::purge, companies::overview, companies::audit,
+        interactions::list, interactions::create, interactions::read, interactions::update, interactions::delete,
+        interactions::restore, interactions::purge, interactions::audit,
+        tasks::list, tasks::create, tasks::read, tasks::update, tasks::delete, tasks::restore, tasks::purge,
+        users::me, users::list, users::create, users::read, users::update, users::tokens, users::create_token,
+        users::revoke_token, users::teams, users::create_team,
+        custom_fields::list, custom_fields::create, custom_fields::read, custom_fields::update, custom_fields::delete,
+        session::sign_in, session::sign_out,
+        duplicates::people_duplicates, duplicates::merge_people, duplicates::company_duplicates, duplicates::merge_companies,
+    ),
+    modifiers(&Security),
+    security(("bearer" = []), ("session" = []))
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+                crate::extract::SESSION_COOKIE,
+            ))),
+        );
+    }
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new().route(
+        "/api/v1/openapi.json",
+        get(|| async { Json(ApiDoc::openapi()) }),
+    )
+}

@@ -1,0 +1,65 @@
+//! Sign-in by e-mail and password: a session cookie (Secure, HttpOnly, SameSite=Lax) and
+//! the CSRF token that must accompany every change made with it.
+use crate::AppState;
+use crate::error::{ApiResult, Problem};
+use crate::extract::{JsonBody, SESSION_COOKIE, cookie};
+use axum::extract::State;
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use relais_core::record::parse_draft;
+use relais_core::users::{self, UserView};
+use serde::{Deserialize, Serialize};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/v1/session", post(sign_in).delete(sign_out))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Credentials {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Session {
+    pub user: UserView,
+    /// Send as `X-CSRF-Token` with every request that changes data.
+    pub csrf_token: String,
+}
+
+fn session_cookie(value: &str, max_age: i64, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+#[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = Credentials,
+    responses((status = 200, body = Session), (status = 401, body = Problem)))]
+pub async fn sign_in(State(s): State<AppState>, JsonBody(b): JsonBody) -> ApiResult<Response> {
+    let c: Credentials = parse_draft(b)?;
+    let (secret, csrf_token, user) = users::sign_in(&s.db, &c.email, &c.password).await?;
+    let mut res = Json(Session { user, csrf_token }).into_response();
+    let max_age = users::SESSION_DAYS * 24 * 3600;
+    res.headers_mut().insert(
+        header::SET_COOKIE,
+        session_cookie(&secret, max_age, s.secure_cookies),
+    );
+    Ok(res)
+}
+
+#[utoipa::path(delete, path = "/api/v1/session", tag = "session", responses((status = 204)))]
+pub async fn sign_out(State(s): State<AppState>, parts: Parts) -> ApiResult<Response> {
+    if let Some(secret) = cookie(&parts, SESSION_COOKIE) {
+        users::sign_out(&s.db, &secret).await?;
+    }
+    let mut res = StatusCode::NO_CONTENT.into_response();
+    res.headers_mut()
+        .insert(header::SET_COOKIE, session_cookie("", 0, s.secure_cookies));
+    Ok(res)
+}

@@ -1,0 +1,57 @@
+//! HTTP: the JSON API under /api/v1 (the web UI comes next). Handlers are thin: extract,
+//! call a service of relais-core, answer.
+pub mod api;
+pub mod error;
+pub mod extract;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use relais_core::Db;
+use tower_http::trace::TraceLayer;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    /// Mark cookies `Secure` (off only for plain-HTTP local use and tests).
+    pub secure_cookies: bool,
+}
+
+/// Large enough for a long meeting report, small enough that nobody fills the disk by POST.
+pub const MAX_JSON_BODY: usize = 2 * 1024 * 1024;
+
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .merge(api::v1::router())
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn healthz(
+    axum::extract::State(s): axum::extract::State<AppState>,
+) -> Result<&'static str, error::Problem> {
+    match s.db.read().await {
+        Ok(_) => Ok("ok"),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            Err(error::problem(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "Database unavailable",
+                "the database does not answer".into(),
+            ))
+        }
+    }
+}
+
+async fn not_found() -> error::Problem {
+    error::problem(
+        axum::http::StatusCode::NOT_FOUND,
+        "not-found",
+        "Not found",
+        "no such route".into(),
+    )
+}

@@ -1,0 +1,144 @@
+//! `q`: a prefix of a name, e-mail, phone or company; case and accent insensitive.
+use crate::helpers::{TestApp, qs};
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+async fn names(app: &TestApp, q: &str) -> Vec<String> {
+    let (status, _, page) = app
+        .get(&format!("/api/v1/people{}", qs(&[("q", q)])), (), &[])
+        .await;
+    assert_eq!(status, StatusCode::OK, "q={q}: {page}");
+    let mut names: Vec<String> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["display_name"].as_str().unwrap().to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+async fn people(app: &TestApp) -> Value {
+    let moulins = app.company(json!({"name": "Café des Deux Moulins"})).await;
+    app.person(json!({
+        "first_name": "Élodie", "last_name": "Martin",
+        "emails": [{"address": "elodie.martin@exemple.fr"}]
+    }))
+    .await;
+    app.person(json!({
+        "first_name": "Amélie", "last_name": "Poulain",
+        "phones": [{"number": "06 40 50 60 70"}],
+        "companies": [{"company_id": moulins["id"], "role": "Serveuse", "primary": true}]
+    }))
+    .await;
+    app.person(json!({
+        "first_name": "Bob", "last_name": "Smith",
+        "emails": [{"address": "bob@acme.test"}],
+        "phones": [{"number": "+44 20 7946 0958"}]
+    }))
+    .await;
+    app.person(json!({"first_name": "Jean-Pierre", "last_name": "Léaud"}))
+        .await;
+    moulins
+}
+
+both!(
+    search_finds_names_by_prefix_whatever_the_case_and_accents,
+    by_name
+);
+async fn by_name(app: TestApp) {
+    people(&app).await;
+    for q in ["elo", "ELO", "Élo", "élodie", "  elo  ", "mart", "MARTIN"] {
+        assert_eq!(names(&app, q).await, ["Élodie Martin"], "q={q:?}");
+    }
+    assert_eq!(names(&app, "pierre").await, ["Jean-Pierre Léaud"]);
+    assert_eq!(names(&app, "jean-p").await, ["Jean-Pierre Léaud"]);
+    assert_eq!(names(&app, "leau").await, ["Jean-Pierre Léaud"]);
+    // A prefix, not a substring.
+    assert!(names(&app, "lodie").await.is_empty());
+    assert!(names(&app, "zorglub").await.is_empty());
+    // An empty query is no filter.
+    assert_eq!(names(&app, "").await.len(), 4);
+}
+
+both!(search_finds_people_by_email_prefix, by_email);
+async fn by_email(app: TestApp) {
+    people(&app).await;
+    assert_eq!(names(&app, "elodie.mar").await, ["Élodie Martin"]);
+    assert_eq!(
+        names(&app, "elodie.martin@exemple.fr").await,
+        ["Élodie Martin"]
+    );
+    assert_eq!(names(&app, "BOB@ACME").await, ["Bob Smith"]);
+    assert!(names(&app, "bob@other").await.is_empty());
+}
+
+both!(search_finds_people_by_phone_digits, by_phone);
+async fn by_phone(app: TestApp) {
+    people(&app).await;
+    for q in ["0640", "+3364", "06 40 50", "06.40.50.60.70", "33640506070"] {
+        assert_eq!(names(&app, q).await, ["Amélie Poulain"], "q={q:?}");
+    }
+    assert_eq!(names(&app, "+44 20 79").await, ["Bob Smith"]);
+    assert!(names(&app, "0799").await.is_empty());
+}
+
+both!(search_finds_people_by_the_name_of_their_company, by_company);
+async fn by_company(app: TestApp) {
+    people(&app).await;
+    assert_eq!(names(&app, "cafe").await, ["Amélie Poulain"]);
+    assert_eq!(names(&app, "Moul").await, ["Amélie Poulain"]);
+    assert_eq!(names(&app, "deux moul").await, ["Amélie Poulain"]);
+    // The company list is searched by the same rules.
+    let (_, _, page) = app
+        .get(
+            &format!("/api/v1/companies{}", qs(&[("q", "CAFÉ DES")])),
+            (),
+            &[],
+        )
+        .await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 1, "{page}");
+}
+
+both!(every_word_of_a_multi_word_search_must_match, multi_word);
+async fn multi_word(app: TestApp) {
+    people(&app).await;
+    assert_eq!(names(&app, "amel pou").await, ["Amélie Poulain"]);
+    assert_eq!(names(&app, "POU amél").await, ["Amélie Poulain"]);
+    assert_eq!(names(&app, "amel moulins").await, ["Amélie Poulain"]);
+    assert!(names(&app, "amel smi").await.is_empty());
+    // Search combines with filters.
+    let (_, _, page) = app
+        .get(
+            &format!(
+                "/api/v1/people{}",
+                qs(&[("q", "amel"), ("stage", "customer")])
+            ),
+            (),
+            &[],
+        )
+        .await;
+    assert_eq!(page["items"], json!([]));
+}
+
+both!(search_follows_changes_and_the_trash, search_follows_changes);
+async fn search_follows_changes(app: TestApp) {
+    people(&app).await;
+    let (_, _, page) = app.get("/api/v1/people?q=pierre", (), &[]).await;
+    let url = format!(
+        "/api/v1/people/{}",
+        page["items"][0]["id"].as_str().unwrap()
+    );
+    app.patch(&url, json!({"first_name": "Jean-Paul"}), &[])
+        .await;
+    assert_eq!(names(&app, "paul").await, ["Jean-Paul Léaud"]);
+    assert!(names(&app, "pierre").await.is_empty(), "old terms are gone");
+    assert_eq!(names(&app, "jean").await, ["Jean-Paul Léaud"]);
+    app.delete(&url, (), &[]).await;
+    assert!(
+        names(&app, "paul").await.is_empty(),
+        "the trash is not searched"
+    );
+    let (_, _, trash) = app.get("/api/v1/people?q=paul&trash=true", (), &[]).await;
+    assert_eq!(trash["items"].as_array().unwrap().len(), 1);
+}

@@ -1,0 +1,309 @@
+//! `relais bench`: the performance targets of the customer record, measured on this machine.
+use super::core;
+use anyhow::{Context, Result, bail};
+use clap::Subcommand;
+use relais_core::import::csv_source::{CsvSource, Target};
+use relais_core::import::{self, Options, Rejected};
+use relais_core::{Actor, Db, people};
+use std::io::{BufReader, BufWriter, Write};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+#[derive(Subcommand)]
+pub enum Bench {
+    /// Import a generated CSV of N people into a fresh SQLite database; compare with
+    /// `sqlite3 .import` of the same file into a bare table; report peak memory.
+    Import {
+        #[arg(long, default_value_t = 100_000)]
+        people: u64,
+    },
+    /// p50/p95 of a list page (stage filter, sorted by name) and of prefix searches, on a
+    /// fresh database of N imported people.
+    List {
+        #[arg(long, default_value_t = 100_000)]
+        people: u64,
+    },
+    /// p50/p95 of the overview of a person with N interactions.
+    Overview {
+        #[arg(long, default_value_t = 5_000)]
+        interactions: u64,
+    },
+}
+
+pub async fn run(b: Bench) -> Result<()> {
+    let dir = tempfile::tempdir().context("temporary folder")?;
+    match b {
+        Bench::Import { people } => bench_import(dir.path(), people).await,
+        Bench::List { people } => bench_list(dir.path(), people).await,
+        Bench::Overview { interactions } => bench_overview(dir.path(), interactions).await,
+    }
+}
+
+const FIRST: [&str; 12] = [
+    "Élodie", "Amélie", "Jean", "Chloé", "Hugo", "Léa", "Ada", "Grace", "Noé", "Zoé", "Rémi",
+    "Inès",
+];
+const LAST: [&str; 12] = [
+    "Martin", "Dupré", "Lefèvre", "Bernard", "Moreau", "Fontaine", "Lovelace", "Hopper", "Garçon",
+    "Petit", "Roux", "Blanc",
+];
+const STAGES: [&str; 4] = ["lead", "prospect", "customer", "former_customer"];
+const CITIES: [&str; 6] = ["Paris", "Lyon", "Marseille", "Nantes", "Lille", "Bordeaux"];
+
+/// A CSV of `n` distinct people, the way a French export looks (`;`, French headers).
+fn generate(path: &Path, n: u64) -> Result<()> {
+    let mut w = BufWriter::new(std::fs::File::create(path)?);
+    writeln!(
+        w,
+        "Prénom;Nom;E-mail;Téléphone portable;Société;Ville;Date de naissance;Étape"
+    )?;
+    for i in 0..n {
+        let (f, l) = (FIRST[(i % 12) as usize], LAST[((i / 12) % 12) as usize]);
+        writeln!(
+            w,
+            "{f};{l} {i};{}.{}{i}@example.fr;06 {:02} {:02} {:02} {:02};Société {};{};{:02}/{:02}/{};{}",
+            relais_domain::text::fold(f),
+            relais_domain::text::fold(l).replace(' ', ""),
+            (i / 1_000_000) % 100,
+            (i / 10_000) % 100,
+            (i / 100) % 100,
+            i % 100,
+            i % 1000,
+            CITIES[(i % 6) as usize],
+            1 + i % 28,
+            1 + i % 12,
+            1950 + i % 50,
+            STAGES[(i % 4) as usize],
+        )?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+async fn import_file(db: &Db, csv: &Path) -> Result<import::Report> {
+    let file = std::fs::File::open(csv)?;
+    let mut src = CsvSource::open(BufReader::with_capacity(1 << 20, file), Target::People, &[])?;
+    let next = || {
+        src.next_person().map(|r| {
+            r.map(|c| (c, vec![])).map_err(|e| Rejected {
+                line: e.line,
+                reason: e.reason,
+                raw: e.raw,
+            })
+        })
+    };
+    import::people(db, &Actor::SYSTEM, Options::default(), next, |_| {})
+        .await
+        .map_err(core)
+}
+
+async fn bench_import(dir: &Path, n: u64) -> Result<()> {
+    let csv = dir.join("people.csv");
+    generate(&csv, n)?;
+    let before = peak_rss_mb();
+    let db = relais_core::connect(&format!("sqlite://{}", dir.join("relais.db").display())).await?;
+    let t = Instant::now();
+    let report = import_file(&db, &csv).await?;
+    let ours = t.elapsed();
+    db.close().await;
+    if report.created != n {
+        bail!("expected {n} people created, got: {report}");
+    }
+    let raw = raw_sqlite_import(dir, &csv)?;
+    let rate = n as f64 / ours.as_secs_f64();
+    println!(
+        "import of {n} people (SQLite): {:.1} s, {:.0} rows/s",
+        ours.as_secs_f64(),
+        rate
+    );
+    if let Some(raw) = raw {
+        let raw_rate = n as f64 / raw.as_secs_f64();
+        println!(
+            "raw `sqlite3 .import` into a bare table: {:.2} s, {:.0} rows/s; ratio {:.3}",
+            raw.as_secs_f64(),
+            raw_rate,
+            rate / raw_rate
+        );
+    } else {
+        println!("raw comparison skipped: the sqlite3 command is not installed");
+    }
+    if let (Some(b), Some(p)) = (before, peak_rss_mb()) {
+        println!("peak memory: {p:.0} MB (before the import: {b:.0} MB)");
+    }
+    Ok(())
+}
+
+fn raw_sqlite_import(dir: &Path, csv: &Path) -> Result<Option<Duration>> {
+    let db = dir.join("raw.db");
+    let script = format!(
+        "CREATE TABLE people(first TEXT, last TEXT, email TEXT, phone TEXT, company TEXT, city TEXT, birthday TEXT, stage TEXT);\n.mode csv\n.separator ;\n.import --skip 1 {} people\n",
+        csv.display()
+    );
+    let t = Instant::now();
+    let child = std::process::Command::new("sqlite3")
+        .arg(&db)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn();
+    let Ok(mut child) = child else {
+        return Ok(None);
+    };
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(script.as_bytes())?;
+    }
+    let out = child.wait_with_output()?;
+    if !out.status.success() {
+        bail!(
+            "sqlite3 .import failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(Some(t.elapsed()))
+}
+
+fn percentiles(mut samples: Vec<Duration>) -> (f64, f64) {
+    samples.sort();
+    let at =
+        |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize].as_secs_f64() * 1000.0;
+    (at(0.5), at(0.95))
+}
+
+async fn time<F, Fut>(runs: usize, mut f: F) -> Result<(f64, f64)>
+where
+    F: FnMut(usize) -> Fut,
+    Fut: std::future::Future<Output = Result<()>>,
+{
+    let mut samples = Vec::with_capacity(runs);
+    for i in 0..runs {
+        let t = Instant::now();
+        f(i).await?;
+        samples.push(t.elapsed());
+    }
+    Ok(percentiles(samples))
+}
+
+fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// One list request's query parameters.
+type Query = Vec<(String, String)>;
+
+async fn bench_list(dir: &Path, n: u64) -> Result<()> {
+    let csv = dir.join("people.csv");
+    generate(&csv, n)?;
+    let db = relais_core::connect(&format!("sqlite://{}", dir.join("relais.db").display())).await?;
+    import_file(&db, &csv).await?;
+    let a = Actor::SYSTEM;
+    let cases: [(&str, Vec<Query>); 4] = [
+        (
+            "list: stage=customer, sorted by name, 50 per page",
+            STAGES
+                .iter()
+                .map(|s| params(&[("stage", s), ("sort", "name"), ("limit", "50")]))
+                .collect(),
+        ),
+        (
+            "search: name prefix (\"elo\", \"dup\", \"mart\", ...)",
+            ["elo", "dup", "mart", "zoe", "lefe", "gar"]
+                .iter()
+                .map(|q| params(&[("q", q), ("limit", "50")]))
+                .collect(),
+        ),
+        (
+            "search: e-mail prefix",
+            ["elodie.martin", "ada.lovelace1", "zoe."]
+                .iter()
+                .map(|q| params(&[("q", q), ("limit", "50")]))
+                .collect(),
+        ),
+        (
+            "search: phone prefix",
+            ["06 12", "0600", "+33 6 01"]
+                .iter()
+                .map(|q| params(&[("q", q), ("limit", "50")]))
+                .collect(),
+        ),
+    ];
+    println!("{n} people in SQLite");
+    for (name, variants) in cases {
+        let (p50, p95) = time(200, |i| {
+            let p = variants[i % variants.len()].clone();
+            let db = db.clone();
+            async move {
+                people::list(&db, &a, &p).await.map_err(core)?;
+                Ok(())
+            }
+        })
+        .await?;
+        println!("{name}: p50 {p50:.2} ms, p95 {p95:.2} ms");
+    }
+    Ok(())
+}
+
+async fn bench_overview(dir: &Path, n: u64) -> Result<()> {
+    let db = relais_core::connect(&format!("sqlite://{}", dir.join("relais.db").display())).await?;
+    relais_core::demo::fill(&db, 1_000, 1).await.map_err(core)?;
+    let a = Actor::SYSTEM;
+    let p = people::create(
+        &db,
+        &a,
+        serde_json::json!({"first_name": "Élodie", "last_name": "Busy"}),
+    )
+    .await
+    .map_err(core)?;
+    let mut tx = db.write().await?;
+    let now = chrono::Utc::now();
+    for i in 0..n {
+        let data = relais_domain::interaction::InteractionData {
+            kind: *relais_domain::interaction::InteractionKind::ALL
+                .get((i % 9) as usize)
+                .unwrap_or(&relais_domain::interaction::InteractionKind::Note),
+            direction: None,
+            occurred_at: now - chrono::Duration::minutes(i as i64 * 37),
+            duration_minutes: Some(10),
+            subject: Some(format!("Interaction {i}")),
+            body: Some("Compte rendu de réunion. ".repeat(20)),
+            person_ids: vec![p.id],
+            company_id: None,
+            user_ids: vec![],
+        };
+        relais_store::interactions::insert(
+            &mut tx,
+            relais_domain::InteractionId::new(),
+            &data,
+            None,
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    let (p50, p95) = time(200, |_| {
+        let db = db.clone();
+        async move {
+            let o = relais_core::overview::person(&db, &a, p.id, &[])
+                .await
+                .map_err(core)?;
+            if o.counts.interactions != n as i64 {
+                bail!("overview counted {} interactions", o.counts.interactions);
+            }
+            Ok(())
+        }
+    })
+    .await?;
+    println!(
+        "overview of a person with {n} interactions (SQLite, 1,000 other people): p50 {p50:.2} ms, p95 {p95:.2} ms"
+    );
+    Ok(())
+}

@@ -1,0 +1,127 @@
+//! Layered configuration: defaults → config file → `RELAIS_*` environment → flags.
+//! Flags and environment come through clap (a flag wins over its variable); what neither
+//! gives is taken from the file, then from the defaults.
+use anyhow::{Context, Result, bail};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+pub const DEFAULT_DATABASE: &str = "sqlite://relais.db";
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+/// What a config file may hold (TOML).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub database: Option<String>,
+    pub listen: Option<String>,
+    pub secure_cookies: Option<bool>,
+}
+
+#[derive(Clone)]
+pub struct Config {
+    pub database: String,
+    pub listen: String,
+    pub secure_cookies: bool,
+}
+
+impl std::fmt::Debug for Config {
+    /// The database URL may carry a password: never print it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("database", &redact(&self.database))
+            .field("listen", &self.listen)
+            .field("secure_cookies", &self.secure_cookies)
+            .finish()
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+pub fn read_file(path: Option<&Path>) -> Result<FileConfig> {
+    let (path, required) = match path {
+        Some(p) => (p.to_path_buf(), true),
+        None => (PathBuf::from("relais.toml"), false),
+    };
+    if !path.exists() {
+        if required {
+            bail!("config file {} does not exist", path.display());
+        }
+        return Ok(FileConfig::default());
+    }
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    toml::from_str(&text)
+        .with_context(|| format!("{} is not a valid Relais config", path.display()))
+}
+
+pub fn resolve(
+    file: &FileConfig,
+    database: Option<String>,
+    listen: Option<String>,
+) -> Result<Config> {
+    let database = database
+        .or_else(|| file.database.clone())
+        .unwrap_or_else(|| DEFAULT_DATABASE.to_string());
+    let listen = listen
+        .or_else(|| file.listen.clone())
+        .unwrap_or_else(|| DEFAULT_LISTEN.to_string());
+    if listen.parse::<std::net::SocketAddr>().is_err() {
+        bail!("--listen {listen} is not an address such as 127.0.0.1:8080");
+    }
+    Ok(Config {
+        database,
+        listen,
+        secure_cookies: file.secure_cookies.unwrap_or(false),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_beat_the_file_which_beats_defaults() {
+        let file = FileConfig {
+            database: Some("sqlite://file.db".into()),
+            listen: None,
+            secure_cookies: Some(true),
+        };
+        let c = resolve(&file, None, None).unwrap();
+        assert_eq!(
+            (c.database.as_str(), c.listen.as_str(), c.secure_cookies),
+            ("sqlite://file.db", DEFAULT_LISTEN, true)
+        );
+        let c = resolve(
+            &file,
+            Some("postgres://x".into()),
+            Some("0.0.0.0:9000".into()),
+        )
+        .unwrap();
+        assert_eq!(
+            (c.database.as_str(), c.listen.as_str()),
+            ("postgres://x", "0.0.0.0:9000")
+        );
+        assert!(resolve(&file, None, Some("nowhere".into())).is_err());
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            redact("postgres://app:s3cret@db:5432/crm"),
+            "postgres://app:***@db:5432/crm"
+        );
+        assert_eq!(redact("sqlite://relais.db"), "sqlite://relais.db");
+    }
+}

@@ -1,0 +1,27 @@
+//! `relais`: the CRM in one binary.
+mod cli;
+mod config;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("relais: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(cli::run()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // One line: the reason and its causes.
+            let causes: Vec<String> = e.chain().map(|c| c.to_string()).collect();
+            eprintln!("relais: {}", causes.join(": "));
+            ExitCode::FAILURE
+        }
+    }
+}
