@@ -152,7 +152,9 @@ pub async fn update(
     let doc = record::apply_patch(&current.data, &patch)?;
     let draft: CompanyDraft = record::parse_draft(doc)?;
     let (data, custom) = check(&mut tx, &draft, Some(id)).await?;
-    save(&mut tx, actor, &current, data, &custom).await?;
+    if let Err(e) = save(&mut tx, actor, &current, data, &custom).await {
+        return Err(record::lost_race(e, tx, async || get(db, actor, id).await).await);
+    }
     let view = load(&mut tx, id, false).await?;
     tx.commit().await?;
     Ok(view)

@@ -194,7 +194,10 @@ pub async fn update(
     f.label = label.unwrap_or_default();
     f.choices = choices;
     let now = record::now();
-    store::update(&mut tx, &f, f.version, now).await?;
+    if let Err(e) = store::update(&mut tx, &f, f.version, now).await {
+        let reread = async || get(db, actor, id).await;
+        return Err(record::lost_race(e.into(), tx, reread).await);
+    }
     relais_store::audit::append(
         &mut tx,
         actor.user,

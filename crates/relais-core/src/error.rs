@@ -24,6 +24,9 @@ pub enum CoreError {
     Duplicate { field: String },
     #[error("{0}")]
     Conflict(String),
+    /// An upload larger than the configured limit, in bytes.
+    #[error("the file is larger than the limit of {limit} bytes")]
+    TooLarge { limit: u64 },
     #[error(transparent)]
     Store(StoreError),
 }

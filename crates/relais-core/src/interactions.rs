@@ -27,6 +27,10 @@ pub struct InteractionView {
     pub updated_at: DateTime<Utc>,
     pub deleted_at: Option<DateTime<Utc>>,
     pub version: i64,
+    /// Its files (names and types, not the bytes): shown when one interaction is read,
+    /// left out of lists and timelines.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attachments: Option<Vec<crate::attachments::AttachmentView>>,
 }
 
 impl From<InteractionRecord> for InteractionView {
@@ -39,6 +43,7 @@ impl From<InteractionRecord> for InteractionView {
             updated_at: r.updated_at,
             deleted_at: r.deleted_at,
             version: r.version,
+            attachments: None,
         }
     }
 }
@@ -133,10 +138,12 @@ pub async fn create(db: &Db, actor: &Actor, body: Value) -> Result<InteractionVi
 }
 
 async fn load(tx: &mut Tx, id: InteractionId, include_deleted: bool) -> Result<InteractionView> {
-    store::get(tx, id, include_deleted)
+    let mut view = store::get(tx, id, include_deleted)
         .await?
         .map(InteractionView::from)
-        .ok_or(CoreError::NotFound("interaction"))
+        .ok_or(CoreError::NotFound("interaction"))?;
+    view.attachments = Some(crate::attachments::of_interaction(tx, id).await?);
+    Ok(view)
 }
 
 pub async fn get(db: &Db, actor: &Actor, id: InteractionId) -> Result<InteractionView> {
@@ -162,9 +169,10 @@ pub async fn update(
     let changes = record::diff(&doc(&current.data), &doc(&data));
     if !changes.is_empty() {
         let now = record::now();
-        store::update(&mut tx, id, current.version, &data, now)
-            .await
-            .map_err(|e| stale(e, &current))?;
+        if let Err(e) = store::update(&mut tx, id, current.version, &data, now).await {
+            let reread = async || get(db, actor, id).await;
+            return Err(record::lost_race(e.into(), tx, reread).await);
+        }
         relais_store::audit::append(
             &mut tx,
             actor.user,
@@ -179,17 +187,6 @@ pub async fn update(
     let view = load(&mut tx, id, false).await?;
     tx.commit().await?;
     Ok(view)
-}
-
-fn stale(e: relais_store::StoreError, current: &impl Serialize) -> CoreError {
-    match e {
-        relais_store::StoreError::Conflict => {
-            let current = serde_json::to_value(current).unwrap_or_default();
-            let version = current["version"].as_i64().unwrap_or_default() + 1;
-            CoreError::Stale { version, current }
-        }
-        other => other.into(),
-    }
 }
 
 pub async fn delete(db: &Db, actor: &Actor, id: InteractionId, deleted: bool) -> Result<()> {
@@ -404,9 +401,11 @@ pub async fn update_task(
         } else {
             None
         };
-        tasks_store::update(&mut tx, id, current.version, &data, done_at, now)
-            .await
-            .map_err(|e| stale(e, &current))?;
+        if let Err(e) = tasks_store::update(&mut tx, id, current.version, &data, done_at, now).await
+        {
+            let reread = async || get_task(db, actor, id).await;
+            return Err(record::lost_race(e.into(), tx, reread).await);
+        }
         relais_store::audit::append(&mut tx, actor.user, "task", id.0, "updated", &changes, now)
             .await?;
     }

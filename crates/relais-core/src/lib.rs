@@ -1,6 +1,7 @@
 //! Use cases shared by the web app and the command line. Services own transactions and
 //! check the actor's rights; the store below them only reads and writes.
 
+pub mod attachments;
 pub mod auth;
 pub mod companies;
 pub mod custom_fields;

@@ -259,7 +259,10 @@ pub async fn merge_people(
         data.custom.entry(k.clone()).or_insert_with(|| v.clone());
     }
     let (writes, _) = record::resolve_custom(&mut tx, Entity::Person, &data.custom).await?;
-    crate::people::save(&mut tx, actor, &survivor, data, &writes).await?;
+    if let Err(e) = crate::people::save(&mut tx, actor, &survivor, data, &writes).await {
+        let reread = async || crate::people::get(db, actor, sid).await;
+        return Err(record::lost_race(e, tx, reread).await);
+    }
     relais_store::interactions::reassign_person(&mut tx, did, sid).await?;
     relais_store::tasks::reassign_person(&mut tx, did, sid).await?;
     relais_store::consents::reassign(&mut tx, did, sid).await?;
@@ -319,7 +322,10 @@ pub async fn merge_companies(
         data.custom.entry(k.clone()).or_insert_with(|| v.clone());
     }
     let (writes, _) = record::resolve_custom(&mut tx, Entity::Company, &data.custom).await?;
-    crate::companies::save(&mut tx, actor, &survivor, data, &writes).await?;
+    if let Err(e) = crate::companies::save(&mut tx, actor, &survivor, data, &writes).await {
+        let reread = async || crate::companies::get(db, actor, sid).await;
+        return Err(record::lost_race(e, tx, reread).await);
+    }
     audit::reassign(&mut tx, did.0, sid.0).await?;
     relais_store::companies::purge(&mut tx, did).await?;
     record_merge(&mut tx, actor, "company", sid.0, did.0, &discarded).await?;

@@ -164,9 +164,13 @@ pub async fn company(
         .into_iter()
         .map(TaskView::from)
         .collect();
+    let by_kind: BTreeMap<String, i64> = interactions::company_counts_by_kind(&mut tx, id)
+        .await?
+        .into_iter()
+        .collect();
     let counts = Counts {
-        interactions: timeline.items.len() as i64,
-        interactions_by_kind: BTreeMap::new(),
+        interactions: by_kind.values().sum(),
+        interactions_by_kind: by_kind,
         open_tasks: open_tasks.len(),
         people: people_count,
     };

@@ -92,8 +92,8 @@ pub async fn insert(
 ) -> Result<PersonId> {
     let id = PersonId::new();
     let now = record::now();
-    store::insert(tx, id, data, custom, now).await?;
-    store::record_stage(tx, id, None, data.stage, actor.user, now).await?;
+    let person = store::NewPerson { id, data, custom };
+    store::insert(tx, person, actor.user, now).await?;
     relais_store::audit::append(tx, actor.user, "person", id.0, "created", &[], now).await?;
     Ok(id)
 }
@@ -139,7 +139,9 @@ pub async fn update(
     let doc = record::apply_patch(&current.data, &patch)?;
     let draft: PersonDraft = record::parse_draft(doc)?;
     let (data, custom) = check(&mut tx, &draft).await?;
-    save(&mut tx, actor, &current, data, &custom).await?;
+    if let Err(e) = save(&mut tx, actor, &current, data, &custom).await {
+        return Err(record::lost_race(e, tx, async || get(db, actor, id).await).await);
+    }
     let view = load(&mut tx, id, false).await?;
     tx.commit().await?;
     Ok(view)

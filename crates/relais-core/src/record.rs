@@ -5,10 +5,11 @@ use base64::Engine;
 use chrono::{DateTime, SubsecRound, Utc};
 use relais_domain::custom::{CustomValue, Entity};
 use relais_domain::{FieldError, Invalid};
-use relais_store::Tx;
 use relais_store::audit::Change;
+use relais_store::custom_fields::CustomField;
 use relais_store::filter::{Context, Page};
 use relais_store::owned::CustomWrite;
+use relais_store::{StoreError, Tx};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -106,12 +107,21 @@ pub async fn resolve_custom(
         return Ok((vec![], BTreeMap::new()));
     }
     let defs = relais_store::custom_fields::list(tx, Some(entity)).await?;
+    Ok(resolve_custom_with(&defs, entity, values)?)
+}
+
+/// `resolve_custom` against definitions already read (an import reads them once).
+pub fn resolve_custom_with(
+    defs: &[CustomField],
+    entity: Entity,
+    values: &BTreeMap<String, Value>,
+) -> std::result::Result<(Vec<CustomWrite>, BTreeMap<String, Value>), Invalid> {
     let mut errors = Vec::new();
     let mut writes = Vec::new();
     let mut normal = BTreeMap::new();
     for (key, raw) in values {
         let field = format!("custom.{key}");
-        let Some(def) = defs.iter().find(|d| &d.key == key) else {
+        let Some(def) = defs.iter().find(|d| &d.key == key && d.entity == entity) else {
             errors.push(FieldError {
                 field,
                 message: format!("there is no custom field '{key}' on {}", entity.as_str()),
@@ -133,7 +143,7 @@ pub async fn resolve_custom(
     if errors.is_empty() {
         Ok((writes, normal))
     } else {
-        Err(Invalid(errors).into())
+        Err(Invalid(errors))
     }
 }
 
@@ -236,5 +246,34 @@ pub fn check_if_match(
             version,
             current: serde_json::to_value(current).unwrap_or_default(),
         }),
+    }
+}
+
+/// A versioned write (`... WHERE version = ?`) that found nothing to change lost to a write
+/// committed meanwhile: answer `Stale` with the record as it is now. The losing transaction is
+/// rolled back first and `reread` reads in a new one: on PostgreSQL the losing transaction read
+/// the record before the winner committed, so what it holds is the stale state. Other errors
+/// pass through.
+pub async fn lost_race<V: Serialize>(
+    e: CoreError,
+    tx: Tx,
+    reread: impl AsyncFnOnce() -> Result<V>,
+) -> CoreError {
+    if !matches!(
+        e,
+        CoreError::Stale { .. } | CoreError::Store(StoreError::Conflict)
+    ) {
+        return e;
+    }
+    if let Err(e) = tx.rollback().await {
+        return e.into();
+    }
+    match reread().await {
+        Ok(now) => {
+            let current = serde_json::to_value(&now).unwrap_or_default();
+            let version = current["version"].as_i64().unwrap_or_default();
+            CoreError::Stale { version, current }
+        }
+        Err(e) => e,
     }
 }

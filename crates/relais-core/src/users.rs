@@ -184,7 +184,10 @@ pub async fn update(
     let after = serde_json::json!({"name": change.name, "role": change.role, "team_id": change.team_id, "active": change.active});
     let changes = record::diff(&doc, &after);
     if !changes.is_empty() {
-        store::update(&mut tx, id, current.version, &change, now).await?;
+        if let Err(e) = store::update(&mut tx, id, current.version, &change, now).await {
+            let reread = async || get(db, actor, id).await;
+            return Err(record::lost_race(e.into(), tx, reread).await);
+        }
         relais_store::audit::append(&mut tx, actor.user, "user", id.0, "updated", &changes, now)
             .await?;
     }

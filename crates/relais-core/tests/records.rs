@@ -152,6 +152,85 @@ async fn update_mode_adds_what_the_file_knows() {
     }
 }
 
+/// A file of `n` distinct people, then rows that repeat some of them: row `n + 1` has the
+/// e-mail of row 2 (an earlier batch of the import), row `n + 2` the phone of row `n - 1` (the
+/// same batch), row `n + 3` the name and company of row 3 (an earlier batch).
+fn file_with_repeats(n: usize) -> Vec<u8> {
+    let mut s = String::from("First Name,Last Name,Email,Mobile Phone,Company,Tags\n");
+    for i in 1..=n {
+        s += &format!(
+            "P{i},Person,p{i}@example.org,06 10 {:02} {:02} {:02},Acme,\n",
+            i / 10_000,
+            (i / 100) % 100,
+            i % 100
+        );
+    }
+    s += "Other,Name,P2@Example.org,,,vip\n";
+    let last = n - 1;
+    s += &format!(
+        "Again,,,+33 6 10 {:02} {:02} {:02},,again\n",
+        last / 10_000,
+        (last / 100) % 100,
+        last % 100
+    );
+    s += "p3,PERSON,,,ACME,third\n";
+    s.into_bytes()
+}
+
+#[tokio::test]
+async fn repeated_people_in_one_file_are_found_within_and_across_batches() {
+    for t in relais_testkit::engines().await {
+        let n = 1_200;
+        let (skip, _) = import_csv(&t.db, &file_with_repeats(n), Options::default()).await;
+        assert_eq!(
+            (skip.created, skip.skipped, skip.rejected),
+            (n as u64, 3, 0),
+            "{}: {skip}",
+            t.engine
+        );
+        let again = import_csv(&t.db, &file_with_repeats(n), Options::default())
+            .await
+            .0;
+        assert_eq!(
+            (again.created, again.skipped),
+            (0, n as u64 + 3),
+            "{}",
+            t.engine
+        );
+
+        let fresh = relais_testkit::engines().await;
+        let Some(u) = fresh.iter().find(|f| f.engine == t.engine) else {
+            continue;
+        };
+        let opts = Options {
+            on_duplicate: OnDuplicate::Update,
+            ..Default::default()
+        };
+        let (r, _) = import_csv(&u.db, &file_with_repeats(n), opts).await;
+        assert_eq!((r.created, r.updated), (n as u64, 3), "{}: {r}", u.engine);
+        let people = people::list(&u.db, &Actor::SYSTEM, &[("tag".into(), "vip".into())])
+            .await
+            .unwrap()
+            .items;
+        assert_eq!(people.len(), 1, "{}", u.engine);
+        assert_eq!(
+            people[0].data.first_name.as_deref(),
+            Some("P2"),
+            "a repeat fills what is empty, the first row wins"
+        );
+        assert_eq!(people[0].data.emails[0].address.as_str(), "p2@example.org");
+        for tag in ["again", "third"] {
+            let tagged = people::list(&u.db, &Actor::SYSTEM, &[("tag".into(), tag.into())])
+                .await
+                .unwrap()
+                .items;
+            assert_eq!(tagged.len(), 1, "{}: tag {tag}", u.engine);
+        }
+        let (r2, _) = import_csv(&u.db, &file_with_repeats(n), opts).await;
+        assert_eq!((r2.created, r2.updated), (0, 0), "{}: {r2}", u.engine);
+    }
+}
+
 #[tokio::test]
 async fn french_excel_file_in_windows_1252_with_semicolons_imports() {
     let t = relais_testkit::sqlite().await;

@@ -1,6 +1,7 @@
 //! The customer record's types and rules. Pure: no I/O, no async, no database types.
 //! Every value type validates itself on parse, so the rest of Relais never re-checks.
 
+pub mod attachment;
 pub mod birthday;
 pub mod company;
 pub mod custom;

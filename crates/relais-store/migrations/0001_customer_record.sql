@@ -1,6 +1,6 @@
--- The customer record. Written once for SQLite and PostgreSQL: {tokens} are column types
--- that differ between them (see src/migrate.rs). Folded shadow columns (*_key) serve
--- case- and accent-insensitive search and sorting with plain B-tree indexes.
+-- The customer record. Written once for SQLite and PostgreSQL: {tokens} are the column types
+-- and table options that differ between them (see src/migrate.rs). Folded shadow columns
+-- (*_key) serve case- and accent-insensitive search and sorting with plain B-tree indexes.
 
 CREATE TABLE teams (
     id {uuid} PRIMARY KEY,
@@ -101,7 +101,7 @@ CREATE TABLE person_emails (
     address TEXT NOT NULL,
     address_key {key} NOT NULL,
     PRIMARY KEY (person_id, position)
-);
+) {without_rowid};
 CREATE INDEX person_emails_key ON person_emails (address_key);
 
 CREATE TABLE person_phones (
@@ -110,7 +110,7 @@ CREATE TABLE person_phones (
     kind TEXT NOT NULL,
     number TEXT NOT NULL,
     PRIMARY KEY (person_id, position)
-);
+) {without_rowid};
 CREATE INDEX person_phones_number ON person_phones (number);
 
 CREATE TABLE person_companies (
@@ -119,7 +119,7 @@ CREATE TABLE person_companies (
     role TEXT,
     is_primary {bool} NOT NULL,
     PRIMARY KEY (person_id, company_id)
-);
+) {without_rowid};
 CREATE INDEX person_companies_company ON person_companies (company_id);
 
 -- Addresses, tags, custom values and search terms of people and companies alike:
@@ -135,7 +135,7 @@ CREATE TABLE addresses (
     region TEXT,
     country TEXT,
     PRIMARY KEY (owner_id, position)
-);
+) {without_rowid};
 CREATE INDEX addresses_city ON addresses (city_key);
 
 CREATE TABLE tags (
@@ -143,7 +143,7 @@ CREATE TABLE tags (
     tag TEXT NOT NULL,
     tag_key {key} NOT NULL,
     PRIMARY KEY (owner_id, tag_key)
-);
+) {without_rowid};
 CREATE INDEX tags_key ON tags (tag_key);
 
 CREATE TABLE custom_fields (
@@ -167,7 +167,7 @@ CREATE TABLE custom_values (
     value_date {date},
     value_bool {bool},
     PRIMARY KEY (owner_id, field_id)
-);
+) {without_rowid};
 CREATE INDEX custom_values_text ON custom_values (field_id, value_text);
 CREATE INDEX custom_values_number ON custom_values (field_id, value_number);
 
@@ -175,14 +175,14 @@ CREATE TABLE person_terms (
     term {key} NOT NULL,
     person_id {uuid} NOT NULL REFERENCES people(id) ON DELETE CASCADE,
     PRIMARY KEY (term, person_id)
-);
+) {without_rowid};
 CREATE INDEX person_terms_person ON person_terms (person_id);
 
 CREATE TABLE company_terms (
     term {key} NOT NULL,
     company_id {uuid} NOT NULL REFERENCES companies(id) ON DELETE CASCADE,
     PRIMARY KEY (term, company_id)
-);
+) {without_rowid};
 CREATE INDEX company_terms_company ON company_terms (company_id);
 
 CREATE TABLE stage_history (
@@ -230,14 +230,14 @@ CREATE TABLE interaction_people (
     person_id {uuid} NOT NULL REFERENCES people(id) ON DELETE CASCADE,
     occurred_at {ts} NOT NULL,
     PRIMARY KEY (interaction_id, person_id)
-);
+) {without_rowid};
 CREATE INDEX interaction_people_timeline ON interaction_people (person_id, occurred_at, interaction_id);
 
 CREATE TABLE interaction_users (
     interaction_id {uuid} NOT NULL REFERENCES interactions(id) ON DELETE CASCADE,
     user_id {uuid} NOT NULL REFERENCES users(id) ON DELETE CASCADE,
     PRIMARY KEY (interaction_id, user_id)
-);
+) {without_rowid};
 
 CREATE TABLE attachments (
     id {uuid} PRIMARY KEY,

@@ -124,10 +124,12 @@ async fn insert_children(
     d: &CompanyData,
     custom: &[CustomWrite],
 ) -> Result<()> {
-    owned::insert_addresses(tx, id.0, &d.addresses).await?;
-    owned::insert_tags(tx, id.0, &d.tags).await?;
-    owned::insert_custom(tx, id.0, custom).await?;
-    owned::insert_terms(tx, "company_terms", "company_id", id.0, &d.search_terms()).await
+    let mut owned = owned::OwnedRows::new("company_terms", "company_id");
+    owned.addresses(id.0, &d.addresses);
+    owned.tags(id.0, &d.tags);
+    owned.custom(id.0, custom);
+    owned.terms(id.0, d.search_terms());
+    owned.write(tx).await
 }
 
 pub async fn update(

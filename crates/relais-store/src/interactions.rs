@@ -312,24 +312,10 @@ pub async fn company_timeline(
     company: CompanyId,
     page: &Page,
 ) -> Result<Vec<InteractionRecord>> {
-    let people = Query::select()
-        .column("person_id")
-        .from("person_companies")
-        .and_where(Expr::col("company_id").eq(company.0))
-        .to_owned();
-    let linked = Query::select()
-        .column("interaction_id")
-        .from("interaction_people")
-        .and_where(Expr::col("person_id").in_subquery(people))
-        .to_owned();
     let mut q = Query::select();
     q.columns(COLUMNS.map(|c| ("interactions", c)))
         .from("interactions")
-        .cond_where(
-            sea_query::Condition::any()
-                .add(Expr::col(("interactions", "company_id")).eq(company.0))
-                .add(Expr::col(("interactions", "id")).in_subquery(linked)),
-        )
+        .cond_where(of_company(company))
         .and_where(Expr::col(("interactions", "deleted_at")).is_null());
     filter::keyset_on(
         &mut q,
@@ -341,6 +327,23 @@ pub async fn company_timeline(
     )?;
     let rows: Vec<Row> = tx.fetch_all(&q).await?;
     hydrate(tx, rows).await
+}
+
+/// The interactions on a company's timeline: filed on it, or on any of its people.
+fn of_company(company: CompanyId) -> sea_query::Condition {
+    let people = Query::select()
+        .column("person_id")
+        .from("person_companies")
+        .and_where(Expr::col("company_id").eq(company.0))
+        .to_owned();
+    let linked = Query::select()
+        .column("interaction_id")
+        .from("interaction_people")
+        .and_where(Expr::col("person_id").in_subquery(people))
+        .to_owned();
+    sea_query::Condition::any()
+        .add(Expr::col(("interactions", "company_id")).eq(company.0))
+        .add(Expr::col(("interactions", "id")).in_subquery(linked))
 }
 
 #[derive(sqlx::FromRow)]
@@ -402,13 +405,14 @@ async fn hydrate(tx: &mut Tx, rows: Vec<Row>) -> Result<Vec<InteractionRecord>> 
         .collect())
 }
 
+#[derive(sqlx::FromRow)]
+struct KindCount {
+    kind: String,
+    n: i64,
+}
+
 /// Counts of a person's interactions by kind, for the overview.
 pub async fn counts_by_kind(tx: &mut Tx, person: PersonId) -> Result<Vec<(String, i64)>> {
-    #[derive(sqlx::FromRow)]
-    struct KindCount {
-        kind: String,
-        n: i64,
-    }
     let q = Query::select()
         .column(("interactions", "kind"))
         .expr_as(Expr::col(("interactions", "id")).count(), "n")
@@ -419,6 +423,24 @@ pub async fn counts_by_kind(tx: &mut Tx, person: PersonId) -> Result<Vec<(String
             Expr::col(("interactions", "id")).equals(("interaction_people", "interaction_id")),
         )
         .and_where(Expr::col(("interaction_people", "person_id")).eq(person.0))
+        .and_where(Expr::col(("interactions", "deleted_at")).is_null())
+        .group_by_col(("interactions", "kind"))
+        .to_owned();
+    Ok(tx
+        .fetch_all::<KindCount>(&q)
+        .await?
+        .into_iter()
+        .map(|k| (k.kind, k.n))
+        .collect())
+}
+
+/// Counts by kind of the interactions on a company's timeline, for the overview.
+pub async fn company_counts_by_kind(tx: &mut Tx, company: CompanyId) -> Result<Vec<(String, i64)>> {
+    let q = Query::select()
+        .column(("interactions", "kind"))
+        .expr_as(Expr::col(("interactions", "id")).count(), "n")
+        .from("interactions")
+        .cond_where(of_company(company))
         .and_where(Expr::col(("interactions", "deleted_at")).is_null())
         .group_by_col(("interactions", "kind"))
         .to_owned();

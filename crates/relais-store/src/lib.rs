@@ -2,7 +2,9 @@
 //! with sea-query and rendered for the engine at hand; the few statements that differ live in
 //! `dialect`. Store functions take a transaction, which the services own.
 
+pub mod attachments;
 pub mod audit;
+mod bulk;
 pub mod companies;
 pub mod consents;
 pub mod custom_fields;
@@ -31,7 +33,8 @@ pub use sea_query;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("unknown database URL scheme in '{0}' (use sqlite://PATH or postgres://...)")]
+    /// Holds the scheme alone: the rest of the URL may carry a password.
+    #[error("unknown database URL scheme '{0}' (use sqlite://PATH or postgres://...)")]
     UnknownScheme(String),
     #[error("not found")]
     NotFound,
@@ -131,7 +134,8 @@ async fn open(url: &str) -> Result<Db> {
             .await?;
         return Ok(Db::Postgres(pool));
     }
-    Err(StoreError::UnknownScheme(url.to_string()))
+    let scheme = url.split_once(':').map_or(url, |(scheme, _)| scheme);
+    Err(StoreError::UnknownScheme(scheme.to_string()))
 }
 
 impl Db {
@@ -266,6 +270,16 @@ impl Tx {
         match self {
             Tx::Sqlite(tx) => tx.commit().await?,
             Tx::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+
+    /// Ends the transaction without writing anything, now rather than when the connection is
+    /// next used (as dropping it would).
+    pub async fn rollback(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(tx) => tx.rollback().await?,
+            Tx::Postgres(tx) => tx.rollback().await?,
         }
         Ok(())
     }

@@ -1,5 +1,6 @@
 //! Rows people and companies both own: addresses, tags, custom values, search terms.
 //! Written by replacing the owner's whole set, read in batches for a page of owners.
+use crate::bulk::Rows;
 use crate::{Result, Tx};
 use relais_domain::CustomFieldId;
 use relais_domain::custom::{CustomFieldKind, CustomValue};
@@ -39,106 +40,108 @@ pub(crate) async fn delete_all(
     Ok(())
 }
 
-pub(crate) async fn insert_addresses(tx: &mut Tx, owner: Uuid, list: &[Address]) -> Result<()> {
-    if list.is_empty() {
-        return Ok(());
-    }
-    let mut q = Query::insert();
-    q.into_table("addresses").columns([
-        "owner_id",
-        "position",
-        "kind",
-        "street",
-        "postal_code",
-        "city",
-        "city_key",
-        "region",
-        "country",
-    ]);
-    for (i, a) in list.iter().enumerate() {
-        q.values_panic([
-            owner.into(),
-            (i as i16).into(),
-            a.kind.clone().into(),
-            a.street.clone().into(),
-            a.postal_code.clone().into(),
-            a.city.clone().into(),
-            a.city.as_deref().map(fold).into(),
-            a.region.clone().into(),
-            a.country.clone().into(),
-        ]);
-    }
-    tx.execute(&q).await?;
-    Ok(())
+/// What many owners own, gathered to be written in a few statements.
+pub(crate) struct OwnedRows {
+    addresses: Rows,
+    tags: Rows,
+    custom: Rows,
+    terms: Rows,
 }
 
-pub(crate) async fn insert_tags(tx: &mut Tx, owner: Uuid, tags: &[String]) -> Result<()> {
-    let mut seen = Vec::new();
-    let mut q = Query::insert();
-    q.into_table("tags").columns(["owner_id", "tag", "tag_key"]);
-    for t in tags {
-        let key = fold(t);
-        if !seen.contains(&key) {
-            q.values_panic([owner.into(), t.clone().into(), key.clone().into()]);
-            seen.push(key);
+impl OwnedRows {
+    /// `terms_table` and `terms_owner` name the search terms of this kind of owner.
+    pub(crate) fn new(terms_table: &'static str, terms_owner: &'static str) -> Self {
+        OwnedRows {
+            addresses: Rows::new(
+                "addresses",
+                &[
+                    "owner_id",
+                    "position",
+                    "kind",
+                    "street",
+                    "postal_code",
+                    "city",
+                    "city_key",
+                    "region",
+                    "country",
+                ],
+            ),
+            tags: Rows::new("tags", &["owner_id", "tag", "tag_key"]),
+            custom: Rows::new(
+                "custom_values",
+                &[
+                    "owner_id",
+                    "field_id",
+                    "value_text",
+                    "value_number",
+                    "value_date",
+                    "value_bool",
+                ],
+            ),
+            terms: Rows::new(terms_table, &["term", terms_owner]),
         }
     }
-    if !seen.is_empty() {
-        tx.execute(&q).await?;
-    }
-    Ok(())
-}
 
-pub(crate) async fn insert_custom(tx: &mut Tx, owner: Uuid, values: &[CustomWrite]) -> Result<()> {
-    if values.is_empty() {
-        return Ok(());
+    pub(crate) fn addresses(&mut self, owner: Uuid, list: &[Address]) {
+        for (i, a) in list.iter().enumerate() {
+            self.addresses.push([
+                owner.into(),
+                (i as i16).into(),
+                a.kind.clone().into(),
+                a.street.clone().into(),
+                a.postal_code.clone().into(),
+                a.city.clone().into(),
+                a.city.as_deref().map(fold).into(),
+                a.region.clone().into(),
+                a.country.clone().into(),
+            ]);
+        }
     }
-    let mut q = Query::insert();
-    q.into_table("custom_values").columns([
-        "owner_id",
-        "field_id",
-        "value_text",
-        "value_number",
-        "value_date",
-        "value_bool",
-    ]);
-    for v in values {
-        let (text, number, date, boolean) = match &v.value {
-            CustomValue::Text(s) => (Some(s.clone()), None, None, None),
-            CustomValue::Number(n) => (None, Some(*n), None, None),
-            CustomValue::Date(d) => (None, None, Some(*d), None),
-            CustomValue::Boolean(b) => (None, None, None, Some(*b)),
-        };
-        q.values_panic([
-            owner.into(),
-            v.field_id.0.into(),
-            text.into(),
-            number.into(),
-            date.into(),
-            boolean.into(),
-        ]);
-    }
-    tx.execute(&q).await?;
-    Ok(())
-}
 
-pub(crate) async fn insert_terms(
-    tx: &mut Tx,
-    table: &'static str,
-    owner_col: &'static str,
-    owner: Uuid,
-    terms: &[String],
-) -> Result<()> {
-    if terms.is_empty() {
-        return Ok(());
+    /// Tags that fold to the same key are one tag: the first spelling is kept.
+    pub(crate) fn tags(&mut self, owner: Uuid, tags: &[String]) {
+        let mut seen: Vec<String> = Vec::with_capacity(tags.len());
+        for t in tags {
+            let key = fold(t);
+            if !seen.contains(&key) {
+                self.tags
+                    .push([owner.into(), t.clone().into(), key.clone().into()]);
+                seen.push(key);
+            }
+        }
     }
-    let mut q = Query::insert();
-    q.into_table(table).columns(["term", owner_col]);
-    for t in terms {
-        q.values_panic([t.clone().into(), owner.into()]);
+
+    pub(crate) fn custom(&mut self, owner: Uuid, values: &[CustomWrite]) {
+        for v in values {
+            let (text, number, date, boolean) = match &v.value {
+                CustomValue::Text(s) => (Some(s.clone()), None, None, None),
+                CustomValue::Number(n) => (None, Some(*n), None, None),
+                CustomValue::Date(d) => (None, None, Some(*d), None),
+                CustomValue::Boolean(b) => (None, None, None, Some(*b)),
+            };
+            self.custom.push([
+                owner.into(),
+                v.field_id.0.into(),
+                text.into(),
+                number.into(),
+                date.into(),
+                boolean.into(),
+            ]);
+        }
     }
-    tx.execute(&q).await?;
-    Ok(())
+
+    pub(crate) fn terms(&mut self, owner: Uuid, terms: Vec<String>) {
+        for t in terms {
+            self.terms.push([t.into(), owner.into()]);
+        }
+    }
+
+    pub(crate) async fn write(self, tx: &mut Tx) -> Result<()> {
+        self.addresses.write(tx).await?;
+        self.tags.write(tx).await?;
+        self.custom.write(tx).await?;
+        self.terms.write(tx).await
+    }
 }
 
 #[derive(sqlx::FromRow)]

@@ -1,4 +1,5 @@
 //! People: the row, their e-mails, phones, company links, and what `owned` keeps.
+use crate::bulk::Rows;
 use crate::filter::{self, Page};
 use crate::owned::{self, CustomWrite};
 use crate::{Result, StoreError, Tx};
@@ -100,47 +101,99 @@ const SCALAR_COLUMNS: [&str; 14] = [
     "notes",
 ];
 
-/// Inserts a new person with everything they own.
+/// A person to insert.
+pub struct NewPerson<'a> {
+    pub id: PersonId,
+    pub data: &'a PersonData,
+    pub custom: &'a [CustomWrite],
+}
+
+/// Inserts a new person with everything they own and the first line of their stage history.
 pub async fn insert(
     tx: &mut Tx,
-    id: PersonId,
-    d: &PersonData,
-    custom: &[CustomWrite],
+    person: NewPerson<'_>,
+    by: Option<UserId>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    insert_many(tx, &[person], by, now).await
+}
+
+/// Inserts many new people in a few statements per table (the import's path).
+pub async fn insert_many(
+    tx: &mut Tx,
+    people: &[NewPerson<'_>],
+    by: Option<UserId>,
     now: DateTime<Utc>,
 ) -> Result<()> {
     let mut columns = vec!["id"];
     columns.extend(SCALAR_COLUMNS);
     columns.extend(["created_at", "updated_at", "version"]);
-    let mut values = vec![id.0.into()];
-    values.extend(scalar_values(d));
-    values.extend([now.into(), now.into(), 1i64.into()]);
-    tx.execute(
-        Query::insert()
-            .into_table("people")
-            .columns(columns)
-            .values_panic(values.into_iter().map(Expr::value)),
-    )
-    .await?;
-    insert_children(tx, id, d, custom).await
+    let mut rows = Rows::new("people", &columns);
+    let mut stages = Rows::new(
+        "stage_history",
+        &[
+            "id",
+            "person_id",
+            "from_stage",
+            "to_stage",
+            "changed_at",
+            "changed_by",
+        ],
+    );
+    let mut children = Children::default();
+    for p in people {
+        let mut values = Vec::with_capacity(columns.len());
+        values.push(p.id.0.into());
+        values.extend(scalar_values(p.data));
+        values.extend([now.into(), now.into(), 1i64.into()]);
+        rows.push_vec(values);
+        stages.push([
+            Uuid::now_v7().into(),
+            p.id.0.into(),
+            None::<String>.into(),
+            p.data.stage.as_str().into(),
+            now.into(),
+            by.map(|u| u.0).into(),
+        ]);
+        children.add(p.id, p.data, p.custom);
+    }
+    rows.write(tx).await?;
+    stages.write(tx).await?;
+    children.write(tx).await
 }
 
-async fn insert_children(
-    tx: &mut Tx,
-    id: PersonId,
-    d: &PersonData,
-    custom: &[CustomWrite],
-) -> Result<()> {
-    if !d.emails.is_empty() {
-        let mut q = Query::insert();
-        q.into_table("person_emails").columns([
-            "person_id",
-            "position",
-            "kind",
-            "address",
-            "address_key",
-        ]);
+/// The rows a person owns, for one person or many.
+struct Children {
+    emails: Rows,
+    phones: Rows,
+    companies: Rows,
+    owned: owned::OwnedRows,
+}
+
+impl Default for Children {
+    fn default() -> Self {
+        Children {
+            emails: Rows::new(
+                "person_emails",
+                &["person_id", "position", "kind", "address", "address_key"],
+            ),
+            phones: Rows::new(
+                "person_phones",
+                &["person_id", "position", "kind", "number"],
+            ),
+            companies: Rows::new(
+                "person_companies",
+                &["person_id", "company_id", "role", "is_primary"],
+            ),
+            owned: owned::OwnedRows::new("person_terms", "person_id"),
+        }
+    }
+}
+
+impl Children {
+    fn add(&mut self, id: PersonId, d: &PersonData, custom: &[CustomWrite]) {
         for (i, m) in d.emails.iter().enumerate() {
-            q.values_panic([
+            self.emails.push([
                 id.0.into(),
                 (i as i16).into(),
                 m.kind.clone().into(),
@@ -148,40 +201,34 @@ async fn insert_children(
                 m.address.key().into(),
             ]);
         }
-        tx.execute(&q).await?;
-    }
-    if !d.phones.is_empty() {
-        let mut q = Query::insert();
-        q.into_table("person_phones")
-            .columns(["person_id", "position", "kind", "number"]);
         for (i, p) in d.phones.iter().enumerate() {
-            q.values_panic([
+            self.phones.push([
                 id.0.into(),
                 (i as i16).into(),
                 p.kind.clone().into(),
                 p.number.as_str().into(),
             ]);
         }
-        tx.execute(&q).await?;
-    }
-    if !d.companies.is_empty() {
-        let mut q = Query::insert();
-        q.into_table("person_companies")
-            .columns(["person_id", "company_id", "role", "is_primary"]);
         for c in &d.companies {
-            q.values_panic([
+            self.companies.push([
                 id.0.into(),
                 c.company_id.0.into(),
                 c.role.clone().into(),
                 c.primary.into(),
             ]);
         }
-        tx.execute(&q).await?;
+        self.owned.addresses(id.0, &d.addresses);
+        self.owned.tags(id.0, &d.tags);
+        self.owned.custom(id.0, custom);
+        self.owned.terms(id.0, d.search_terms());
     }
-    owned::insert_addresses(tx, id.0, &d.addresses).await?;
-    owned::insert_tags(tx, id.0, &d.tags).await?;
-    owned::insert_custom(tx, id.0, custom).await?;
-    owned::insert_terms(tx, "person_terms", "person_id", id.0, &d.search_terms()).await
+
+    async fn write(self, tx: &mut Tx) -> Result<()> {
+        self.emails.write(tx).await?;
+        self.phones.write(tx).await?;
+        self.companies.write(tx).await?;
+        self.owned.write(tx).await
+    }
 }
 
 /// Replaces a person's data if their version is still `expected`: the version check and the
@@ -219,7 +266,9 @@ pub async fn update(
         .await?;
     }
     owned::delete_all(tx, id.0, "person_terms", "person_id").await?;
-    insert_children(tx, id, d, custom).await?;
+    let mut children = Children::default();
+    children.add(id, d, custom);
+    children.write(tx).await?;
     Ok(expected + 1)
 }
 
@@ -450,6 +499,147 @@ async fn hydrate(tx: &mut Tx, rows: Vec<PersonRow>) -> Result<Vec<PersonRecord>>
 struct IdRow {
     id: Uuid,
 }
+
+/// What identifies a person when looking for duplicates: an e-mail, a phone, or a name within
+/// a company.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum MatchKey {
+    Email(String),
+    Phone(String),
+    NameInCompany(String, CompanyId),
+}
+
+impl MatchKey {
+    /// Every key of a person (the same rules as `find_matches`).
+    pub fn of(d: &PersonData) -> Vec<MatchKey> {
+        let mut keys: Vec<MatchKey> = d
+            .emails
+            .iter()
+            .map(|m| MatchKey::Email(m.address.key()))
+            .collect();
+        keys.extend(
+            d.phones
+                .iter()
+                .map(|p| MatchKey::Phone(p.number.as_str().to_string())),
+        );
+        if d.first_name.is_some() || d.last_name.is_some() {
+            let name = d.sort_key();
+            keys.extend(
+                d.companies
+                    .iter()
+                    .map(|c| MatchKey::NameInCompany(name.clone(), c.company_id)),
+            );
+        }
+        keys
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct KeyRow {
+    key: String,
+    id: Uuid,
+    created_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct NameRow {
+    key: String,
+    company_id: Uuid,
+    id: Uuid,
+    created_at: DateTime<Utc>,
+}
+
+/// The people (not in the trash) that hold any of `keys`, each with when they were created:
+/// the duplicates of a whole batch of rows found in three queries.
+pub async fn find_by_keys(
+    tx: &mut Tx,
+    keys: &[MatchKey],
+) -> Result<HashMap<MatchKey, (PersonId, DateTime<Utc>)>> {
+    let mut emails = Vec::new();
+    let mut phones = Vec::new();
+    let (mut names, mut companies) = (Vec::new(), Vec::new());
+    for k in keys {
+        match k {
+            MatchKey::Email(e) => emails.push(e.clone()),
+            MatchKey::Phone(p) => phones.push(p.clone()),
+            MatchKey::NameInCompany(n, c) => {
+                names.push(n.clone());
+                companies.push(c.0);
+            }
+        }
+    }
+    let mut found = HashMap::new();
+    let mut keep = |key: MatchKey, id: Uuid, at: DateTime<Utc>| {
+        let e = found.entry(key).or_insert((PersonId(id), at));
+        if at < e.1 {
+            *e = (PersonId(id), at);
+        }
+    };
+    for (table, column, values, kind) in [
+        (
+            "person_emails",
+            "address_key",
+            emails,
+            MatchKey::Email as fn(String) -> MatchKey,
+        ),
+        ("person_phones", "number", phones, MatchKey::Phone),
+    ] {
+        for chunk in values.chunks(IN_LIST) {
+            let q = Query::select()
+                .expr_as(Expr::col(("k", column)), "key")
+                .expr_as(Expr::col(("p", "id")), "id")
+                .column(("p", "created_at"))
+                .from_as(table, "k")
+                .join_as(
+                    sea_query::JoinType::InnerJoin,
+                    "people",
+                    "p",
+                    Expr::col(("p", "id")).equals(("k", "person_id")),
+                )
+                .and_where(Expr::col(("k", column)).is_in(chunk.iter().cloned()))
+                .and_where(Expr::col(("p", "deleted_at")).is_null())
+                .to_owned();
+            for r in tx.fetch_all::<KeyRow>(&q).await? {
+                keep(kind(r.key), r.id, r.created_at);
+            }
+        }
+    }
+    names.sort();
+    names.dedup();
+    companies.sort();
+    companies.dedup();
+    let wanted: std::collections::HashSet<&MatchKey> = keys.iter().collect();
+    for names in names.chunks(IN_LIST) {
+        for companies in companies.chunks(IN_LIST) {
+            let q = Query::select()
+                .expr_as(Expr::col(("p", "sort_key")), "key")
+                .column(("pc", "company_id"))
+                .expr_as(Expr::col(("p", "id")), "id")
+                .column(("p", "created_at"))
+                .from_as("people", "p")
+                .join_as(
+                    sea_query::JoinType::InnerJoin,
+                    "person_companies",
+                    "pc",
+                    Expr::col(("pc", "person_id")).equals(("p", "id")),
+                )
+                .and_where(Expr::col(("p", "sort_key")).is_in(names.iter().cloned()))
+                .and_where(Expr::col(("pc", "company_id")).is_in(companies.iter().copied()))
+                .and_where(Expr::col(("p", "deleted_at")).is_null())
+                .to_owned();
+            for r in tx.fetch_all::<NameRow>(&q).await? {
+                let key = MatchKey::NameInCompany(r.key, CompanyId(r.company_id));
+                if wanted.contains(&key) {
+                    keep(key, r.id, r.created_at);
+                }
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Values per `IN (...)` list: well under the engines' parameter limits.
+const IN_LIST: usize = 5_000;
 
 /// People (not in the trash) who share an e-mail address or a phone number with `d`,
 /// or have the same name at one of `d`'s companies: the duplicate rule of imports.

@@ -125,6 +125,23 @@ impl IntoResponse for ApiError {
                 p
             }
             CoreError::Conflict(m) => problem(S::CONFLICT, "conflict", "Conflict", m),
+            CoreError::TooLarge { limit } => {
+                let message = format!(
+                    "is larger than the limit of {} ({limit} bytes)",
+                    human_bytes(limit)
+                );
+                let mut p = problem(
+                    S::PAYLOAD_TOO_LARGE,
+                    "too-large",
+                    "File too large",
+                    format!("the file {message}"),
+                );
+                p.errors = vec![FieldError {
+                    field: "body".into(),
+                    message,
+                }];
+                p
+            }
             CoreError::Store(e) => {
                 tracing::error!(error = %e, "storage failure");
                 problem(
@@ -140,3 +157,25 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// `10 MiB`, `512 KiB`, `1000 bytes`: a limit as an operator wrote it.
+fn human_bytes(n: u64) -> String {
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * KIB;
+    match n {
+        0 => "0 bytes".into(),
+        n if n % MIB == 0 => format!("{} MiB", n / MIB),
+        n if n % KIB == 0 => format!("{} KiB", n / KIB),
+        n => format!("{n} bytes"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn limits_read_as_an_operator_wrote_them() {
+        assert_eq!(super::human_bytes(10 * 1024 * 1024), "10 MiB");
+        assert_eq!(super::human_bytes(2048), "2 KiB");
+        assert_eq!(super::human_bytes(1536), "1536 bytes");
+    }
+}

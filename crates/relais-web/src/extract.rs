@@ -22,10 +22,10 @@ impl FromRequestParts<AppState> for Caller {
             let token = auth
                 .to_str()
                 .ok()
-                .and_then(|v| v.strip_prefix("Bearer "))
+                .and_then(bearer)
                 .ok_or(CoreError::Unauthenticated)?;
             return Ok(Caller(
-                relais_core::users::by_token(&state.db, token.trim()).await?,
+                relais_core::users::by_token(&state.db, token).await?,
             ));
         }
         let secret = cookie(parts, SESSION_COOKIE).ok_or(CoreError::Unauthenticated)?;
@@ -40,6 +40,15 @@ impl FromRequestParts<AppState> for Caller {
         }
         Ok(Caller(actor))
     }
+}
+
+/// The token of `Bearer <token>`; the scheme is case-insensitive (RFC 7235 §2.1).
+fn bearer(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
 }
 
 pub fn cookie(parts: &Parts, name: &str) -> Option<String> {

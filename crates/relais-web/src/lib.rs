@@ -1,12 +1,13 @@
 //! HTTP: the JSON API under /api/v1 (the web UI comes next). Handlers are thin: extract,
 //! call a service of relais-core, answer.
 pub mod api;
+pub mod disposition;
 pub mod error;
 pub mod extract;
 
-use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
+use axum::{Extension, Router};
 use relais_core::Db;
 use tower_http::trace::TraceLayer;
 
@@ -17,15 +18,37 @@ pub struct AppState {
     pub secure_cookies: bool,
 }
 
+/// Limits an operator may configure, handed to the handlers as a request extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The largest attachment accepted, in bytes (`attachment_max_bytes` in the config).
+    pub attachment_max_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            attachment_max_bytes: relais_domain::attachment::DEFAULT_MAX_BYTES,
+        }
+    }
+}
+
 /// Large enough for a long meeting report, small enough that nobody fills the disk by POST.
+/// Attachments have their own, configurable limit ([`Limits`]).
 pub const MAX_JSON_BODY: usize = 2 * 1024 * 1024;
 
+/// The application with the default limits.
 pub fn app(state: AppState) -> Router {
+    app_with(state, Limits::default())
+}
+
+pub fn app_with(state: AppState, limits: Limits) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .merge(api::v1::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
+        .layer(Extension(limits))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

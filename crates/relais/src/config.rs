@@ -1,12 +1,16 @@
 //! Layered configuration: defaults → config file → `RELAIS_*` environment → flags.
 //! Flags and environment come through clap (a flag wins over its variable); what neither
-//! gives is taken from the file, then from the defaults.
+//! gives is taken from the file, then from the defaults. `RELAIS_ATTACHMENT_MAX_BYTES` has
+//! no flag and is read here.
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
 pub const DEFAULT_DATABASE: &str = "sqlite://relais.db";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+pub const ATTACHMENT_MAX_BYTES_VAR: &str = "RELAIS_ATTACHMENT_MAX_BYTES";
+/// An attachment is held in memory while it is checked and is stored in one row.
+pub const ATTACHMENT_MAX_BYTES_CEILING: u64 = 512 * 1024 * 1024;
 
 /// What a config file may hold (TOML).
 #[derive(Debug, Default, Deserialize)]
@@ -15,6 +19,8 @@ pub struct FileConfig {
     pub database: Option<String>,
     pub listen: Option<String>,
     pub secure_cookies: Option<bool>,
+    /// The largest attachment accepted, in bytes (default 10 MiB).
+    pub attachment_max_bytes: Option<u64>,
 }
 
 #[derive(Clone)]
@@ -22,6 +28,7 @@ pub struct Config {
     pub database: String,
     pub listen: String,
     pub secure_cookies: bool,
+    pub attachment_max_bytes: u64,
 }
 
 impl std::fmt::Debug for Config {
@@ -31,6 +38,7 @@ impl std::fmt::Debug for Config {
             .field("database", &redact(&self.database))
             .field("listen", &self.listen)
             .field("secure_cookies", &self.secure_cookies)
+            .field("attachment_max_bytes", &self.attachment_max_bytes)
             .finish()
     }
 }
@@ -80,11 +88,30 @@ pub fn resolve(
     if listen.parse::<std::net::SocketAddr>().is_err() {
         bail!("--listen {listen} is not an address such as 127.0.0.1:8080");
     }
+    let env = std::env::var(ATTACHMENT_MAX_BYTES_VAR).ok();
     Ok(Config {
         database,
         listen,
         secure_cookies: file.secure_cookies.unwrap_or(false),
+        attachment_max_bytes: attachment_max_bytes(env.as_deref(), file.attachment_max_bytes)?,
     })
+}
+
+/// The attachment limit: the environment, else the file, else 10 MiB; at least one byte,
+/// at most [`ATTACHMENT_MAX_BYTES_CEILING`].
+fn attachment_max_bytes(env: Option<&str>, file: Option<u64>) -> Result<u64> {
+    let n = match env.map(str::trim).filter(|v| !v.is_empty()) {
+        Some(v) => v
+            .parse::<u64>()
+            .with_context(|| format!("{ATTACHMENT_MAX_BYTES_VAR}={v} is not a number of bytes"))?,
+        None => file.unwrap_or(relais_domain::attachment::DEFAULT_MAX_BYTES),
+    };
+    if n == 0 || n > ATTACHMENT_MAX_BYTES_CEILING {
+        bail!(
+            "attachment_max_bytes must be between 1 and {ATTACHMENT_MAX_BYTES_CEILING} (512 MiB), not {n}"
+        );
+    }
+    Ok(n)
 }
 
 #[cfg(test)]
@@ -97,6 +124,7 @@ mod tests {
             database: Some("sqlite://file.db".into()),
             listen: None,
             secure_cookies: Some(true),
+            attachment_max_bytes: None,
         };
         let c = resolve(&file, None, None).unwrap();
         assert_eq!(
@@ -114,6 +142,22 @@ mod tests {
             ("postgres://x", "0.0.0.0:9000")
         );
         assert!(resolve(&file, None, Some("nowhere".into())).is_err());
+    }
+
+    #[test]
+    fn the_attachment_limit_comes_from_the_environment_then_the_file() {
+        assert_eq!(attachment_max_bytes(None, None).unwrap(), 10 * 1024 * 1024);
+        assert_eq!(attachment_max_bytes(None, Some(4096)).unwrap(), 4096);
+        assert_eq!(
+            attachment_max_bytes(Some("2048"), Some(4096)).unwrap(),
+            2048
+        );
+        assert_eq!(attachment_max_bytes(Some(" "), Some(4096)).unwrap(), 4096);
+        assert!(attachment_max_bytes(Some("10MB"), None).is_err());
+        assert!(attachment_max_bytes(None, Some(0)).is_err());
+        assert!(attachment_max_bytes(Some("1073741824"), None).is_err());
+        let file: FileConfig = toml::from_str("attachment_max_bytes = 1048576").unwrap();
+        assert_eq!(file.attachment_max_bytes, Some(1048576));
     }
 
     #[test]

@@ -8,9 +8,12 @@ use relais_domain::person::{
     Address, CompanyLink, EmailEntry, PersonData, PersonDraft, PhoneEntry,
 };
 use relais_domain::text::fold;
-use relais_domain::{Action, CompanyId, Resource};
+use relais_domain::{Action, CompanyId, PersonId, Resource};
+use relais_store::custom_fields::CustomField;
+use relais_store::owned::CustomWrite;
+use relais_store::people::{MatchKey, NewPerson};
 use relais_store::{Db, Tx};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum OnDuplicate {
@@ -73,7 +76,22 @@ pub enum Event<'a> {
 /// One row of a source: a contact and its cells, or a row that could not be read.
 pub type Row<T> = std::result::Result<(T, Vec<String>), Rejected>;
 
-/// Imports people. `next` yields rows until the source ends.
+/// Rows checked before their duplicates are looked up and they are written together.
+const BATCH: usize = 500;
+
+/// A valid row waiting for its batch.
+struct Pending {
+    data: PersonData,
+    custom: Vec<CustomWrite>,
+    stage_given: bool,
+}
+
+/// Imports people. `next` yields rows until the source ends. Rows are checked one by one and
+/// written by batches: one lookup of the batch's duplicates, a few multi-row inserts.
+///
+/// In update mode, a row that repeats a person already met in this run (created or updated
+/// by an earlier row) only fills what is still empty and adds e-mails, phones, addresses and
+/// tags: the first row wins, so running the same file twice changes nothing the second time.
 pub async fn people(
     db: &Db,
     actor: &Actor,
@@ -84,94 +102,228 @@ pub async fn people(
     actor.require(Action::Create, Resource::Transfer)?;
     actor.require(Action::Create, Resource::People)?;
     let mut tx = db.write().await?;
-    let mut report = Report {
-        dry_run: opts.dry_run,
-        ..Default::default()
+    let mut run = PeopleRun {
+        actor,
+        opts,
+        defs: relais_store::custom_fields::list(&mut tx, Some(Entity::Person)).await?,
+        companies: HashMap::new(),
+        touched: HashSet::new(),
+        report: Report {
+            dry_run: opts.dry_run,
+            ..Default::default()
+        },
     };
-    let mut companies: HashMap<String, CompanyId> = HashMap::new();
+    let mut batch = Vec::with_capacity(BATCH);
     let mut rows = 0u64;
     while let Some(row) = next() {
         rows += 1;
         let outcome = match row {
-            Ok((raw, cells)) => person_row(&mut tx, actor, opts, &raw, &mut companies, &mut report)
-                .await?
-                .map_err(|reason| Rejected {
+            Ok((raw, cells)) => match run.prepare(&mut tx, &raw).await? {
+                Ok(p) => {
+                    batch.push(p);
+                    Ok(())
+                }
+                Err(reason) => Err(Rejected {
                     line: raw.line,
                     reason,
                     raw: cells,
                 }),
+            },
             Err(r) => Err(r),
         };
         if let Err(r) = outcome {
-            report.rejected += 1;
+            run.report.rejected += 1;
             on(Event::Rejected(&r));
+        }
+        if batch.len() == BATCH {
+            run.write_batch(&mut tx, &mut batch).await?;
         }
         if rows.is_multiple_of(1000) {
             on(Event::Progress(rows));
         }
     }
+    run.write_batch(&mut tx, &mut batch).await?;
     on(Event::Progress(rows));
     if !opts.dry_run {
         tx.commit().await?;
     }
-    Ok(report)
+    Ok(run.report)
 }
 
-/// Imports one person row. The outer error is a storage failure (stops the run); the inner
-/// one a refused row (the run goes on).
-async fn person_row(
-    tx: &mut Tx,
-    actor: &Actor,
+/// What a people import keeps from one batch to the next.
+struct PeopleRun<'a> {
+    actor: &'a Actor,
     opts: Options,
-    raw: &RawContact,
-    companies: &mut HashMap<String, CompanyId>,
-    report: &mut Report,
-) -> Result<std::result::Result<(), String>> {
-    let mut draft = person_draft(raw);
-    if let Some(name) = raw
-        .company
-        .as_deref()
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-    {
-        match company_for(tx, actor, name, companies, report).await? {
-            Ok(id) => draft.companies.push(CompanyLink {
-                company_id: id,
-                role: raw.job_title.clone(),
-                primary: true,
-            }),
-            Err(reason) => return Ok(Err(format!("company: {reason}"))),
+    defs: Vec<CustomField>,
+    /// Companies met in this run, by folded name.
+    companies: HashMap<String, CompanyId>,
+    /// In update mode, the people this run created or updated.
+    touched: HashSet<PersonId>,
+    report: Report,
+}
+
+impl PeopleRun<'_> {
+    /// Checks one person row. The outer error is a storage failure (stops the run); the
+    /// inner one a refused row (the run goes on).
+    async fn prepare(
+        &mut self,
+        tx: &mut Tx,
+        raw: &RawContact,
+    ) -> Result<std::result::Result<Pending, String>> {
+        let mut draft = person_draft(raw);
+        if let Some(name) = raw
+            .company
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+        {
+            match company_for(tx, self.actor, name, &mut self.companies, &mut self.report).await? {
+                Ok(id) => draft.companies.push(CompanyLink {
+                    company_id: id,
+                    role: raw.job_title.clone(),
+                    primary: true,
+                }),
+                Err(reason) => return Ok(Err(format!("company: {reason}"))),
+            }
         }
+        let checked = draft.validate().and_then(|mut data| {
+            let (custom, normal) =
+                record::resolve_custom_with(&self.defs, Entity::Person, &data.custom)?;
+            data.custom = normal;
+            Ok((data, custom))
+        });
+        Ok(match checked {
+            Ok((data, custom)) => Ok(Pending {
+                data,
+                custom,
+                stage_given: raw.stage.is_some(),
+            }),
+            Err(invalid) => Err(invalid.to_string()),
+        })
     }
-    let (data, custom) = match crate::people::check(tx, &draft).await {
-        Ok(v) => v,
-        Err(crate::CoreError::Invalid(i)) => return Ok(Err(i.to_string())),
-        Err(e) => return Err(e),
-    };
-    let matches = relais_store::people::find_matches(tx, &data).await?;
-    let Some(existing) = matches.first() else {
-        crate::people::insert(tx, actor, &data, &custom).await?;
-        report.created += 1;
-        return Ok(Ok(()));
-    };
-    if opts.on_duplicate == OnDuplicate::Skip {
-        report.skipped += 1;
-        return Ok(Ok(()));
+
+    /// Writes a batch: rows that match a person already stored are skipped or update them;
+    /// rows that match an earlier row of the batch are skipped or merged into it; the others
+    /// are inserted together.
+    async fn write_batch(&mut self, tx: &mut Tx, batch: &mut Vec<Pending>) -> Result<()> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let update = self.opts.on_duplicate == OnDuplicate::Update;
+        let keys: Vec<Vec<MatchKey>> = batch.iter().map(|p| MatchKey::of(&p.data)).collect();
+        let all: Vec<MatchKey> = keys.iter().flatten().cloned().collect();
+        let stored = relais_store::people::find_by_keys(tx, &all).await?;
+        let mut fresh: Vec<Pending> = Vec::with_capacity(batch.len());
+        let mut fresh_keys: HashMap<MatchKey, usize> = HashMap::new();
+        let mut updates = Vec::new();
+        for (p, keys) in batch.drain(..).zip(keys) {
+            let oldest = keys
+                .iter()
+                .filter_map(|k| stored.get(k))
+                .min_by_key(|(_, created)| *created);
+            if let Some((id, _)) = oldest {
+                if update {
+                    updates.push((*id, p));
+                } else {
+                    self.report.skipped += 1;
+                }
+                continue;
+            }
+            if let Some(&i) = keys.iter().find_map(|k| fresh_keys.get(k)) {
+                if update {
+                    self.merge_into_fresh(&mut fresh[i], &p)?;
+                } else {
+                    self.report.skipped += 1;
+                }
+                for k in keys {
+                    fresh_keys.entry(k).or_insert(i);
+                }
+                continue;
+            }
+            for k in keys {
+                fresh_keys.entry(k).or_insert(fresh.len());
+            }
+            fresh.push(p);
+        }
+        let ids = insert_fresh(tx, self.actor, &fresh).await?;
+        self.report.created += ids.len() as u64;
+        if update {
+            self.touched.extend(ids);
+        }
+        for (id, p) in updates {
+            self.update_stored(tx, id, p).await?;
+        }
+        Ok(())
     }
-    let Some(current) = relais_store::people::get(tx, *existing, false).await? else {
-        report.skipped += 1;
-        return Ok(Ok(()));
-    };
-    let current = crate::people::PersonView::from(current);
-    let merged = overlay(&current.data, &data, raw.stage.is_some());
-    if record::diff(&current.data, &merged).is_empty() {
-        report.unchanged += 1;
-        return Ok(Ok(()));
+
+    /// A later row of the batch for a person this batch creates: it fills what is empty.
+    fn merge_into_fresh(&mut self, target: &mut Pending, p: &Pending) -> Result<()> {
+        let merged = overlay(&target.data, &p.data, Overlay::FillEmpty);
+        if record::diff(&target.data, &merged).is_empty() {
+            self.report.unchanged += 1;
+            return Ok(());
+        }
+        let (custom, _) = record::resolve_custom_with(&self.defs, Entity::Person, &merged.custom)
+            .map_err(crate::CoreError::from)?;
+        *target = Pending {
+            data: merged,
+            custom,
+            stage_given: target.stage_given,
+        };
+        self.report.updated += 1;
+        Ok(())
     }
-    let (writes, _) = record::resolve_custom(tx, Entity::Person, &merged.custom).await?;
-    crate::people::save(tx, actor, &current, merged, &writes).await?;
-    report.updated += 1;
-    Ok(Ok(()))
+
+    /// Adds what a row says to the stored person it duplicates.
+    async fn update_stored(&mut self, tx: &mut Tx, id: PersonId, p: Pending) -> Result<()> {
+        let Some(current) = relais_store::people::get(tx, id, false).await? else {
+            self.report.skipped += 1;
+            return Ok(());
+        };
+        let current = crate::people::PersonView::from(current);
+        let how = if self.touched.insert(id) {
+            Overlay::Replace {
+                stage: p.stage_given,
+            }
+        } else {
+            Overlay::FillEmpty
+        };
+        let merged = overlay(&current.data, &p.data, how);
+        if record::diff(&current.data, &merged).is_empty() {
+            self.report.unchanged += 1;
+            return Ok(());
+        }
+        let (writes, _) = record::resolve_custom_with(&self.defs, Entity::Person, &merged.custom)
+            .map_err(crate::CoreError::from)?;
+        crate::people::save(tx, self.actor, &current, merged, &writes).await?;
+        self.report.updated += 1;
+        Ok(())
+    }
+}
+
+/// Inserts the new people of a batch; returns their ids.
+async fn insert_fresh(tx: &mut Tx, actor: &Actor, fresh: &[Pending]) -> Result<Vec<PersonId>> {
+    let now = record::now();
+    let people: Vec<NewPerson<'_>> = fresh
+        .iter()
+        .map(|p| NewPerson {
+            id: PersonId::new(),
+            data: &p.data,
+            custom: &p.custom,
+        })
+        .collect();
+    relais_store::people::insert_many(tx, &people, actor.user, now).await?;
+    let ids: Vec<PersonId> = people.iter().map(|p| p.id).collect();
+    relais_store::audit::append_many(
+        tx,
+        actor.user,
+        "person",
+        "created",
+        ids.iter().map(|id| id.0),
+        now,
+    )
+    .await?;
+    Ok(ids)
 }
 
 /// The company named in a person row: one already in Relais (same folded name), one created
@@ -209,11 +361,26 @@ async fn company_for(
     Ok(Ok(id))
 }
 
-/// What the file says added to what Relais knows: filled fields replace, lists grow.
-fn overlay(old: &PersonData, new: &PersonData, stage_given: bool) -> PersonData {
+/// How a row's values meet the values already known.
+#[derive(Clone, Copy)]
+enum Overlay {
+    /// Filled fields replace (and the stage, when the file gives one).
+    Replace { stage: bool },
+    /// Filled fields only fill what is empty.
+    FillEmpty,
+}
+
+/// What the file says added to what Relais knows; lists grow either way. The acquisition
+/// source is never replaced: it says how the person first came.
+fn overlay(old: &PersonData, new: &PersonData, how: Overlay) -> PersonData {
     let mut m = old.clone();
+    let replace = matches!(how, Overlay::Replace { .. });
     macro_rules! fill {
-        ($($f:ident),*) => {$( if new.$f.is_some() { m.$f = new.$f.clone(); } )*};
+        ($($f:ident),*) => {$(
+            if new.$f.is_some() && (replace || m.$f.is_none()) {
+                m.$f = new.$f.clone();
+            }
+        )*};
     }
     fill!(
         civility,
@@ -223,15 +390,21 @@ fn overlay(old: &PersonData, new: &PersonData, stage_given: bool) -> PersonData 
         birthday,
         language,
         preferred_channel,
-        source,
         notes,
         owner_id
     );
-    if stage_given {
+    if m.source.is_none() {
+        m.source = new.source.clone();
+    }
+    if let Overlay::Replace { stage: true } = how {
         m.stage = new.stage;
     }
     union_lists(&mut m, new);
-    m.custom.extend(new.custom.clone());
+    for (k, v) in &new.custom {
+        if replace || !m.custom.contains_key(k) {
+            m.custom.insert(k.clone(), v.clone());
+        }
+    }
     m
 }
 

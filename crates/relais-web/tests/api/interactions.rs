@@ -347,7 +347,6 @@ async fn interaction_life(app: TestApp) {
 }
 
 both!(
-    #[ignore = "bug: company overview counts.interactions is the length of the timeline page, not the total (overview::company)"]
     a_company_overview_counts_all_its_interactions_whatever_the_page,
     company_counts
 );

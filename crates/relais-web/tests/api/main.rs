@@ -23,6 +23,7 @@ macro_rules! both {
     };
 }
 
+mod attachments;
 mod audit;
 mod auth;
 mod companies;

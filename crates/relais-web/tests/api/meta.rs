@@ -28,6 +28,8 @@ const API_PATHS: &[&str] = &[
     "/api/v1/interactions/{id}/restore",
     "/api/v1/interactions/{id}/purge",
     "/api/v1/interactions/{id}/audit",
+    "/api/v1/interactions/{id}/attachments",
+    "/api/v1/attachments/{id}",
     "/api/v1/tasks",
     "/api/v1/tasks/{id}",
     "/api/v1/tasks/{id}/restore",

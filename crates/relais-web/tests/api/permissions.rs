@@ -97,6 +97,24 @@ pub const ROUTES: &[(&str, &str, Need)] = &[
         "/api/v1/interactions/{id}/audit",
         May(Read, Interactions),
     ),
+    // Attachments: reading follows reading the interaction, adding or removing one is
+    // updating it.
+    (
+        "GET",
+        "/api/v1/interactions/{id}/attachments",
+        May(Read, Interactions),
+    ),
+    (
+        "POST",
+        "/api/v1/interactions/{id}/attachments",
+        May(Update, Interactions),
+    ),
+    ("GET", "/api/v1/attachments/{id}", May(Read, Interactions)),
+    (
+        "DELETE",
+        "/api/v1/attachments/{id}",
+        May(Update, Interactions),
+    ),
     // Tasks: whoever may update them may also throw one away.
     ("GET", "/api/v1/tasks", May(Read, Tasks)),
     ("POST", "/api/v1/tasks", May(Create, Tasks)),

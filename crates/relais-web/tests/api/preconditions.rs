@@ -113,7 +113,6 @@ async fn concurrent_edits(app: TestApp) {
 }
 
 both!(
-    #[ignore = "bug: on PostgreSQL a 412 lost in the write race carries the stale record as `current` (people::stale)"]
     a_412_lost_to_a_concurrent_write_carries_the_winning_record,
     lost_race_current
 );

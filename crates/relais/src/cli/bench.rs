@@ -14,13 +14,13 @@ pub enum Bench {
     /// Import a generated CSV of N people into a fresh SQLite database; compare with
     /// `sqlite3 .import` of the same file into a bare table; report peak memory.
     Import {
-        #[arg(long, default_value_t = 100_000)]
+        #[arg(long, default_value_t = 1_000_000)]
         people: u64,
     },
     /// p50/p95 of a list page (stage filter, sorted by name) and of prefix searches, on a
     /// fresh database of N imported people.
     List {
-        #[arg(long, default_value_t = 100_000)]
+        #[arg(long, default_value_t = 1_000_000)]
         people: u64,
     },
     /// p50/p95 of the overview of a person with N interactions.
@@ -131,6 +131,15 @@ async fn bench_import(dir: &Path, n: u64) -> Result<()> {
             raw_rate,
             rate / raw_rate
         );
+        if let Some(schema) = raw_schema_import(dir, &csv).await? {
+            let schema_rate = n as f64 / schema.as_secs_f64();
+            println!(
+                "the same rows into Relais's tables and indexes with plain SQL in `sqlite3`: {:.1} s, {:.0} rows/s; ratio {:.2}",
+                schema.as_secs_f64(),
+                schema_rate,
+                rate / schema_rate
+            );
+        }
     } else {
         println!("raw comparison skipped: the sqlite3 command is not installed");
     }
@@ -147,26 +156,81 @@ fn raw_sqlite_import(dir: &Path, csv: &Path) -> Result<Option<Duration>> {
         csv.display()
     );
     let t = Instant::now();
+    if !run_sqlite3(&db, &script)? {
+        return Ok(None);
+    }
+    Ok(Some(t.elapsed()))
+}
+
+/// What the engine itself takes to write the rows into Relais's schema (every table and index
+/// an import writes, search terms approximated by the name words, e-mail and phone; ids in
+/// increasing order, as UUIDv7 are), without any Rust in between: the ceiling of an import on
+/// this schema.
+async fn raw_schema_import(dir: &Path, csv: &Path) -> Result<Option<Duration>> {
+    let path = dir.join("schema.db");
+    relais_core::connect(&format!("sqlite://{}", path.display()))
+        .await?
+        .close()
+        .await;
+    let script = format!(
+        "PRAGMA cache_size=-65536; PRAGMA temp_store=memory; PRAGMA synchronous=normal;
+CREATE TEMP TABLE raw(first TEXT, last TEXT, email TEXT, phone TEXT, company TEXT, city TEXT, birthday TEXT, stage TEXT);
+.mode csv
+.separator ;
+.import --skip 1 {} raw
+BEGIN;
+INSERT INTO companies(id, name, sort_key, created_at, updated_at, version)
+  SELECT CAST(printf('c%015d', min(rowid)) AS BLOB), company, lower(company), datetime(), datetime(), 1 FROM raw GROUP BY company;
+CREATE TEMP TABLE ids AS SELECT CAST(printf('p%015d', rowid) AS BLOB) AS id, raw.* FROM raw;
+INSERT INTO people(id, first_name, last_name, sort_key, birth_day, birth_month, birth_year, stage, source, created_at, updated_at, version)
+  SELECT id, first, last, lower(last || ' ' || first), substr(birthday, 1, 2), substr(birthday, 4, 2), substr(birthday, 7, 4), stage, 'import', datetime(), datetime(), 1 FROM ids;
+INSERT INTO person_emails SELECT id, 0, 'work', email, lower(email) FROM ids;
+INSERT INTO person_phones SELECT id, 0, 'mobile', '+33' || substr(replace(phone, ' ', ''), 2) FROM ids;
+INSERT INTO person_companies SELECT ids.id, c.id, NULL, 1 FROM ids JOIN companies c ON c.name = ids.company;
+INSERT INTO addresses(owner_id, position, kind, city, city_key) SELECT id, 0, 'home', city, lower(city) FROM ids;
+INSERT OR IGNORE INTO person_terms SELECT lower(first), id FROM ids;
+INSERT OR IGNORE INTO person_terms SELECT lower(last), id FROM ids;
+INSERT OR IGNORE INTO person_terms SELECT lower(substr(last, 1, instr(last, ' ') - 1)), id FROM ids;
+INSERT OR IGNORE INTO person_terms SELECT substr(last, instr(last, ' ') + 1), id FROM ids;
+INSERT OR IGNORE INTO person_terms SELECT lower(first || ' ' || last), id FROM ids;
+INSERT OR IGNORE INTO person_terms SELECT lower(email), id FROM ids;
+INSERT OR IGNORE INTO person_terms SELECT '33' || substr(replace(phone, ' ', ''), 2), id FROM ids;
+INSERT OR IGNORE INTO person_terms SELECT replace(phone, ' ', ''), id FROM ids;
+INSERT INTO stage_history SELECT CAST(printf('s%015d', rowid) AS BLOB), id, NULL, stage, datetime(), NULL FROM ids;
+INSERT INTO audit_log(id, at, entity, entity_id, action) SELECT CAST(printf('a%015d', rowid) AS BLOB), datetime(), 'person', id, 'created' FROM ids;
+COMMIT;
+",
+        csv.display()
+    );
+    let t = Instant::now();
+    if !run_sqlite3(&path, &script)? {
+        return Ok(None);
+    }
+    Ok(Some(t.elapsed()))
+}
+
+/// Runs a script in the `sqlite3` shell; false when the shell is not installed.
+fn run_sqlite3(db: &Path, script: &str) -> Result<bool> {
     let child = std::process::Command::new("sqlite3")
-        .arg(&db)
+        .arg(db)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn();
     let Ok(mut child) = child else {
-        return Ok(None);
+        return Ok(false);
     };
     if let Some(mut stdin) = child.stdin.take() {
         stdin.write_all(script.as_bytes())?;
     }
     let out = child.wait_with_output()?;
-    if !out.status.success() {
+    if !out.status.success() || !out.stderr.is_empty() {
         bail!(
-            "sqlite3 .import failed: {}",
-            String::from_utf8_lossy(&out.stderr)
+            "sqlite3 failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
         );
     }
-    Ok(Some(t.elapsed()))
+    Ok(true)
 }
 
 fn percentiles(mut samples: Vec<Duration>) -> (f64, f64) {

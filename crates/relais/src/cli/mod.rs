@@ -297,7 +297,10 @@ async fn serve(mut cfg: Config, demo: bool, database_given: bool) -> Result<()> 
     if let Some((email, password)) = login {
         println!("Sign in as {email} with the password {password}");
     }
-    axum::serve(listener, relais_web::app(state))
+    let limits = relais_web::Limits {
+        attachment_max_bytes: cfg.attachment_max_bytes,
+    };
+    axum::serve(listener, relais_web::app_with(state, limits))
         .with_graceful_shutdown(shutdown())
         .await
         .context("server error")?;

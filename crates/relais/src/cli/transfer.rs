@@ -86,7 +86,8 @@ fn bar(len: Option<u64>, what: &str) -> ProgressBar {
 /// Collects rejected rows into the `--errors` file (original cells + the reason).
 struct Rejects {
     writer: Option<csv::Writer<File>>,
-    header: Vec<String>,
+    /// The header row, until it is written (with the first rejected row).
+    header: Option<Vec<String>>,
     error: Option<csv::Error>,
 }
 
@@ -98,9 +99,13 @@ impl Rejects {
             )),
             None => None,
         };
+        // A vCard source has no columns: its rows are the card number and the reason.
+        let what = if header.is_empty() { "card" } else { "line" };
+        let mut full = vec![what.to_string(), "reason".to_string()];
+        full.extend(header);
         Ok(Rejects {
             writer,
-            header,
+            header: Some(full),
             error: None,
         })
     }
@@ -110,9 +115,7 @@ impl Rejects {
             return;
         };
         let mut result = Ok(());
-        if !self.header.is_empty() {
-            let mut h = vec!["line".to_string(), "reason".to_string()];
-            h.append(&mut self.header);
+        if let Some(h) = self.header.take() {
             result = w.write_record(&h);
         }
         let mut row = vec![r.line.to_string(), r.reason.clone()];

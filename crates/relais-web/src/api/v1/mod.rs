@@ -1,4 +1,5 @@
 //! The JSON API, version 1. Each resource module exports its `router()`.
+pub mod attachments;
 pub mod companies;
 pub mod custom_fields;
 pub mod duplicates;
@@ -20,6 +21,7 @@ pub fn router() -> Router<AppState> {
         .merge(people::router())
         .merge(companies::router())
         .merge(interactions::router())
+        .merge(attachments::router())
         .merge(tasks::router())
         .merge(users::router())
         .merge(custom_fields::router())

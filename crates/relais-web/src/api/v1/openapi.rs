@@ -1,5 +1,7 @@
 //! The OpenAPI document of /api/v1, built from the handlers' annotations.
-use super::{companies, custom_fields, duplicates, interactions, people, session, tasks, users};
+use super::{
+    attachments, companies, custom_fields, duplicates, interactions, people, session, tasks, users,
+};
 use crate::AppState;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -8,7 +10,7 @@ use utoipa::{Modify, OpenApi};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Relais API", description = "The customer record of Relais: people, companies, interactions, tasks. \
+    info(title = "Relais API", description = "The customer record of Relais: people, companies, interactions (with their attachments), tasks. \
         Authenticate with `Authorization: Bearer <token>` (create one with `relais token create`) or a session cookie \
         from POST /api/v1/session plus `X-CSRF-Token` on writes. Updates are JSON merge patches; send `If-Match` with \
         the ETag you read to be refused (412) rather than overwrite a change made meanwhile. Errors are RFC 9457 problems."),
@@ -19,6 +21,7 @@ use utoipa::{Modify, OpenApi};
         companies::purge, companies::overview, companies::audit,
         interactions::list, interactions::create, interactions::read, interactions::update, interactions::delete,
         interactions::restore, interactions::purge, interactions::audit,
+        attachments::upload, attachments::list, attachments::download, attachments::delete,
         tasks::list, tasks::create, tasks::read, tasks::update, tasks::delete, tasks::restore, tasks::purge,
         users::me, users::list, users::create, users::read, users::update, users::tokens, users::create_token,
         users::revoke_token, users::teams, users::create_team,
