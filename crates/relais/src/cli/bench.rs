@@ -22,6 +22,10 @@ pub enum Bench {
     List {
         #[arg(long, default_value_t = 1_000_000)]
         people: u64,
+        /// A database already holding the generated people (`relais import people` of the
+        /// benchmark's file), to time the queries without importing again.
+        #[arg(long)]
+        reuse: Option<String>,
     },
     /// p50/p95 of the overview of a person with N interactions.
     Overview {
@@ -34,7 +38,7 @@ pub async fn run(b: Bench) -> Result<()> {
     let dir = tempfile::tempdir().context("temporary folder")?;
     match b {
         Bench::Import { people } => bench_import(dir.path(), people).await,
-        Bench::List { people } => bench_list(dir.path(), people).await,
+        Bench::List { people, reuse } => bench_list(dir.path(), people, reuse).await,
         Bench::Overview { interactions } => bench_overview(dir.path(), interactions).await,
     }
 }
@@ -264,11 +268,18 @@ fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
 /// One list request's query parameters.
 type Query = Vec<(String, String)>;
 
-async fn bench_list(dir: &Path, n: u64) -> Result<()> {
-    let csv = dir.join("people.csv");
-    generate(&csv, n)?;
-    let db = relais_core::connect(&format!("sqlite://{}", dir.join("relais.db").display())).await?;
-    import_file(&db, &csv).await?;
+async fn bench_list(dir: &Path, n: u64, reuse: Option<String>) -> Result<()> {
+    let db = match reuse {
+        Some(url) => relais_core::connect(&url).await?,
+        None => {
+            let csv = dir.join("people.csv");
+            generate(&csv, n)?;
+            let db = relais_core::connect(&format!("sqlite://{}", dir.join("relais.db").display()))
+                .await?;
+            import_file(&db, &csv).await?;
+            db
+        }
+    };
     let a = Actor::SYSTEM;
     let cases: [(&str, Vec<Query>); 4] = [
         (
