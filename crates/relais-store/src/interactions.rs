@@ -426,12 +426,7 @@ pub async fn counts_by_kind(tx: &mut Tx, person: PersonId) -> Result<Vec<(String
         .and_where(Expr::col(("interactions", "deleted_at")).is_null())
         .group_by_col(("interactions", "kind"))
         .to_owned();
-    Ok(tx
-        .fetch_all::<KindCount>(&q)
-        .await?
-        .into_iter()
-        .map(|k| (k.kind, k.n))
-        .collect())
+    kind_counts(tx, &q).await
 }
 
 /// Counts by kind of the interactions on a company's timeline, for the overview.
@@ -444,8 +439,12 @@ pub async fn company_counts_by_kind(tx: &mut Tx, company: CompanyId) -> Result<V
         .and_where(Expr::col(("interactions", "deleted_at")).is_null())
         .group_by_col(("interactions", "kind"))
         .to_owned();
+    kind_counts(tx, &q).await
+}
+
+async fn kind_counts(tx: &mut Tx, q: &sea_query::SelectStatement) -> Result<Vec<(String, i64)>> {
     Ok(tx
-        .fetch_all::<KindCount>(&q)
+        .fetch_all::<KindCount>(q)
         .await?
         .into_iter()
         .map(|k| (k.kind, k.n))
