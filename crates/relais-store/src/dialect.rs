@@ -15,7 +15,7 @@ pub async fn backup(db: &Db, url: &str, out: &Path) -> Result<()> {
             Ok(())
         }
         Db::Postgres(_) => {
-            let status = tokio_process(url, out).await?;
+            let status = pg_dump(url, out).await?;
             if status {
                 Ok(())
             } else {
@@ -27,14 +27,19 @@ pub async fn backup(db: &Db, url: &str, out: &Path) -> Result<()> {
     }
 }
 
-async fn tokio_process(url: &str, out: &Path) -> Result<bool> {
+/// Runs `pg_dump` off the async threads: a dump of a large database takes minutes.
+async fn pg_dump(url: &str, out: &Path) -> Result<bool> {
     let out = out.to_path_buf();
     let url = url.to_string();
-    let status = std::process::Command::new("pg_dump")
-        .args(["--format=custom", "--no-owner", "--file"])
-        .arg(&out)
-        .arg(&url)
-        .status()
-        .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
+    let status = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("pg_dump")
+            .args(["--format=custom", "--no-owner", "--file"])
+            .arg(&out)
+            .arg(&url)
+            .status()
+    })
+    .await
+    .map_err(|e| StoreError::Database(sqlx::Error::Io(std::io::Error::other(e))))?
+    .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
     Ok(status.success())
 }
