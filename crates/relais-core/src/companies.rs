@@ -5,9 +5,10 @@ use crate::record::{self, ListPage};
 use chrono::{DateTime, Utc};
 use relais_domain::company::{CompanyData, CompanyDraft, FILTER_FIELDS};
 use relais_domain::custom::Entity;
-use relais_domain::filter::{self as dfilter, Sort, SortKey};
+use relais_domain::filter::SortKey;
 use relais_domain::{Action, CompanyId, FieldError, Invalid, Resource};
 use relais_store::companies::{self as store, CompanyRecord};
+use relais_store::filter::split_search;
 use relais_store::owned::CustomWrite;
 use relais_store::{Db, Tx};
 use serde::Serialize;
@@ -248,23 +249,24 @@ pub async fn list(
     params: &[(String, String)],
 ) -> Result<ListPage<CompanyView>> {
     actor.require(Action::Read, Resource::Companies)?;
-    let mut page = record::page_of(params)?;
-    let mut sort = Sort::default();
-    let mut rest = Vec::new();
-    for (k, v) in params {
-        match k.as_str() {
-            "sort" => sort = Sort::parse(v).map_err(|m| Invalid::one("sort", m))?,
-            "trash" => page.trash = v == "true",
-            _ => rest.push((k.clone(), v.clone())),
-        }
-    }
-    let filter = dfilter::from_query(&rest, &FILTER_FIELDS).map_err(|(p, m)| Invalid::one(p, m))?;
+    let (filter, sort, page) = record::list_request(params, &FILTER_FIELDS)?;
     let mut tx = db.read().await?;
     let ctx = record::context(&mut tx, Entity::Company).await?;
+    if sort.key == SortKey::Relevance
+        && let Some((q, rest)) = split_search(&filter)
+    {
+        let rows = store::search(&mut tx, &q, &rest, &page, &ctx).await?;
+        return Ok(record::finish_page(
+            rows,
+            page.limit,
+            |(hit, r)| (hit.cursor_value(), r.id.0),
+            |(_, r)| CompanyView::from(r),
+        ));
+    }
     let rows = store::list(&mut tx, &filter, sort, &page, &ctx).await?;
     let key = move |r: &CompanyRecord| {
         let v = match sort.key {
-            SortKey::Name => r.data.sort_key(),
+            SortKey::Name | SortKey::Relevance => r.data.sort_key(),
             SortKey::CreatedAt => r.created_at.to_rfc3339(),
             SortKey::UpdatedAt => r.updated_at.to_rfc3339(),
         };

@@ -5,11 +5,12 @@ use crate::error::{CoreError, Result};
 use crate::record::{self, ListPage};
 use chrono::{DateTime, Utc};
 use relais_domain::custom::Entity;
-use relais_domain::filter::{self as dfilter, Sort, SortKey};
+use relais_domain::filter::SortKey;
 use relais_domain::interaction::ConsentDraft;
 use relais_domain::person::{FILTER_FIELDS, PersonData, PersonDraft};
 use relais_domain::{Action, Invalid, PersonId, Resource};
 use relais_store::consents::{self, ConsentRecord};
+use relais_store::filter::split_search;
 use relais_store::owned::CustomWrite;
 use relais_store::people::{self as store, PersonRecord, StageChange};
 use relais_store::{Db, Tx};
@@ -246,9 +247,20 @@ pub async fn list(
     params: &[(String, String)],
 ) -> Result<ListPage<PersonView>> {
     actor.require(Action::Read, Resource::People)?;
-    let (filter, sort, page) = list_params(params)?;
+    let (filter, sort, page) = record::list_request(params, &FILTER_FIELDS)?;
     let mut tx = db.read().await?;
     let ctx = record::context(&mut tx, Entity::Person).await?;
+    if sort.key == SortKey::Relevance
+        && let Some((q, rest)) = split_search(&filter)
+    {
+        let rows = store::search(&mut tx, &q, &rest, &page, &ctx).await?;
+        return Ok(record::finish_page(
+            rows,
+            page.limit,
+            |(hit, r)| (hit.cursor_value(), r.id.0),
+            |(_, r)| PersonView::from(r),
+        ));
+    }
     let rows = store::list(&mut tx, &filter, sort, &page, &ctx).await?;
     Ok(record::finish_page(
         rows,
@@ -258,26 +270,9 @@ pub async fn list(
     ))
 }
 
-pub(crate) fn list_params(
-    params: &[(String, String)],
-) -> Result<(dfilter::Filter, Sort, relais_store::filter::Page)> {
-    let mut page = record::page_of(params)?;
-    let mut sort = Sort::default();
-    let mut rest = Vec::new();
-    for (k, v) in params {
-        match k.as_str() {
-            "sort" => sort = Sort::parse(v).map_err(|m| Invalid::one("sort", m))?,
-            "trash" => page.trash = v == "true",
-            _ => rest.push((k.clone(), v.clone())),
-        }
-    }
-    let filter = dfilter::from_query(&rest, &FILTER_FIELDS).map_err(|(p, m)| Invalid::one(p, m))?;
-    Ok((filter, sort, page))
-}
-
 fn sort_value(r: &PersonRecord, key: SortKey) -> String {
     match key {
-        SortKey::Name => r.data.sort_key(),
+        SortKey::Name | SortKey::Relevance => r.data.sort_key(),
         SortKey::CreatedAt => r.created_at.to_rfc3339(),
         SortKey::UpdatedAt => r.updated_at.to_rfc3339(),
     }

@@ -4,10 +4,11 @@ use crate::error::{CoreError, Result};
 use base64::Engine;
 use chrono::{DateTime, SubsecRound, Utc};
 use relais_domain::custom::{CustomValue, Entity};
+use relais_domain::filter::{Filter, Sort, SortKey, from_query};
 use relais_domain::{FieldError, Invalid};
 use relais_store::audit::Change;
 use relais_store::custom_fields::CustomField;
-use relais_store::filter::{Context, Page};
+use relais_store::filter::{Context, Page, split_search};
 use relais_store::owned::CustomWrite;
 use relais_store::{StoreError, Tx};
 use serde::Serialize;
@@ -165,6 +166,34 @@ pub struct ListPage<T> {
 
 pub const DEFAULT_LIMIT: u64 = 50;
 pub const MAX_LIMIT: u64 = 200;
+
+/// What a list request asks: its filter, its order and its page. A search (`q`) that asks
+/// for no order is read in relevance order.
+pub fn list_request(
+    params: &[(String, String)],
+    fields: &[&'static str],
+) -> Result<(Filter, Sort, Page)> {
+    let mut page = page_of(params)?;
+    let mut sort = None;
+    let mut rest = Vec::new();
+    for (k, v) in params {
+        match k.as_str() {
+            "sort" => sort = Some(Sort::parse(v).map_err(|m| Invalid::one("sort", m))?),
+            "trash" => page.trash = v == "true",
+            _ => rest.push((k.clone(), v.clone())),
+        }
+    }
+    let filter = from_query(&rest, fields).map_err(|(p, m)| Invalid::one(p, m))?;
+    let sort = sort.unwrap_or(Sort {
+        key: if split_search(&filter).is_some() {
+            SortKey::Relevance
+        } else {
+            SortKey::Name
+        },
+        descending: false,
+    });
+    Ok((filter, sort, page))
+}
 
 /// Reads `limit` and `cursor` from list parameters.
 pub fn page_of(params: &[(String, String)]) -> Result<Page> {

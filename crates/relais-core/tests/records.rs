@@ -549,3 +549,40 @@ async fn demo_data_is_deterministic_for_a_seed() {
         names(all_people(&b.db).await)
     );
 }
+
+#[tokio::test]
+async fn search_terms_are_computed_again_when_a_database_is_upgraded() {
+    for t in relais_testkit::engines().await {
+        import_csv(&t.db, PEOPLE_CSV, Options::default()).await;
+        t.db.close().await;
+        // A database from before the search order: terms missing, migration 2 not applied.
+        relais_testkit::execute(
+            &t.url,
+            "DELETE FROM person_terms; DELETE FROM company_terms; \
+             DELETE FROM schema_migrations WHERE version = 2;",
+        )
+        .await;
+        let db = relais_core::connect(&t.url).await.expect("upgraded");
+        let found = |q: &str| {
+            let db = db.clone();
+            let q = q.to_string();
+            async move {
+                people::list(&db, &Actor::SYSTEM, &[("q".into(), q)])
+                    .await
+                    .expect("search")
+                    .items
+                    .into_iter()
+                    .map(|p| p.display_name)
+                    .collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(found("moulins").await, ["Amélie Poulain"], "{}", t.engine);
+        assert_eq!(found("+44 20 72").await, ["Ada Lovelace"], "{}", t.engine);
+        let companies =
+            relais_core::companies::list(&db, &Actor::SYSTEM, &[("q".into(), "analyt".into())])
+                .await
+                .expect("company search");
+        assert_eq!(companies.items.len(), 1, "{}", t.engine);
+        db.close().await;
+    }
+}

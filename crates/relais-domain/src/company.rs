@@ -159,14 +159,14 @@ impl CompanyData {
         crate::text::fold(&self.name)
     }
 
+    /// The words this company is found by: each word of its name, its SIREN, e-mail
+    /// address and phone number (E.164 digits).
     pub fn search_terms(&self) -> Vec<String> {
-        let mut t = crate::text::name_terms(&self.name);
+        let mut t = crate::search::name_words(&self.name);
         t.extend(self.siren.as_ref().map(|s| s.as_str().to_string()));
         t.extend(self.email.as_ref().map(|m| m.key()));
         t.extend(self.phone.as_ref().map(|p| p.digits().to_string()));
-        t.sort();
-        t.dedup();
-        t
+        crate::search::finish_terms(t)
     }
 }
 

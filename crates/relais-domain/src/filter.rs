@@ -69,6 +69,9 @@ pub enum SortKey {
     Name,
     CreatedAt,
     UpdatedAt,
+    /// With a search (`q`): by the word the search matched, then by name; the order of a
+    /// search that asks for none. Without a search it is the name order.
+    Relevance,
 }
 
 impl Sort {
@@ -81,9 +84,10 @@ impl Sort {
             "name" => SortKey::Name,
             "created_at" => SortKey::CreatedAt,
             "updated_at" => SortKey::UpdatedAt,
+            "relevance" if !descending => SortKey::Relevance,
             _ => {
                 return Err(format!(
-                    "cannot sort by '{name}' (name, created_at, updated_at; '-' first for descending)"
+                    "cannot sort by '{s}' (name, created_at, updated_at, relevance; '-' first for descending)"
                 ));
             }
         };

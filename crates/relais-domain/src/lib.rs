@@ -14,6 +14,7 @@ pub mod legal;
 pub mod person;
 pub mod phone;
 pub mod role;
+pub mod search;
 pub mod text;
 
 pub use birthday::Birthday;

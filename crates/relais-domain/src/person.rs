@@ -406,24 +406,20 @@ impl PersonData {
     }
 
     /// Every folded term a search finds this person by (names, e-mails, phones).
-    pub fn search_terms(&self) -> Vec<String> {
+    /// The words this person is found by: each word of their names, their e-mail
+    /// addresses, their phone numbers as E.164 digits, and each word of the names of their
+    /// companies (`company_names`), so that "moulins" finds the staff of "Les Deux Moulins".
+    pub fn search_terms(&self, company_names: &[&str]) -> Vec<String> {
         let mut terms = Vec::new();
         for n in [&self.first_name, &self.last_name].into_iter().flatten() {
-            terms.extend(crate::text::name_terms(n));
+            terms.extend(crate::search::name_words(n));
         }
-        if let (Some(f), Some(l)) = (&self.first_name, &self.last_name) {
-            terms.push(crate::text::fold(&format!("{f} {l}")));
+        terms.extend(self.emails.iter().map(|m| m.address.key()));
+        terms.extend(self.phones.iter().map(|p| p.number.digits().to_string()));
+        for c in company_names {
+            terms.extend(crate::search::name_words(c));
         }
-        for m in &self.emails {
-            terms.push(m.address.key());
-        }
-        for p in &self.phones {
-            terms.push(p.number.digits().to_string());
-            terms.extend(p.number.french_national());
-        }
-        terms.sort();
-        terms.dedup();
-        terms
+        crate::search::finish_terms(terms)
     }
 }
 
@@ -451,7 +447,18 @@ mod tests {
         assert_eq!(p.stage, Stage::Customer);
         assert_eq!(p.tags, vec!["vip"]);
         assert_eq!(p.sort_key(), "poulain amelie");
-        assert!(p.search_terms().contains(&"0640506070".to_string()));
+        assert_eq!(
+            p.search_terms(&["Les Deux Moulins"]),
+            [
+                "33640506070",
+                "amelie",
+                "amelie@deuxmoulins.example",
+                "deux",
+                "les",
+                "moulins",
+                "poulain"
+            ]
+        );
         let back = serde_json::to_value(&p).unwrap();
         assert_eq!(back["birthday"], "1973-09-03");
         assert_eq!(

@@ -40,11 +40,6 @@ impl Phone {
     pub fn digits(&self) -> &str {
         &self.0[1..]
     }
-
-    /// The national form of a French number ("0640506070"), so "0640" finds it too.
-    pub fn french_national(&self) -> Option<String> {
-        self.0.strip_prefix("+33").map(|rest| format!("0{rest}"))
-    }
 }
 
 /// French numbers written the usual ways ("06 40 50 60 70", "06.40.50.60.70", "+33 6 40 ...")

@@ -1,11 +1,13 @@
 //! Companies: the row and what `owned` keeps.
 use crate::filter::{self, Page};
 use crate::owned::{self, CustomWrite};
+use crate::search::{self, Hit, Index, TermRows};
 use crate::{Result, StoreError, Tx};
 use chrono::{DateTime, Utc};
 use relais_domain::company::CompanyData;
 use relais_domain::filter::{Filter, Sort};
 use relais_domain::legal::{Siren, Siret, VatNumber};
+use relais_domain::search::SearchQuery;
 use relais_domain::{CompanyId, Email, Phone, UserId};
 use sea_query::{Expr, ExprTrait, Order, Query};
 use uuid::Uuid;
@@ -124,12 +126,37 @@ async fn insert_children(
     d: &CompanyData,
     custom: &[CustomWrite],
 ) -> Result<()> {
-    let mut owned = owned::OwnedRows::new("company_terms", "company_id");
+    let mut owned = owned::OwnedRows::new();
     owned.addresses(id.0, &d.addresses);
     owned.tags(id.0, &d.tags);
     owned.custom(id.0, custom);
-    owned.terms(id.0, d.search_terms());
-    owned.write(tx).await
+    owned.write(tx).await?;
+    let mut terms = TermRows::new(Index::Companies);
+    terms.add(id.0, &d.sort_key(), d.search_terms());
+    terms.write(tx).await
+}
+
+/// Computes the search terms of these companies again from what is stored (after a
+/// migration).
+pub async fn refresh_terms(tx: &mut Tx, ids: &[Uuid]) -> Result<()> {
+    let q = Query::select()
+        .columns(COLUMNS)
+        .from("companies")
+        .and_where(Expr::col("id").is_in(ids.iter().copied()))
+        .to_owned();
+    let rows: Vec<CompanyRow> = tx.fetch_all(&q).await?;
+    let companies = hydrate(tx, rows).await?;
+    search::delete(tx, Index::Companies, ids).await?;
+    let mut terms = TermRows::new(Index::Companies);
+    for c in &companies {
+        terms.add(c.id.0, &c.data.sort_key(), c.data.search_terms());
+    }
+    terms.write(tx).await
+}
+
+#[derive(sqlx::FromRow)]
+struct NameRow {
+    name: String,
 }
 
 pub async fn update(
@@ -140,6 +167,14 @@ pub async fn update(
     custom: &[CustomWrite],
     now: DateTime<Utc>,
 ) -> Result<i64> {
+    let before: Option<NameRow> = tx
+        .fetch_optional(
+            Query::select()
+                .column("name")
+                .from("companies")
+                .and_where(Expr::col("id").eq(id.0)),
+        )
+        .await?;
     let mut q = Query::update();
     q.table("companies");
     for (c, v) in SCALAR_COLUMNS.iter().zip(scalar_values(d)) {
@@ -156,8 +191,14 @@ pub async fn update(
             _ => StoreError::NotFound,
         });
     }
-    owned::delete_all(tx, id.0, "company_terms", "company_id").await?;
+    owned::delete_all(tx, id.0).await?;
+    search::delete(tx, Index::Companies, &[id.0]).await?;
     insert_children(tx, id, d, custom).await?;
+    if before.is_some_and(|b| b.name != d.name) {
+        // Its people are found by the words of its name.
+        let people = crate::people::ids_in_company(tx, id).await?;
+        crate::people::refresh_terms(tx, &people).await?;
+    }
     Ok(expected + 1)
 }
 
@@ -186,7 +227,9 @@ pub async fn set_deleted(
 }
 
 pub async fn purge(tx: &mut Tx, id: CompanyId) -> Result<()> {
-    owned::delete_all(tx, id.0, "company_terms", "company_id").await?;
+    let people = crate::people::ids_in_company(tx, id).await?;
+    owned::delete_all(tx, id.0).await?;
+    search::delete(tx, Index::Companies, &[id.0]).await?;
     tx.execute(
         Query::delete()
             .from_table("audit_log")
@@ -204,7 +247,8 @@ pub async fn purge(tx: &mut Tx, id: CompanyId) -> Result<()> {
     {
         return Err(StoreError::NotFound);
     }
-    Ok(())
+    // Its people are no longer found by its name (their links went with it).
+    crate::people::refresh_terms(tx, &people).await
 }
 
 pub async fn get(
@@ -256,6 +300,48 @@ pub async fn list(
     filter::keyset(&mut q, "companies", sort, page)?;
     let rows: Vec<CompanyRow> = tx.fetch_all(&q).await?;
     hydrate(tx, rows).await
+}
+
+/// A page of companies matching `q` and `f`, in relevance order (see `search::page`), each
+/// with the hit that places it.
+pub async fn search(
+    tx: &mut Tx,
+    q: &SearchQuery,
+    f: &Filter,
+    page: &Page,
+    ctx: &filter::Context,
+) -> Result<Vec<(Hit, CompanyRecord)>> {
+    let cond = sea_query::Condition::all()
+        .add(if page.trash {
+            Expr::col(("companies", "deleted_at")).is_not_null()
+        } else {
+            Expr::col(("companies", "deleted_at")).is_null()
+        })
+        .add(filter::company_condition(f, ctx)?);
+    let hits = search::page(
+        tx,
+        Index::Companies,
+        q,
+        cond,
+        page.after.as_ref(),
+        page.limit + 1,
+    )
+    .await?;
+    let q = Query::select()
+        .columns(COLUMNS)
+        .from("companies")
+        .and_where(Expr::col("id").is_in(hits.iter().map(|h| h.id)))
+        .to_owned();
+    let rows: Vec<CompanyRow> = tx.fetch_all(&q).await?;
+    let mut found: std::collections::HashMap<Uuid, CompanyRecord> = hydrate(tx, rows)
+        .await?
+        .into_iter()
+        .map(|c| (c.id.0, c))
+        .collect();
+    Ok(hits
+        .into_iter()
+        .filter_map(|h| found.remove(&h.id).map(|c| (h, c)))
+        .collect())
 }
 
 #[derive(sqlx::FromRow)]

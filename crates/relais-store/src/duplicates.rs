@@ -109,6 +109,7 @@ pub async fn companies_by_name(tx: &mut Tx, limit: u64) -> Result<Vec<CompanyKey
 /// Moves everything that points at company `from` to `to`: people links (without linking
 /// one person twice), interactions, tasks, subsidiaries.
 pub async fn reassign_company(tx: &mut Tx, from: Uuid, to: Uuid) -> Result<()> {
+    let moved = crate::people::ids_in_company(tx, relais_domain::CompanyId(from)).await?;
     let already = Query::select()
         .column("person_id")
         .from("person_companies")
@@ -144,5 +145,6 @@ pub async fn reassign_company(tx: &mut Tx, from: Uuid, to: Uuid) -> Result<()> {
             .and_where(Expr::col("parent_id").eq(to)),
     )
     .await?;
-    Ok(())
+    // Its people are now found by the survivor's name.
+    crate::people::refresh_terms(tx, &moved).await
 }

@@ -1,9 +1,11 @@
 //! Turns the domain's filter tree into SQL conditions, and pages with a keyset cursor.
+use crate::search::Index;
 use crate::{Result, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use relais_domain::custom::{CustomFieldKind, parse_date};
 use relais_domain::filter::{Field, Filter, Op, Sort, SortKey};
-use relais_domain::text::{fold, prefix_upper_bound};
+use relais_domain::search::SearchQuery;
+use relais_domain::text::fold;
 use relais_domain::{Invalid, Phone};
 use sea_query::{Condition, Expr, ExprTrait, Order, Query, SelectStatement, Value};
 use uuid::Uuid;
@@ -194,62 +196,29 @@ fn custom(owner: &'static str, key: &str, op: Op, value: &str, ctx: &Context) ->
     Ok(via(owner, "custom_values", "owner_id", op, value, cond))
 }
 
-/// `q`: each word of the query must start a term of the record (name word, e-mail, phone).
-fn search_terms(table: &'static str, owner_col: &'static str, word: &str) -> SelectStatement {
-    Query::select()
-        .column(owner_col)
-        .from(table)
-        .and_where(Expr::col("term").gte(word.to_string()))
-        .and_where(Expr::col("term").lt(prefix_upper_bound(word)))
-        .to_owned()
+/// `q` as a condition: every word starts a term of the record. A query with nothing to
+/// search for is no condition.
+fn search(index: Index, q: &str) -> Condition {
+    match SearchQuery::parse(q) {
+        Some(q) => crate::search::condition(index, &q),
+        None => Condition::all(),
+    }
 }
 
-/// Folds a search query into words; phone-like queries become digits ("06 40" → "0640").
-fn search_words(q: &str) -> Vec<String> {
-    let digits: String = q.chars().filter(|c| c.is_ascii_digit()).collect();
-    let phone_like = !digits.is_empty()
-        && q.chars()
-            .all(|c| c.is_ascii_digit() || " +.-()".contains(c));
-    if phone_like {
-        let digits = match Phone::parse(q) {
-            Ok(p) => p.digits().to_string(),
-            Err(_) => digits
-                .strip_prefix("00")
-                .map(str::to_string)
-                .unwrap_or(digits),
-        };
-        return vec![digits];
-    }
-    let folded = fold(q);
-    if folded.contains('@') {
-        return vec![folded];
-    }
-    folded.split_whitespace().map(str::to_string).collect()
-}
-
-fn person_search(q: &str) -> Condition {
-    let mut all = Condition::all();
-    for word in search_words(q) {
-        let by_company = Query::select()
-            .column("person_id")
-            .from("person_companies")
-            .and_where(Expr::col("company_id").in_subquery(search_terms(
-                "company_terms",
-                "company_id",
-                &word,
-            )))
-            .to_owned();
-        all = all.add(
-            Condition::any()
-                .add(Expr::col(("people", "id")).in_subquery(search_terms(
-                    "person_terms",
-                    "person_id",
-                    &word,
-                )))
-                .add(Expr::col(("people", "id")).in_subquery(by_company)),
-        );
-    }
-    all
+/// Splits the search off a list's filter, when the search can lead: the first `q` of a
+/// list's top-level conditions. The rest is returned as the filter of the records found.
+pub fn split_search(f: &Filter) -> Option<(SearchQuery, Filter)> {
+    let Filter::And(list) = f else {
+        return None;
+    };
+    let at = list.iter().position(|c| matches!(c, Filter::Search(_)))?;
+    let Filter::Search(q) = &list[at] else {
+        return None;
+    };
+    let q = SearchQuery::parse(q)?;
+    let mut rest = list.clone();
+    rest.remove(at);
+    Some((q, Filter::And(rest)))
 }
 
 pub fn person_condition(f: &Filter, ctx: &Context) -> Result<Condition> {
@@ -261,7 +230,7 @@ pub fn person_condition(f: &Filter, ctx: &Context) -> Result<Condition> {
             Ok::<_, StoreError>(c.add(person_condition(f, ctx)?))
         })?,
         Filter::Not(f) => person_condition(f, ctx)?.not(),
-        Filter::Search(q) => person_search(q),
+        Filter::Search(q) => search(Index::People, q),
         Filter::Cond {
             field: Field::Custom(key),
             op,
@@ -340,16 +309,6 @@ fn person_field(name: &'static str, op: Op, value: &str) -> Result<Expr> {
     }
 }
 
-fn company_search(q: &str) -> Condition {
-    search_words(q).iter().fold(Condition::all(), |c, word| {
-        c.add(Expr::col(("companies", "id")).in_subquery(search_terms(
-            "company_terms",
-            "company_id",
-            word,
-        )))
-    })
-}
-
 pub fn company_condition(f: &Filter, ctx: &Context) -> Result<Condition> {
     Ok(match f {
         Filter::And(list) => list.iter().try_fold(Condition::all(), |c, f| {
@@ -359,7 +318,7 @@ pub fn company_condition(f: &Filter, ctx: &Context) -> Result<Condition> {
             Ok::<_, StoreError>(c.add(company_condition(f, ctx)?))
         })?,
         Filter::Not(f) => company_condition(f, ctx)?.not(),
-        Filter::Search(q) => company_search(q),
+        Filter::Search(q) => search(Index::Companies, q),
         Filter::Cond {
             field: Field::Custom(key),
             op,
@@ -457,7 +416,7 @@ pub fn column_condition(
 /// The sort column of `key` in `table`.
 pub fn sort_column(table: &'static str, key: SortKey) -> (&'static str, &'static str) {
     match key {
-        SortKey::Name => (table, "sort_key"),
+        SortKey::Name | SortKey::Relevance => (table, "sort_key"),
         SortKey::CreatedAt => (table, "created_at"),
         SortKey::UpdatedAt => (table, "updated_at"),
     }

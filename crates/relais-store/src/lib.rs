@@ -15,6 +15,7 @@ pub mod interactions;
 mod migrate;
 pub mod owned;
 pub mod people;
+pub mod search;
 pub mod tasks;
 pub mod users;
 

@@ -3,7 +3,14 @@
 //! replaced per engine (`{uuid}`, `{ts}`, ...). Applied migrations are recorded, never edited.
 use crate::{Backend, Db, Result, StoreError};
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_customer_record.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_customer_record.sql")),
+    (2, include_str!("../migrations/0002_search_order.sql")),
+];
+
+/// Migrations after which the search terms are computed again from the records: the terms
+/// are derived by Rust rules (folding, word cuts) that SQL alone can't reproduce.
+const REINDEX_AFTER: &[i64] = &[2];
 
 fn render(sql: &str, backend: Backend) -> String {
     let types: &[(&str, &str)] = match backend {
@@ -48,10 +55,12 @@ pub(crate) async fn run(db: &Db) -> Result<()> {
                 .from("schema_migrations"),
         )
         .await?;
+    let mut reindex = false;
     for (version, sql) in MIGRATIONS {
         if applied.iter().any(|a| a.n == *version) {
             continue;
         }
+        reindex |= REINDEX_AFTER.contains(version);
         tx.script(&render(sql, db.backend()))
             .await
             .map_err(|e| match e {
@@ -68,6 +77,9 @@ pub(crate) async fn run(db: &Db) -> Result<()> {
                 .values_panic([(*version).into(), chrono::Utc::now().to_rfc3339().into()]),
         )
         .await?;
+    }
+    if reindex {
+        crate::search::rebuild(&mut tx).await?;
     }
     tx.commit().await
 }

@@ -1,4 +1,4 @@
-//! Rows people and companies both own: addresses, tags, custom values, search terms.
+//! Rows people and companies both own: addresses, tags, custom values.
 //! Written by replacing the owner's whole set, read in batches for a page of owners.
 use crate::bulk::Rows;
 use crate::{Result, Tx};
@@ -17,12 +17,7 @@ pub struct CustomWrite {
     pub value: CustomValue,
 }
 
-pub(crate) async fn delete_all(
-    tx: &mut Tx,
-    owner: Uuid,
-    terms_table: &'static str,
-    terms_owner: &'static str,
-) -> Result<()> {
+pub(crate) async fn delete_all(tx: &mut Tx, owner: Uuid) -> Result<()> {
     for table in ["addresses", "tags", "custom_values"] {
         tx.execute(
             Query::delete()
@@ -31,12 +26,6 @@ pub(crate) async fn delete_all(
         )
         .await?;
     }
-    tx.execute(
-        Query::delete()
-            .from_table(terms_table)
-            .and_where(Expr::col(terms_owner).eq(owner)),
-    )
-    .await?;
     Ok(())
 }
 
@@ -45,12 +34,10 @@ pub(crate) struct OwnedRows {
     addresses: Rows,
     tags: Rows,
     custom: Rows,
-    terms: Rows,
 }
 
 impl OwnedRows {
-    /// `terms_table` and `terms_owner` name the search terms of this kind of owner.
-    pub(crate) fn new(terms_table: &'static str, terms_owner: &'static str) -> Self {
+    pub(crate) fn new() -> Self {
         OwnedRows {
             addresses: Rows::new(
                 "addresses",
@@ -78,7 +65,6 @@ impl OwnedRows {
                     "value_bool",
                 ],
             ),
-            terms: Rows::new(terms_table, &["term", terms_owner]),
         }
     }
 
@@ -130,17 +116,10 @@ impl OwnedRows {
         }
     }
 
-    pub(crate) fn terms(&mut self, owner: Uuid, terms: Vec<String>) {
-        for t in terms {
-            self.terms.push([t.into(), owner.into()]);
-        }
-    }
-
     pub(crate) async fn write(self, tx: &mut Tx) -> Result<()> {
         self.addresses.write(tx).await?;
         self.tags.write(tx).await?;
-        self.custom.write(tx).await?;
-        self.terms.write(tx).await
+        self.custom.write(tx).await
     }
 }
 

@@ -2,10 +2,12 @@
 use crate::bulk::Rows;
 use crate::filter::{self, Page};
 use crate::owned::{self, CustomWrite};
+use crate::search::{self, Hit, Index, TermRows};
 use crate::{Result, StoreError, Tx};
 use chrono::{DateTime, Utc};
 use relais_domain::filter::{Filter, Sort};
 use relais_domain::person::{CompanyLink, PersonData, Stage, ValidEmail, ValidPhone};
+use relais_domain::search::SearchQuery;
 use relais_domain::{Birthday, CompanyId, Email, PersonId, Phone, UserId};
 use sea_query::{Expr, ExprTrait, Order, Query};
 use std::collections::HashMap;
@@ -159,7 +161,55 @@ pub async fn insert_many(
     }
     rows.write(tx).await?;
     stages.write(tx).await?;
-    children.write(tx).await
+    children.write(tx).await?;
+    let indexed: Vec<(Uuid, &PersonData)> = people.iter().map(|p| (p.id.0, p.data)).collect();
+    index_terms(tx, &indexed).await
+}
+
+/// Writes the search terms of these people, from their data and their companies' names.
+async fn index_terms(tx: &mut Tx, people: &[(Uuid, &PersonData)]) -> Result<()> {
+    let mut company_ids: Vec<Uuid> = people
+        .iter()
+        .flat_map(|(_, d)| d.companies.iter().map(|c| c.company_id.0))
+        .collect();
+    company_ids.sort_unstable();
+    company_ids.dedup();
+    let names = search::company_names(tx, &company_ids).await?;
+    let mut rows = TermRows::new(Index::People);
+    for (id, d) in people {
+        let companies: Vec<&str> = d
+            .companies
+            .iter()
+            .filter_map(|c| names.get(&c.company_id.0).map(String::as_str))
+            .collect();
+        rows.add(*id, &d.sort_key(), d.search_terms(&companies));
+    }
+    rows.write(tx).await
+}
+
+/// Computes the search terms of these people again from what is stored: after a company
+/// they work for was renamed, merged or purged, or after a migration.
+pub async fn refresh_terms(tx: &mut Tx, ids: &[Uuid]) -> Result<()> {
+    for chunk in ids.chunks(500) {
+        let people = by_ids(tx, chunk).await?;
+        search::delete(tx, Index::People, chunk).await?;
+        let indexed: Vec<(Uuid, &PersonData)> = people.iter().map(|p| (p.id.0, &p.data)).collect();
+        index_terms(tx, &indexed).await?;
+    }
+    Ok(())
+}
+
+/// The people linked to a company, trashed ones included.
+pub async fn ids_in_company(tx: &mut Tx, company: CompanyId) -> Result<Vec<Uuid>> {
+    let rows: Vec<IdRow> = tx
+        .fetch_all(
+            Query::select()
+                .expr_as(Expr::col("person_id"), "id")
+                .from("person_companies")
+                .and_where(Expr::col("company_id").eq(company.0)),
+        )
+        .await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
 /// The rows a person owns, for one person or many.
@@ -185,7 +235,7 @@ impl Default for Children {
                 "person_companies",
                 &["person_id", "company_id", "role", "is_primary"],
             ),
-            owned: owned::OwnedRows::new("person_terms", "person_id"),
+            owned: owned::OwnedRows::new(),
         }
     }
 }
@@ -220,7 +270,6 @@ impl Children {
         self.owned.addresses(id.0, &d.addresses);
         self.owned.tags(id.0, &d.tags);
         self.owned.custom(id.0, custom);
-        self.owned.terms(id.0, d.search_terms());
     }
 
     async fn write(self, tx: &mut Tx) -> Result<()> {
@@ -265,10 +314,12 @@ pub async fn update(
         )
         .await?;
     }
-    owned::delete_all(tx, id.0, "person_terms", "person_id").await?;
+    owned::delete_all(tx, id.0).await?;
+    search::delete(tx, Index::People, &[id.0]).await?;
     let mut children = Children::default();
     children.add(id, d, custom);
     children.write(tx).await?;
+    index_terms(tx, &[(id.0, d)]).await?;
     Ok(expected + 1)
 }
 
@@ -299,7 +350,8 @@ pub async fn set_deleted(
 
 /// Erases a person for good, with everything only they own.
 pub async fn purge(tx: &mut Tx, id: PersonId) -> Result<()> {
-    owned::delete_all(tx, id.0, "person_terms", "person_id").await?;
+    owned::delete_all(tx, id.0).await?;
+    search::delete(tx, Index::People, &[id.0]).await?;
     tx.execute(
         Query::delete()
             .from_table("audit_log")
@@ -349,6 +401,57 @@ pub async fn list(
     });
     q.cond_where(filter::person_condition(f, ctx)?);
     filter::keyset(&mut q, "people", sort, page)?;
+    let rows: Vec<PersonRow> = tx.fetch_all(&q).await?;
+    hydrate(tx, rows).await
+}
+
+/// A page of people matching `q` and `f`, in relevance order (see `search::page`), each
+/// with the hit that places it.
+pub async fn search(
+    tx: &mut Tx,
+    q: &SearchQuery,
+    f: &Filter,
+    page: &Page,
+    ctx: &filter::Context,
+) -> Result<Vec<(Hit, PersonRecord)>> {
+    let cond = sea_query::Condition::all()
+        .add(if page.trash {
+            Expr::col(("people", "deleted_at")).is_not_null()
+        } else {
+            Expr::col(("people", "deleted_at")).is_null()
+        })
+        .add(filter::person_condition(f, ctx)?);
+    let hits = search::page(
+        tx,
+        Index::People,
+        q,
+        cond,
+        page.after.as_ref(),
+        page.limit + 1,
+    )
+    .await?;
+    let ids: Vec<Uuid> = hits.iter().map(|h| h.id).collect();
+    let mut found: HashMap<Uuid, PersonRecord> = by_ids(tx, &ids)
+        .await?
+        .into_iter()
+        .map(|p| (p.id.0, p))
+        .collect();
+    Ok(hits
+        .into_iter()
+        .filter_map(|h| found.remove(&h.id).map(|p| (h, p)))
+        .collect())
+}
+
+/// These people, trashed or not, in no particular order.
+async fn by_ids(tx: &mut Tx, ids: &[Uuid]) -> Result<Vec<PersonRecord>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let q = Query::select()
+        .columns(COLUMNS)
+        .from("people")
+        .and_where(Expr::col("id").is_in(ids.iter().copied()))
+        .to_owned();
     let rows: Vec<PersonRow> = tx.fetch_all(&q).await?;
     hydrate(tx, rows).await
 }

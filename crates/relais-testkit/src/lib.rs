@@ -57,3 +57,18 @@ pub async fn engines() -> Vec<TestDb> {
     all.extend(postgres().await);
     all
 }
+
+/// Runs SQL on the database at `url` outside of Relais: to put a database in a state that
+/// only an older Relais or another program could have left.
+pub async fn execute(url: &str, sql: &str) {
+    let sql = sqlx::AssertSqlSafe(sql.to_string());
+    if url.starts_with("sqlite:") {
+        let mut c = sqlx::SqliteConnection::connect(url).await.expect("SQLite");
+        sqlx::raw_sql(sql).execute(&mut c).await.expect("SQL runs");
+        let _ = c.close().await;
+    } else {
+        let mut c = sqlx::PgConnection::connect(url).await.expect("PostgreSQL");
+        sqlx::raw_sql(sql).execute(&mut c).await.expect("SQL runs");
+        let _ = c.close().await;
+    }
+}

@@ -142,3 +142,167 @@ async fn search_follows_changes(app: TestApp) {
     let (_, _, trash) = app.get("/api/v1/people?q=paul&trash=true", (), &[]).await;
     assert_eq!(trash["items"].as_array().unwrap().len(), 1);
 }
+
+/// Every page of a search, following `next_cursor`: (display name, matched in order).
+async fn all_pages(app: &TestApp, params: &[(&str, &str)]) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let mut p = params.to_vec();
+        if !cursor.is_empty() {
+            p.push(("cursor", &cursor));
+        }
+        let (status, _, page) = app.get(&format!("/api/v1/people{}", qs(&p)), (), &[]).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        names.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["display_name"].as_str().unwrap().to_string()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = c.to_string(),
+            None => return names,
+        }
+    }
+}
+
+both!(
+    a_search_lists_by_the_word_found_then_by_name_and_pages_without_gaps,
+    relevance_order
+);
+async fn relevance_order(app: TestApp) {
+    for (first, last) in [
+        ("Martine", "Zola"),
+        ("Marc", "Dupont"),
+        ("Marc", "Marchand"),
+        ("Marie", "Curie"),
+        ("Anne", "Martin"),
+        ("Marc", "Aubert"),
+        ("Lucie", "Bernard"),
+    ] {
+        app.person(json!({"first_name": first, "last_name": last}))
+            .await;
+    }
+    let expected = [
+        // "marc": the three Marcs by name; Marc Marchand once, at his first word found.
+        "Marc Aubert",
+        "Marc Dupont",
+        "Marc Marchand",
+        "Marie Curie",
+        "Anne Martin",
+        "Martine Zola",
+    ];
+    for limit in ["1", "2", "50"] {
+        assert_eq!(
+            all_pages(&app, &[("q", "mar"), ("limit", limit)]).await,
+            expected,
+            "limit {limit}"
+        );
+    }
+    // Another word narrows the search; the longest word leads the order.
+    assert_eq!(
+        all_pages(&app, &[("q", "marc d"), ("limit", "1")]).await,
+        ["Marc Dupont"]
+    );
+    // Asked for, the name order still applies to a search.
+    assert_eq!(
+        all_pages(&app, &[("q", "mar"), ("sort", "name"), ("limit", "2")]).await,
+        [
+            "Marc Aubert",
+            "Marie Curie",
+            "Marc Dupont",
+            "Marc Marchand",
+            "Anne Martin",
+            "Martine Zola"
+        ]
+    );
+    // A cursor of another list is refused by name.
+    let (status, _, problem) = app
+        .get(
+            &format!(
+                "/api/v1/people{}",
+                qs(&[("q", "mar"), ("cursor", "bm90LWEtY3Vyc29y")])
+            ),
+            (),
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(crate::helpers::error_fields(&problem), ["cursor"]);
+}
+
+both!(
+    people_follow_their_company_when_it_is_renamed_merged_or_purged,
+    company_changes
+);
+async fn company_changes(app: TestApp) {
+    let moulins = people(&app).await;
+    let url = format!("/api/v1/companies/{}", moulins["id"].as_str().unwrap());
+    app.patch(&url, json!({"name": "Le Tabac des Moulins"}), &[])
+        .await;
+    assert_eq!(names(&app, "tabac").await, ["Amélie Poulain"]);
+    assert!(names(&app, "cafe").await.is_empty(), "the old name is gone");
+    // A merge moves her to the survivor, and she is found by its name.
+    let other = app.company(json!({"name": "Brasserie Lipp"})).await;
+    let (status, _, body) = app
+        .post(
+            "/api/v1/companies/merge",
+            json!({"survivor_id": other["id"], "discarded_id": moulins["id"]}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(names(&app, "lipp").await, ["Amélie Poulain"]);
+    assert!(names(&app, "tabac").await.is_empty());
+    // Purged, the company no longer finds her; her own name still does.
+    let url = format!("/api/v1/companies/{}", other["id"].as_str().unwrap());
+    app.delete(&url, (), &[]).await;
+    let (status, _, body) = app.post(&format!("{url}/purge"), (), &[]).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    assert!(names(&app, "lipp").await.is_empty());
+    assert_eq!(names(&app, "amelie").await, ["Amélie Poulain"]);
+}
+
+both!(
+    the_company_list_searches_in_relevance_order_too,
+    company_order
+);
+async fn company_order(app: TestApp) {
+    for name in [
+        "Moulin Rouge",
+        "Les Deux Moulins",
+        "Boulangerie du Moulin",
+        "Mouton",
+    ] {
+        app.company(json!({"name": name})).await;
+    }
+    let mut got = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let mut p = vec![("q", "moul"), ("limit", "1")];
+        if !cursor.is_empty() {
+            p.push(("cursor", &cursor));
+        }
+        let (_, _, page) = app
+            .get(&format!("/api/v1/companies{}", qs(&p)), (), &[])
+            .await;
+        got.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["name"].as_str().unwrap().to_string()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = c.to_string(),
+            None => break,
+        }
+    }
+    // "moulin" (two companies, by name), then "moulins".
+    assert_eq!(
+        got,
+        ["Boulangerie du Moulin", "Moulin Rouge", "Les Deux Moulins"]
+    );
+}

@@ -1,0 +1,237 @@
+//! The search index: the words each person and company is found by (`person_terms`,
+//! `company_terms`), each kept with its record's sort key, and the searches that read it.
+//!
+//! A search in relevance order is one range scan of the index's primary key
+//! (term, sort key, id) from the first term that starts with the query's longest word: its
+//! page of matches comes out in order, so it costs the same for "zorglub" as for "jean",
+//! whatever the number of people. A record found under several terms is kept at the first
+//! one only, and the other words of the query must each start one of its terms: both are
+//! probes of the (id, term) index.
+use crate::bulk::Rows;
+use crate::{Result, StoreError, Tx};
+use relais_domain::Invalid;
+use relais_domain::search::SearchQuery;
+use relais_domain::text::prefix_upper_bound;
+use sea_query::{Condition, Expr, ExprTrait, Order, Query, SelectStatement};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// Which records an index holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Index {
+    People,
+    Companies,
+}
+
+impl Index {
+    fn terms(self) -> &'static str {
+        match self {
+            Index::People => "person_terms",
+            Index::Companies => "company_terms",
+        }
+    }
+
+    fn owner(self) -> &'static str {
+        match self {
+            Index::People => "person_id",
+            Index::Companies => "company_id",
+        }
+    }
+
+    fn records(self) -> &'static str {
+        match self {
+            Index::People => "people",
+            Index::Companies => "companies",
+        }
+    }
+}
+
+/// The terms of many records, gathered to be written in a few statements.
+pub(crate) struct TermRows(Rows);
+
+impl TermRows {
+    pub(crate) fn new(index: Index) -> Self {
+        TermRows(Rows::new(
+            index.terms(),
+            &["term", "sort_key", index.owner()],
+        ))
+    }
+
+    pub(crate) fn add(&mut self, owner: Uuid, sort_key: &str, terms: Vec<String>) {
+        for t in terms {
+            self.0
+                .push([t.into(), sort_key.to_string().into(), owner.into()]);
+        }
+    }
+
+    pub(crate) async fn write(self, tx: &mut Tx) -> Result<()> {
+        self.0.write(tx).await
+    }
+}
+
+/// Forgets the terms of these records, before they are written again.
+pub(crate) async fn delete(tx: &mut Tx, index: Index, owners: &[Uuid]) -> Result<()> {
+    tx.execute(
+        Query::delete()
+            .from_table(index.terms())
+            .and_where(Expr::col(index.owner()).is_in(owners.iter().copied())),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The names of these companies, by id: people are found by the words of their companies'
+/// names.
+pub(crate) async fn company_names(tx: &mut Tx, ids: &[Uuid]) -> Result<HashMap<Uuid, String>> {
+    #[derive(sqlx::FromRow)]
+    struct NameRow {
+        id: Uuid,
+        name: String,
+    }
+    let mut names = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let rows: Vec<NameRow> = tx
+            .fetch_all(
+                Query::select()
+                    .columns(["id", "name"])
+                    .from("companies")
+                    .and_where(Expr::col("id").is_in(chunk.iter().copied())),
+            )
+            .await?;
+        names.extend(rows.into_iter().map(|r| (r.id, r.name)));
+    }
+    Ok(names)
+}
+
+/// The records of `index` one of whose terms starts with `word`.
+fn starting_with(index: Index, table_alias: &'static str, word: &str) -> SelectStatement {
+    Query::select()
+        .column((table_alias, index.owner()))
+        .from_as(index.terms(), table_alias)
+        .and_where(Expr::col((table_alias, "term")).gte(word.to_string()))
+        .and_where(Expr::col((table_alias, "term")).lt(prefix_upper_bound(word)))
+        .to_owned()
+}
+
+/// `q` as a plain condition on the records, for lists in another order than relevance:
+/// every word starts one of the record's terms.
+pub(crate) fn condition(index: Index, q: &SearchQuery) -> Condition {
+    q.words.iter().fold(Condition::all(), |c, w| {
+        c.add(Expr::col((index.records(), "id")).in_subquery(starting_with(index, "st", w)))
+    })
+}
+
+/// A record found, and the term it was found under: its place in the relevance order is
+/// (term, sort key, id).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Hit {
+    pub term: String,
+    pub sort_key: String,
+    pub id: Uuid,
+}
+
+impl Hit {
+    /// The cursor value of a page that ends at this hit.
+    pub fn cursor_value(&self) -> String {
+        serde_json::to_string(&(&self.term, &self.sort_key)).unwrap_or_default()
+    }
+}
+
+fn parse_cursor(value: &str) -> Result<(String, String)> {
+    serde_json::from_str(value).map_err(|_| {
+        StoreError::Invalid(Invalid::one("cursor", "is not a cursor given by this list"))
+    })
+}
+
+/// The word a search scans for. The longest word is the likeliest to be rare; the choice
+/// depends on the query alone, so every page of one search scans the same way.
+fn driver(q: &SearchQuery) -> &str {
+    q.words
+        .iter()
+        .fold("", |best, w| if w.len() > best.len() { w } else { best })
+}
+
+/// A page of the records matching `q` and `filter` (a condition on the records' table),
+/// in relevance order: by the term the longest word of the query matched ("marc" before
+/// "marie" before "martin"), then by name. `after` is the cursor of the previous page:
+/// a `Hit::cursor_value` and an id. Returns up to `limit` hits.
+pub(crate) async fn page(
+    tx: &mut Tx,
+    index: Index,
+    q: &SearchQuery,
+    filter: Condition,
+    after: Option<&(String, Uuid)>,
+    limit: u64,
+) -> Result<Vec<Hit>> {
+    let (terms, owner, records) = (index.terms(), index.owner(), index.records());
+    let word = driver(q);
+    let mut s = Query::select();
+    s.expr_as(Expr::col(("t", "term")), "term")
+        .expr_as(Expr::col(("t", "sort_key")), "sort_key")
+        .expr_as(Expr::col(("t", owner)), "id")
+        .from_as(terms, "t")
+        // On SQLite a CROSS JOIN keeps the terms as the outer loop: the scan in index order
+        // is what makes the page cheap. PostgreSQL plans it as any inner join.
+        .cross_join(records)
+        .and_where(Expr::col((records, "id")).equals(("t", owner)))
+        .and_where(Expr::col(("t", "term")).gte(word.to_string()))
+        .and_where(Expr::col(("t", "term")).lt(prefix_upper_bound(word)));
+    let mut earlier = starting_with(index, "e", word);
+    earlier
+        .and_where(Expr::col(("e", owner)).equals(("t", owner)))
+        .and_where(Expr::col(("e", "term")).lt(Expr::col(("t", "term"))));
+    s.and_where(Expr::not_exists(earlier));
+    for w in q.words.iter().filter(|w| w.as_str() != word) {
+        let mut also = starting_with(index, "o", w);
+        also.and_where(Expr::col(("o", owner)).equals(("t", owner)));
+        s.and_where(Expr::exists(also));
+    }
+    if let Some((value, id)) = after {
+        let (term, sort_key) = parse_cursor(value)?;
+        s.and_where(
+            Expr::tuple([
+                Expr::col(("t", "term")),
+                Expr::col(("t", "sort_key")),
+                Expr::col(("t", owner)),
+            ])
+            .gt(Expr::tuple([
+                Expr::value(term),
+                Expr::value(sort_key),
+                Expr::value(*id),
+            ])),
+        );
+    }
+    s.cond_where(filter)
+        .order_by(("t", "term"), Order::Asc)
+        .order_by(("t", "sort_key"), Order::Asc)
+        .order_by(("t", owner), Order::Asc)
+        .limit(limit);
+    tx.fetch_all(&s).await
+}
+
+/// Computes every term again from the records (after a migration changed how terms are
+/// made), a few hundred records at a time.
+pub(crate) async fn rebuild(tx: &mut Tx) -> Result<()> {
+    #[derive(sqlx::FromRow)]
+    struct IdRow {
+        id: Uuid,
+    }
+    for index in [Index::Companies, Index::People] {
+        let ids: Vec<IdRow> = tx
+            .fetch_all(
+                Query::select()
+                    .column("id")
+                    .from(index.records())
+                    .order_by("id", Order::Asc),
+            )
+            .await?;
+        let ids: Vec<Uuid> = ids.into_iter().map(|r| r.id).collect();
+        for chunk in ids.chunks(500) {
+            match index {
+                Index::People => crate::people::refresh_terms(tx, chunk).await?,
+                Index::Companies => crate::companies::refresh_terms(tx, chunk).await?,
+            }
+        }
+    }
+    Ok(())
+}
