@@ -128,31 +128,55 @@ pub struct Hit {
     pub term: String,
     pub sort_key: String,
     pub id: Uuid,
+    /// Which word of the query the search scanned for.
+    #[sqlx(skip)]
+    pub word: usize,
 }
 
 impl Hit {
-    /// The cursor value of a page that ends at this hit.
+    /// The cursor value of a page that ends at this hit: the next page scans for the same
+    /// word from there.
     pub fn cursor_value(&self) -> String {
-        serde_json::to_string(&(&self.term, &self.sort_key)).unwrap_or_default()
+        serde_json::to_string(&(self.word, &self.term, &self.sort_key)).unwrap_or_default()
     }
 }
 
-fn parse_cursor(value: &str) -> Result<(String, String)> {
-    serde_json::from_str(value).map_err(|_| {
-        StoreError::Invalid(Invalid::one("cursor", "is not a cursor given by this list"))
-    })
+fn parse_cursor(value: &str, words: usize) -> Result<(usize, String, String)> {
+    serde_json::from_str::<(usize, String, String)>(value)
+        .ok()
+        .filter(|(word, _, _)| *word < words)
+        .ok_or_else(|| {
+            StoreError::Invalid(Invalid::one("cursor", "is not a cursor given by this list"))
+        })
 }
 
-/// The word a search scans for. The longest word is the likeliest to be rare; the choice
-/// depends on the query alone, so every page of one search scans the same way.
-fn driver(q: &SearchQuery) -> &str {
-    q.words
-        .iter()
-        .fold("", |best, w| if w.len() > best.len() { w } else { best })
+/// Past this many terms a word counts as common: counting further would cost more than the
+/// choice saves.
+const COMMON: u64 = 5_000;
+
+/// The word a search scans for: the one that starts the fewest terms, so that "societe 42"
+/// reads the few "42..." rather than every "societe".
+async fn driver(tx: &mut Tx, index: Index, q: &SearchQuery) -> Result<usize> {
+    if q.words.len() == 1 {
+        return Ok(0);
+    }
+    let mut best = (u64::MAX, 0);
+    for (i, w) in q.words.iter().enumerate() {
+        let sub = starting_with(index, "c", w).limit(COMMON).to_owned();
+        let n: crate::Count = tx
+            .fetch_one(
+                Query::select()
+                    .expr_as(Expr::cust("COUNT(*)"), "n")
+                    .from_subquery(sub, "s"),
+            )
+            .await?;
+        best = best.min((n.n as u64, i));
+    }
+    Ok(best.1)
 }
 
 /// A page of the records matching `q` and `filter` (a condition on the records' table),
-/// in relevance order: by the term the longest word of the query matched ("marc" before
+/// in relevance order: by the term the rarest word of the query matched ("marc" before
 /// "marie" before "martin"), then by name. `after` is the cursor of the previous page:
 /// a `Hit::cursor_value` and an id. Returns up to `limit` hits.
 pub(crate) async fn page(
@@ -164,7 +188,15 @@ pub(crate) async fn page(
     limit: u64,
 ) -> Result<Vec<Hit>> {
     let (terms, owner, records) = (index.terms(), index.owner(), index.records());
-    let word = driver(q);
+    let after = match after {
+        Some((value, id)) => Some((parse_cursor(value, q.words.len())?, *id)),
+        None => None,
+    };
+    let at = match &after {
+        Some(((word, _, _), _)) => *word,
+        None => driver(tx, index, q).await?,
+    };
+    let word = q.words[at].as_str();
     let mut s = Query::select();
     s.expr_as(Expr::col(("t", "term")), "term")
         .expr_as(Expr::col(("t", "sort_key")), "sort_key")
@@ -181,13 +213,12 @@ pub(crate) async fn page(
         .and_where(Expr::col(("e", owner)).equals(("t", owner)))
         .and_where(Expr::col(("e", "term")).lt(Expr::col(("t", "term"))));
     s.and_where(Expr::not_exists(earlier));
-    for w in q.words.iter().filter(|w| w.as_str() != word) {
+    for (_, w) in q.words.iter().enumerate().filter(|(i, _)| *i != at) {
         let mut also = starting_with(index, "o", w);
         also.and_where(Expr::col(("o", owner)).equals(("t", owner)));
         s.and_where(Expr::exists(also));
     }
-    if let Some((value, id)) = after {
-        let (term, sort_key) = parse_cursor(value)?;
+    if let Some(((_, term, sort_key), id)) = after {
         s.and_where(
             Expr::tuple([
                 Expr::col(("t", "term")),
@@ -197,7 +228,7 @@ pub(crate) async fn page(
             .gt(Expr::tuple([
                 Expr::value(term),
                 Expr::value(sort_key),
-                Expr::value(*id),
+                Expr::value(id),
             ])),
         );
     }
@@ -206,7 +237,11 @@ pub(crate) async fn page(
         .order_by(("t", "sort_key"), Order::Asc)
         .order_by(("t", owner), Order::Asc)
         .limit(limit);
-    tx.fetch_all(&s).await
+    let mut hits: Vec<Hit> = tx.fetch_all(&s).await?;
+    for h in &mut hits {
+        h.word = at;
+    }
+    Ok(hits)
 }
 
 /// Computes every term again from the records (after a migration changed how terms are

@@ -201,10 +201,14 @@ async fn relevance_order(app: TestApp) {
             "limit {limit}"
         );
     }
-    // Another word narrows the search; the longest word leads the order.
+    // Another word narrows the search; the rarer word leads the order, page after page.
     assert_eq!(
         all_pages(&app, &[("q", "marc d"), ("limit", "1")]).await,
         ["Marc Dupont"]
+    );
+    assert_eq!(
+        all_pages(&app, &[("q", "mar marc"), ("limit", "1")]).await,
+        ["Marc Aubert", "Marc Dupont", "Marc Marchand"]
     );
     // Asked for, the name order still applies to a search.
     assert_eq!(
