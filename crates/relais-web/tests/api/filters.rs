@@ -179,7 +179,9 @@ async fn custom_filters(app: TestApp) {
     assert_eq!(yvonne["custom"]["newsletter"], false);
     app.person(json!({"first_name": "Zoé"})).await;
 
-    let cases: &[(&[(&str, &str)], &[&str])] = &[
+    // (query parameters, first names expected)
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str]);
+    let cases: &[Case] = &[
         (&[("custom.note", "alpha")], &["Xavier"]),
         (&[("custom.note[ne]", "alpha")], &["Yvonne", "Zoé"]),
         (&[("custom.note[prefix]", "BE")], &["Yvonne"]),

@@ -184,7 +184,9 @@ both!(
     bad_list_parameters
 );
 async fn bad_list_parameters(app: TestApp) {
-    let cases: &[(&str, &[(&str, &str)], &str)] = &[
+    // (list, query parameters, the parameter the problem names)
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+    let cases: &[Case] = &[
         ("/api/v1/people", &[("colour", "red")], "colour"),
         ("/api/v1/people", &[("stage[like]", "lead")], "stage[like]"),
         (

@@ -37,11 +37,13 @@ fn id(raw: &str) -> ApiResult<PersonId> {
 }
 
 /// List people: `q` (prefix of a name, e-mail, phone or company; case and accent
-/// insensitive), `sort` (name, -name, created_at, updated_at), `limit` (≤ 200), `cursor`,
+/// insensitive; several words must all match), `sort` (name, -name, created_at, updated_at,
+/// relevance: the order of a search that names none, by the word found then by name),
+/// `limit` (≤ 200), `cursor`,
 /// `trash=true`, and filters on any field: `stage=customer`, `stage=lead,prospect`,
 /// `tag=vip`, `city=Paris`, `owner_id=…`, `created_at[gte]=2024-01-01`, `custom.<key>=…`.
 #[utoipa::path(get, path = "/api/v1/people", tag = "people",
-    params(("q" = Option<String>, Query, description = "search prefix"), ("limit" = Option<u64>, Query), ("cursor" = Option<String>, Query), ("sort" = Option<String>, Query)),
+    params(("q" = Option<String>, Query, description = "search prefixes"), ("limit" = Option<u64>, Query), ("cursor" = Option<String>, Query), ("sort" = Option<String>, Query, description = "name, -name, created_at, -created_at, updated_at, -updated_at, relevance (the default with q)")),
     responses((status = 200, body = ListPage<PersonView>), (status = 422, body = Problem)))]
 pub async fn list(
     State(s): State<AppState>,
