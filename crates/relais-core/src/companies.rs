@@ -115,6 +115,40 @@ pub async fn insert(
     Ok(id)
 }
 
+/// The company a user or a file names: the one of that name (folded), or a new one. The
+/// bool says whether it was created. A name that is not a valid company name is an
+/// `Invalid` on `name`.
+pub async fn find_or_create(tx: &mut Tx, actor: &Actor, name: &str) -> Result<(CompanyId, bool)> {
+    let draft = CompanyDraft {
+        name: Some(name.to_string()),
+        ..Default::default()
+    };
+    let data = draft.validate()?;
+    if let Some(id) = store::find_matches(tx, &data).await?.first() {
+        return Ok((*id, false));
+    }
+    actor.require(Action::Create, Resource::Companies)?;
+    Ok((insert(tx, actor, &data, &[]).await?, true))
+}
+
+/// The names of these companies (those not in the trash), by id: what lists of people show.
+pub async fn names(
+    db: &Db,
+    actor: &Actor,
+    ids: &[CompanyId],
+) -> Result<std::collections::HashMap<CompanyId, String>> {
+    actor.require(Action::Read, Resource::Companies)?;
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let mut tx = db.read().await?;
+    Ok(store::get_many(&mut tx, ids)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.data.name))
+        .collect())
+}
+
 pub async fn create(db: &Db, actor: &Actor, body: Value) -> Result<CompanyView> {
     actor.require(Action::Create, Resource::Companies)?;
     let draft: CompanyDraft = record::parse_draft(body)?;

@@ -11,6 +11,7 @@ pub mod export;
 pub mod import;
 pub mod interactions;
 pub mod merge;
+pub mod my_day;
 pub mod overview;
 pub mod people;
 pub mod record;

@@ -100,9 +100,52 @@ pub async fn insert(
 }
 
 pub async fn create(db: &Db, actor: &Actor, body: Value) -> Result<PersonView> {
+    create_at(db, actor, body, None).await
+}
+
+/// Puts a company, named as a user typed it, first among a person's companies (found by
+/// name, or created in the caller's transaction); an empty name takes the first one away.
+async fn work_at(tx: &mut Tx, actor: &Actor, doc: &mut Value, company: &str) -> Result<()> {
+    let mut links: Vec<Value> = doc
+        .get("companies")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    links.retain(|l| l.get("primary") != Some(&Value::Bool(true)));
+    if !company.trim().is_empty() {
+        let (id, _) = crate::companies::find_or_create(tx, actor, company.trim())
+            .await
+            .map_err(|e| match e {
+                CoreError::Invalid(_) => {
+                    Invalid::one("company", "is not a valid company name").into()
+                }
+                other => other,
+            })?;
+        let id = serde_json::to_value(id).unwrap_or_default();
+        links.retain(|l| l.get("company_id") != Some(&id));
+        let role = doc.get("job_title").cloned().unwrap_or(Value::Null);
+        links.insert(
+            0,
+            serde_json::json!({"company_id": id, "role": role, "primary": true}),
+        );
+    }
+    doc["companies"] = Value::Array(links);
+    Ok(())
+}
+
+/// Creates a person; with `company`, at that company (see `work_at`), all in one transaction.
+pub async fn create_at(
+    db: &Db,
+    actor: &Actor,
+    mut body: Value,
+    company: Option<&str>,
+) -> Result<PersonView> {
     actor.require(Action::Create, Resource::People)?;
-    let draft: PersonDraft = record::parse_draft(body)?;
     let mut tx = db.write().await?;
+    if let Some(name) = company {
+        work_at(&mut tx, actor, &mut body, name).await?;
+    }
+    let draft: PersonDraft = record::parse_draft(body)?;
     let (data, custom) = check(&mut tx, &draft).await?;
     let id = insert(&mut tx, actor, &data, &custom).await?;
     let view = load(&mut tx, id, false).await?;
@@ -133,11 +176,26 @@ pub async fn update(
     patch: Value,
     if_match: Option<&str>,
 ) -> Result<PersonView> {
+    update_at(db, actor, id, patch, if_match, None).await
+}
+
+/// `update`; with `company`, that company becomes the person's first (see `work_at`).
+pub async fn update_at(
+    db: &Db,
+    actor: &Actor,
+    id: PersonId,
+    patch: Value,
+    if_match: Option<&str>,
+    company: Option<&str>,
+) -> Result<PersonView> {
     actor.require(Action::Update, Resource::People)?;
     let mut tx = db.write().await?;
     let current = load(&mut tx, id, false).await?;
     record::check_if_match(if_match, current.version, &current)?;
-    let doc = record::apply_patch(&current.data, &patch)?;
+    let mut doc = record::apply_patch(&current.data, &patch)?;
+    if let Some(name) = company {
+        work_at(&mut tx, actor, &mut doc, name).await?;
+    }
     let draft: PersonDraft = record::parse_draft(doc)?;
     let (data, custom) = check(&mut tx, &draft).await?;
     if let Err(e) = save(&mut tx, actor, &current, data, &custom).await {

@@ -20,6 +20,8 @@ pub struct UserView {
     #[schema(value_type = Option<String>, format = Uuid)]
     pub team_id: Option<TeamId>,
     pub active: bool,
+    /// The language of the web app for this user (`fr`, `en`); none: the browser's.
+    pub language: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
@@ -34,6 +36,7 @@ impl From<User> for UserView {
             role: u.role,
             team_id: u.team_id,
             active: u.active,
+            language: u.language,
             created_at: u.created_at,
             updated_at: u.updated_at,
             version: u.version,
@@ -311,17 +314,101 @@ pub async fn sign_in(db: &Db, email: &str, password: &str) -> Result<(String, St
 
 /// The actor of a session cookie and the session's CSRF token.
 pub async fn by_session(db: &Db, secret: &str) -> Result<(Actor, String)> {
+    let s = session(db, secret).await?;
+    Ok((s.actor, s.csrf_token))
+}
+
+/// A signed-in session: who, with which rights, and the token its forms must carry.
+pub struct Session {
+    pub actor: Actor,
+    pub user: UserView,
+    pub csrf_token: String,
+}
+
+pub async fn session(db: &Db, secret: &str) -> Result<Session> {
     let mut tx = db.read().await?;
-    let (user, csrf) = store::by_session(&mut tx, &auth::hash_secret(secret), record::now())
+    let (user, csrf_token) = store::by_session(&mut tx, &auth::hash_secret(secret), record::now())
         .await?
         .ok_or(CoreError::Unauthenticated)?;
-    Ok((
-        Actor {
+    Ok(Session {
+        actor: Actor {
             user: Some(user.id),
             role: user.role,
         },
-        csrf,
-    ))
+        user: user.into(),
+        csrf_token,
+    })
+}
+
+/// Changes the signed-in user's own password; the current one must be given. Their other
+/// sessions end: whoever held them no longer knows the password.
+pub async fn change_password(
+    db: &Db,
+    actor: &Actor,
+    current: &str,
+    new: &str,
+    keep_session: &str,
+) -> Result<()> {
+    let id = actor.user.ok_or(CoreError::Unauthenticated)?;
+    let mut tx = db.write().await?;
+    let hash = store::password_hash(&mut tx, id).await?;
+    if !hash
+        .as_deref()
+        .is_some_and(|h| auth::verify_password(current, h))
+    {
+        return Err(Invalid::one("current_password", "is not your current password").into());
+    }
+    let new_hash = auth::hash_password(new).map_err(|e| match e {
+        CoreError::Invalid(i) => CoreError::Invalid(Invalid(
+            i.0.into_iter()
+                .map(|mut f| {
+                    f.field = "new_password".into();
+                    f
+                })
+                .collect(),
+        )),
+        other => other,
+    })?;
+    store::set_password(&mut tx, id, &new_hash).await?;
+    store::delete_other_sessions(&mut tx, id, &auth::hash_secret(keep_session)).await?;
+    let line = relais_store::audit::Change {
+        field: Some("password".into()),
+        old_value: None,
+        new_value: Some("(changed)".into()),
+    };
+    relais_store::audit::append(
+        &mut tx,
+        Some(id),
+        "user",
+        id.0,
+        "updated",
+        &[line],
+        record::now(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The languages of the web app.
+pub const LANGUAGES: [&str; 2] = ["fr", "en"];
+
+/// Sets the language the signed-in user reads the web app in (none: the browser's).
+pub async fn set_language(db: &Db, actor: &Actor, language: Option<&str>) -> Result<()> {
+    let id = actor.user.ok_or(CoreError::Unauthenticated)?;
+    if let Some(l) = language
+        && !LANGUAGES.contains(&l)
+    {
+        return Err(Invalid::one(
+            "language",
+            format!("'{l}' is not a language of Relais (fr, en)"),
+        )
+        .into());
+    }
+    let mut tx = db.write().await?;
+    store::set_language(&mut tx, id, language).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 pub async fn sign_out(db: &Db, secret: &str) -> Result<()> {

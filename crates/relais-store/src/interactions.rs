@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use relais_domain::filter::Filter;
 use relais_domain::interaction::{Direction, InteractionData, InteractionKind};
 use relais_domain::{CompanyId, InteractionId, PersonId, UserId};
-use sea_query::{Expr, ExprTrait, Query};
+use sea_query::{Expr, ExprTrait, Order, Query};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -302,6 +302,36 @@ pub async fn timeline(
         true,
         page,
     )?;
+    let rows: Vec<Row> = tx.fetch_all(&q).await?;
+    hydrate(tx, rows).await
+}
+
+/// The latest interactions with the people a user owns, newest first.
+pub async fn recent_for_owner(
+    tx: &mut Tx,
+    owner: relais_domain::UserId,
+    limit: u64,
+) -> Result<Vec<InteractionRecord>> {
+    let theirs = Query::select()
+        .column(("ip", "interaction_id"))
+        .from_as("interaction_people", "ip")
+        .join_as(
+            sea_query::JoinType::InnerJoin,
+            "people",
+            "p",
+            Expr::col(("p", "id")).equals(("ip", "person_id")),
+        )
+        .and_where(Expr::col(("p", "owner_id")).eq(owner.0))
+        .to_owned();
+    let q = Query::select()
+        .columns(COLUMNS.map(|c| ("interactions", c)))
+        .from("interactions")
+        .and_where(Expr::col(("interactions", "id")).in_subquery(theirs))
+        .and_where(Expr::col(("interactions", "deleted_at")).is_null())
+        .order_by(("interactions", "occurred_at"), Order::Desc)
+        .order_by(("interactions", "id"), Order::Desc)
+        .limit(limit)
+        .to_owned();
     let rows: Vec<Row> = tx.fetch_all(&q).await?;
     hydrate(tx, rows).await
 }

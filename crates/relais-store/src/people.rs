@@ -442,6 +442,76 @@ pub async fn search(
         .collect())
 }
 
+/// People (not in the trash) whose birthday falls between two days of the year, the window
+/// crossing at most one month end: `from` and `to` are (month, day). With `owner`, only
+/// theirs. Unordered; at most `limit`.
+pub async fn birthdays(
+    tx: &mut Tx,
+    owner: Option<UserId>,
+    from: (u32, u32),
+    to: (u32, u32),
+    limit: u64,
+) -> Result<Vec<PersonRecord>> {
+    let (m1, d1) = (from.0 as i16, from.1 as i16);
+    let (m2, d2) = (to.0 as i16, to.1 as i16);
+    let window = if m1 == m2 {
+        sea_query::Condition::all()
+            .add(Expr::col("birth_month").eq(m1))
+            .add(Expr::col("birth_day").between(d1, d2))
+    } else {
+        sea_query::Condition::any()
+            .add(
+                Expr::col("birth_month")
+                    .eq(m1)
+                    .and(Expr::col("birth_day").gte(d1)),
+            )
+            .add(
+                Expr::col("birth_month")
+                    .eq(m2)
+                    .and(Expr::col("birth_day").lte(d2)),
+            )
+    };
+    let mut q = Query::select();
+    q.columns(COLUMNS)
+        .from("people")
+        .cond_where(window)
+        .and_where(Expr::col("deleted_at").is_null())
+        .limit(limit);
+    if let Some(o) = owner {
+        q.and_where(Expr::col("owner_id").eq(o.0));
+    }
+    let rows: Vec<PersonRow> = tx.fetch_all(&q).await?;
+    hydrate(tx, rows).await
+}
+
+/// A user's customers with nothing on their timeline since `since`, by name: the ones to
+/// call back.
+pub async fn quiet_customers(
+    tx: &mut Tx,
+    owner: UserId,
+    since: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<PersonRecord>> {
+    let recent = Query::select()
+        .expr(Expr::val(1))
+        .from("interaction_people")
+        .and_where(Expr::col(("interaction_people", "person_id")).equals(("people", "id")))
+        .and_where(Expr::col(("interaction_people", "occurred_at")).gt(since))
+        .to_owned();
+    let q = Query::select()
+        .columns(COLUMNS.map(|c| ("people", c)))
+        .from("people")
+        .and_where(Expr::col(("people", "owner_id")).eq(owner.0))
+        .and_where(Expr::col(("people", "stage")).eq(Stage::Customer.as_str()))
+        .and_where(Expr::col(("people", "deleted_at")).is_null())
+        .and_where(Expr::not_exists(recent))
+        .order_by(("people", "sort_key"), Order::Asc)
+        .limit(limit)
+        .to_owned();
+    let rows: Vec<PersonRow> = tx.fetch_all(&q).await?;
+    hydrate(tx, rows).await
+}
+
 /// These people, trashed or not, in no particular order.
 async fn by_ids(tx: &mut Tx, ids: &[Uuid]) -> Result<Vec<PersonRecord>> {
     if ids.is_empty() {

@@ -13,6 +13,8 @@ pub struct User {
     pub role: Role,
     pub team_id: Option<TeamId>,
     pub active: bool,
+    /// The language chosen for the web app (`fr`, `en`); none: the browser's.
+    pub language: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
@@ -26,6 +28,7 @@ struct UserRow {
     role: String,
     team_id: Option<Uuid>,
     active: bool,
+    language: Option<String>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     version: i64,
@@ -41,6 +44,7 @@ impl From<UserRow> for User {
             role: Role::parse(&r.role).unwrap_or(Role::ReadOnly),
             team_id: r.team_id.map(TeamId),
             active: r.active,
+            language: r.language,
             created_at: r.created_at,
             updated_at: r.updated_at,
             version: r.version,
@@ -48,13 +52,14 @@ impl From<UserRow> for User {
     }
 }
 
-const COLUMNS: [(&str, &str); 9] = [
+const COLUMNS: [(&str, &str); 10] = [
     ("users", "id"),
     ("users", "email"),
     ("users", "name"),
     ("users", "role"),
     ("users", "team_id"),
     ("users", "active"),
+    ("users", "language"),
     ("users", "created_at"),
     ("users", "updated_at"),
     ("users", "version"),
@@ -375,6 +380,35 @@ pub async fn by_session(
         .await?
         .filter(|u| u.active)
         .map(|u| (u, s.csrf_token)))
+}
+
+/// Sets the language a user reads the web app in. A preference, not part of the record: no
+/// new version, no audit line.
+pub async fn set_language(tx: &mut Tx, id: UserId, language: Option<&str>) -> Result<()> {
+    let n = tx
+        .execute(
+            Query::update()
+                .table("users")
+                .value("language", language.map(str::to_string))
+                .and_where(Expr::col("id").eq(id.0)),
+        )
+        .await?;
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+/// Ends every session of a user but one (after a password change).
+pub async fn delete_other_sessions(tx: &mut Tx, user: UserId, keep_hash: &str) -> Result<()> {
+    tx.execute(
+        Query::delete()
+            .from_table("sessions")
+            .and_where(Expr::col("user_id").eq(user.0))
+            .and_where(Expr::col("id_hash").ne(keep_hash)),
+    )
+    .await?;
+    Ok(())
 }
 
 pub async fn delete_session(tx: &mut Tx, hash: &str) -> Result<()> {

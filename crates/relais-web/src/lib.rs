@@ -1,9 +1,10 @@
-//! HTTP: the JSON API under /api/v1 (the web UI comes next). Handlers are thin: extract,
-//! call a service of relais-core, answer.
+//! HTTP: the web app (server-rendered pages, `ui`) and the JSON API under /api/v1. Handlers
+//! are thin: extract, call a service of relais-core, answer.
 pub mod api;
 pub mod disposition;
 pub mod error;
 pub mod extract;
+pub mod ui;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
@@ -16,6 +17,18 @@ pub struct AppState {
     pub db: Db,
     /// Mark cookies `Secure` (off only for plain-HTTP local use and tests).
     pub secure_cookies: bool,
+    /// Failed sign-ins, to slow down password guessing (pages and API alike).
+    pub throttle: std::sync::Arc<ui::session::Throttle>,
+}
+
+impl AppState {
+    pub fn new(db: Db, secure_cookies: bool) -> AppState {
+        AppState {
+            db,
+            secure_cookies,
+            throttle: Default::default(),
+        }
+    }
 }
 
 /// Limits an operator may configure, handed to the handlers as a request extension.
@@ -46,6 +59,7 @@ pub fn app_with(state: AppState, limits: Limits) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .merge(api::v1::router())
+        .merge(ui::router(state.clone()))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
         .layer(Extension(limits))

@@ -339,23 +339,13 @@ async fn company_for(
     if let Some(id) = cache.get(&key) {
         return Ok(Ok(*id));
     }
-    let draft = CompanyDraft {
-        name: Some(name.to_string()),
-        ..Default::default()
-    };
-    let data = match draft.validate() {
-        Ok(d) => d,
-        Err(i) => return Ok(Err(i.to_string())),
-    };
-    let id = match relais_store::companies::find_matches(tx, &data)
-        .await?
-        .first()
-    {
-        Some(id) => *id,
-        None => {
-            report.companies_created += 1;
-            crate::companies::insert(tx, actor, &data, &[]).await?
+    let id = match crate::companies::find_or_create(tx, actor, name).await {
+        Ok((id, created)) => {
+            report.companies_created += u64::from(created);
+            id
         }
+        Err(crate::CoreError::Invalid(i)) => return Ok(Err(i.to_string())),
+        Err(e) => return Err(e),
     };
     cache.insert(key, id);
     Ok(Ok(id))

@@ -234,10 +234,7 @@ both!(
 async fn oversized(app: TestApp) {
     let mut app = app;
     app.router = app_with(
-        AppState {
-            db: app.db.clone(),
-            secure_cookies: false,
-        },
+        AppState::new(app.db.clone(), false),
         Limits {
             attachment_max_bytes: 1024,
         },

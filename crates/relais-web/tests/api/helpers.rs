@@ -141,10 +141,7 @@ impl TestApp {
         let db = relais_core::connect(url)
             .await
             .unwrap_or_else(|e| panic!("database at {url}: {e}"));
-        let router = app(AppState {
-            db: db.clone(),
-            secure_cookies: false,
-        });
+        let router = app(AppState::new(db.clone(), false));
         let mut app = TestApp {
             router,
             db,

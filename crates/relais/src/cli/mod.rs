@@ -282,10 +282,7 @@ async fn serve(mut cfg: Config, demo: bool, database_given: bool) -> Result<()> 
         login = Some(("admin@relais.demo", password));
     }
     let db = open(&cfg).await?;
-    let state = relais_web::AppState {
-        db: db.clone(),
-        secure_cookies: cfg.secure_cookies,
-    };
+    let state = relais_web::AppState::new(db.clone(), cfg.secure_cookies);
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
         .await
         .with_context(|| format!("cannot listen on {}", cfg.listen))?;

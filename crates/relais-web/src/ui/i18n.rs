@@ -1,0 +1,216 @@
+//! French and English: the message catalogs (`messages/fr.toml`, `messages/en.toml`, compiled
+//! in) and the formats of dates and numbers. Every string a page shows comes from here.
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Fr,
+    En,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::Fr, Lang::En];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Fr => "fr",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s.trim().to_ascii_lowercase().get(..2)? {
+            "fr" => Some(Lang::Fr),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The first language of an `Accept-Language` header that Relais speaks, by the
+    /// browser's order of preference; French, the default of Relais, otherwise.
+    pub fn from_accept(header: &str) -> Lang {
+        let mut ranked: Vec<(f32, Lang)> = header
+            .split(',')
+            .filter_map(|part| {
+                let mut bits = part.split(';');
+                let lang = Lang::parse(bits.next()?)?;
+                let q = bits
+                    .find_map(|b| b.trim().strip_prefix("q="))
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .unwrap_or(1.0);
+                Some((q, lang))
+            })
+            .collect();
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
+        ranked.first().map(|(_, l)| *l).unwrap_or_default()
+    }
+}
+
+fn parse_catalog(src: &'static str) -> HashMap<String, String> {
+    let table: toml::Table = src.parse().unwrap_or_else(|e| {
+        // The catalogs are compiled in and checked by the tests: a broken one is a build bug.
+        panic!("message catalog does not parse: {e}")
+    });
+    table
+        .into_iter()
+        .filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_string())))
+        .collect()
+}
+
+/// The catalog of a language: message key → text.
+pub fn catalog(lang: Lang) -> &'static HashMap<String, String> {
+    static FR: OnceLock<HashMap<String, String>> = OnceLock::new();
+    static EN: OnceLock<HashMap<String, String>> = OnceLock::new();
+    match lang {
+        Lang::Fr => FR.get_or_init(|| parse_catalog(include_str!("../../messages/fr.toml"))),
+        Lang::En => EN.get_or_init(|| parse_catalog(include_str!("../../messages/en.toml"))),
+    }
+}
+
+/// What a page translates and formats with.
+#[derive(Debug, Clone, Copy)]
+pub struct Tr {
+    pub lang: Lang,
+}
+
+const MONTHS_FR: [&str; 12] = [
+    "janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.",
+    "déc.",
+];
+const MONTHS_EN: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+impl Tr {
+    pub fn new(lang: Lang) -> Tr {
+        Tr { lang }
+    }
+
+    /// The text of a message; the key itself when the catalog lacks it (a test checks that
+    /// none does).
+    pub fn t<'a>(&self, key: &'a str) -> &'a str
+    where
+        'static: 'a,
+    {
+        catalog(self.lang)
+            .get(key)
+            .map(String::as_str)
+            .unwrap_or(key)
+    }
+
+    /// A message with `{name}` placeholders filled.
+    pub fn fill(&self, key: &str, args: &[(&str, &str)]) -> String {
+        args.iter().fold(self.t(key).to_string(), |s, (k, v)| {
+            s.replace(&format!("{{{k}}}"), v)
+        })
+    }
+
+    fn month(&self, m: u32) -> &'static str {
+        let i = (m.clamp(1, 12) - 1) as usize;
+        match self.lang {
+            Lang::Fr => MONTHS_FR[i],
+            Lang::En => MONTHS_EN[i],
+        }
+    }
+
+    /// "30 nov. 2026" / "30 Nov 2026".
+    pub fn date(&self, d: NaiveDate) -> String {
+        format!("{} {} {}", d.day(), self.month(d.month()), d.year())
+    }
+
+    /// A day and month without a year: "10 déc." / "10 Dec".
+    pub fn day_month(&self, day: u32, month: u32) -> String {
+        format!("{day} {}", self.month(month))
+    }
+
+    /// A moment in UTC, to the minute: "30 nov. 2026, 14:05 UTC". Pages show it in the
+    /// reader's time zone when scripts run (`assets/app.js`).
+    pub fn datetime(&self, t: &DateTime<Utc>) -> String {
+        format!("{}, {} UTC", self.date(t.date_naive()), t.format("%H:%M"))
+    }
+
+    /// A whole number with the locale's grouping: "12 345" / "12,345".
+    pub fn number(&self, n: i64) -> String {
+        let digits = n.unsigned_abs().to_string();
+        let sep = match self.lang {
+            Lang::Fr => '\u{202f}',
+            Lang::En => ',',
+        };
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push(sep);
+            }
+            out.push(c);
+        }
+        if n < 0 { format!("-{out}") } else { out }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_browser_order_is_followed() {
+        assert_eq!(Lang::from_accept("en-GB,en;q=0.9,fr;q=0.8"), Lang::En);
+        assert_eq!(Lang::from_accept("de-DE,fr;q=0.5,en;q=0.7"), Lang::En);
+        assert_eq!(Lang::from_accept("fr-FR"), Lang::Fr);
+        assert_eq!(Lang::from_accept("de, es"), Lang::Fr);
+        assert_eq!(Lang::from_accept(""), Lang::Fr);
+    }
+
+    #[test]
+    fn both_catalogs_hold_the_same_messages() {
+        let fr = catalog(Lang::Fr);
+        let en = catalog(Lang::En);
+        let mut missing: Vec<_> = fr
+            .keys()
+            .filter(|k| !en.contains_key(*k))
+            .map(|k| format!("en lacks {k}"))
+            .chain(
+                en.keys()
+                    .filter(|k| !fr.contains_key(*k))
+                    .map(|k| format!("fr lacks {k}")),
+            )
+            .collect();
+        missing.sort();
+        assert!(missing.is_empty(), "{missing:?}");
+        assert!(fr.len() > 50, "the catalogs are read");
+    }
+
+    #[test]
+    fn every_message_a_page_asks_for_exists() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
+        let src = concat!(env!("CARGO_MANIFEST_DIR"), "/src/ui");
+        let mut unknown = Vec::new();
+        for folder in [dir, src] {
+            for entry in std::fs::read_dir(folder).unwrap() {
+                let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+                for (i, _) in text.match_indices(".t(\"") {
+                    let rest = &text[i + 4..];
+                    let key = &rest[..rest.find('"').unwrap()];
+                    if !catalog(Lang::Fr).contains_key(key) {
+                        unknown.push(key.to_string());
+                    }
+                }
+            }
+        }
+        assert!(unknown.is_empty(), "not in the catalogs: {unknown:?}");
+    }
+
+    #[test]
+    fn dates_and_numbers_follow_the_language() {
+        let fr = Tr::new(Lang::Fr);
+        let en = Tr::new(Lang::En);
+        let d = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        assert_eq!(fr.date(d), "30 nov. 2026");
+        assert_eq!(en.date(d), "30 Nov 2026");
+        assert_eq!(fr.number(1234567), "1\u{202f}234\u{202f}567");
+        assert_eq!(en.number(-1234), "-1,234");
+        assert_eq!(en.number(12), "12");
+    }
+}

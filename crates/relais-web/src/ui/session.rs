@@ -1,0 +1,411 @@
+//! Signing in and out, the signed-in user's settings (language, password), and the guards
+//! every page stands behind: the session, the CSRF token of forms, the sign-in throttle.
+use super::form::{Form, FormErrors};
+use super::i18n::{Lang, Tr};
+use super::{Ctx, UiError, UiResult, render, render_with, see_other};
+use crate::AppState;
+use crate::extract::{CSRF_HEADER, SESSION_COOKIE, cookie};
+use askama::Template;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use relais_core::users::{self, UserView};
+use relais_core::{Actor, CoreError};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+        .route("/settings", get(settings_page))
+        .route("/settings/language", post(set_language))
+        .route("/settings/password", post(change_password))
+}
+
+/// The language of a visitor who is not signed in: their choice (a cookie set from the
+/// sign-in page), else their browser's.
+pub const LANG_COOKIE: &str = "relais_lang";
+/// The anti-forgery value of the sign-in form, before there is a session to hold one.
+const LOGIN_COOKIE: &str = "relais_login";
+
+fn visitor_lang(parts: &Parts) -> Lang {
+    cookie(parts, LANG_COOKIE)
+        .and_then(|c| Lang::parse(&c))
+        .unwrap_or_else(|| {
+            Lang::from_accept(
+                parts
+                    .headers
+                    .get(header::ACCEPT_LANGUAGE)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or(""),
+            )
+        })
+}
+
+/// The signed-in user of a page. Without a valid session the page answers with the sign-in
+/// page, which brings the user back after.
+pub struct Signed {
+    pub actor: Actor,
+    pub user: UserView,
+    pub csrf: String,
+    pub secret: String,
+    pub tr: Tr,
+}
+
+impl Signed {
+    pub fn ctx(&self, nav: &'static str) -> Ctx {
+        Ctx {
+            tr: self.tr,
+            user_name: self.user.name.clone(),
+            csrf: self.csrf.clone(),
+            role: self.actor.role,
+            nav,
+        }
+    }
+}
+
+/// A session found by the CSRF guard, handed to the page so it is read once per request.
+#[derive(Clone)]
+struct Found(Arc<(users::Session, String)>);
+
+impl FromRequestParts<AppState> for Signed {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let to_login = |parts: &Parts| {
+            let next = parts
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or("/");
+            let q = form_urlencoded::Serializer::new(String::new())
+                .append_pair("next", next)
+                .finish();
+            see_other(&format!("/login?{q}"))
+        };
+        let found = match parts.extensions.get::<Found>() {
+            Some(f) => f.0.clone(),
+            None => {
+                let Some(secret) = cookie(parts, SESSION_COOKIE) else {
+                    return Err(to_login(parts));
+                };
+                match users::session(&state.db, &secret).await {
+                    Ok(s) => Arc::new((s, secret)),
+                    Err(CoreError::Unauthenticated) => return Err(to_login(parts)),
+                    Err(e) => return Err(UiError::from(e).into_response()),
+                }
+            }
+        };
+        let (session, secret) = &*found;
+        let lang = session
+            .user
+            .language
+            .as_deref()
+            .and_then(Lang::parse)
+            .unwrap_or_else(|| visitor_lang(parts));
+        Ok(Signed {
+            actor: session.actor,
+            user: session.user.clone(),
+            csrf: session.csrf_token.clone(),
+            secret: secret.clone(),
+            tr: Tr::new(lang),
+        })
+    }
+}
+
+/// The largest form body a page takes (a long meeting report fits many times).
+const MAX_FORM: usize = 2 * 1024 * 1024;
+
+/// Every request that changes something must carry the session's CSRF token: in the form
+/// field `_csrf`, in the `X-CSRF-Token` header (scripts), or in the query string (file
+/// uploads, whose body is read by the page). A cross-site form can send the cookie, never
+/// the token. The sign-in form has its own token (`LOGIN_COOKIE`).
+pub async fn csrf_guard(State(s): State<AppState>, req: Request, next: Next) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+        || req.uri().path() == "/login"
+    {
+        return next.run(req).await;
+    }
+    let (mut parts, body) = req.into_parts();
+    let Some(secret) = cookie(&parts, SESSION_COOKIE) else {
+        return see_other("/login");
+    };
+    let session = match users::session(&s.db, &secret).await {
+        Ok(session) => session,
+        Err(CoreError::Unauthenticated) => return see_other("/login"),
+        Err(e) => return UiError::from(e).into_response(),
+    };
+    let header_token = parts
+        .headers
+        .get(CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let query_token = form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
+        .find(|(k, _)| k == "_csrf")
+        .map(|(_, v)| v.into_owned());
+    let is_form = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+    let (body, form_token) = if is_form {
+        let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM).await else {
+            return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+        };
+        let token = form_urlencoded::parse(&bytes)
+            .find(|(k, _)| k == "_csrf")
+            .map(|(_, v)| v.into_owned());
+        (Body::from(bytes), token)
+    } else {
+        (body, None)
+    };
+    let sent = header_token.or(form_token).or(query_token);
+    if !sent.is_some_and(|t| constant_time_eq(&t, &session.csrf_token)) {
+        return UiError::Forbidden.into_response();
+    }
+    parts.extensions.insert(Found(Arc::new((session, secret))));
+    next.run(Request::from_parts(parts, body)).await
+}
+
+fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// Failed sign-ins, by client address and e-mail and by address alone: after a few, that
+/// door stays shut for a while. Kept in memory: a restart forgets, which only a local
+/// attacker could use.
+#[derive(Default)]
+pub struct Throttle {
+    failures: Mutex<HashMap<String, (u32, Instant)>>,
+}
+
+impl Throttle {
+    const PER_ACCOUNT: u32 = 5;
+    const PER_ADDRESS: u32 = 30;
+    const WINDOW: Duration = Duration::from_secs(15 * 60);
+
+    fn keys(ip: &str, email: &str) -> [(String, u32); 2] {
+        [
+            (
+                format!("{ip}|{}", email.trim().to_lowercase()),
+                Self::PER_ACCOUNT,
+            ),
+            (ip.to_string(), Self::PER_ADDRESS),
+        ]
+    }
+
+    /// How long until this address may try this e-mail again; None: now.
+    pub fn wait(&self, ip: &str, email: &str) -> Option<Duration> {
+        let map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        Self::keys(ip, email)
+            .iter()
+            .filter_map(|(k, limit)| {
+                let (n, since) = map.get(k)?;
+                let left = Self::WINDOW.checked_sub(since.elapsed())?;
+                (*n >= *limit).then_some(left)
+            })
+            .max()
+    }
+
+    pub fn failed(&self, ip: &str, email: &str) {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        map.retain(|_, (_, since)| since.elapsed() < Self::WINDOW);
+        for (k, _) in Self::keys(ip, email) {
+            let e = map.entry(k).or_insert((0, Instant::now()));
+            e.0 += 1;
+        }
+    }
+
+    pub fn succeeded(&self, ip: &str, email: &str) {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        map.remove(&Self::keys(ip, email)[0].0);
+    }
+}
+
+/// The client's address, when the server knows it (not in router tests).
+fn client(parts: &Parts) -> String {
+    parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "local".into())
+}
+
+/// A page to come back to after signing in: a path of this site, never another site.
+fn local_path(next: Option<&String>) -> String {
+    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\"))
+        .cloned()
+        .unwrap_or_else(|| "/".into())
+}
+
+fn set_cookie(res: &mut Response, name: &str, value: &str, max_age: i64, secure: bool) {
+    let secure = if secure { "; Secure" } else { "" };
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    )) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    tr: Tr,
+    email: String,
+    next: String,
+    token: String,
+    error: Option<String>,
+}
+
+async fn login_page(State(s): State<AppState>, parts: Parts) -> UiResult {
+    let q: HashMap<String, String> =
+        form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
+            .into_owned()
+            .collect();
+    let mut lang = visitor_lang(&parts);
+    let chosen = q.get("lang").and_then(|l| Lang::parse(l));
+    if let Some(l) = chosen {
+        lang = l;
+    }
+    let token = relais_core::auth::new_secret("")?;
+    let page = LoginPage {
+        tr: Tr::new(lang),
+        email: String::new(),
+        next: local_path(q.get("next")),
+        token: token.clone(),
+        error: None,
+    };
+    let mut res = render(&page);
+    set_cookie(&mut res, LOGIN_COOKIE, &token, 3600, s.secure_cookies);
+    if let Some(l) = chosen {
+        set_cookie(
+            &mut res,
+            LANG_COOKIE,
+            l.code(),
+            365 * 24 * 3600,
+            s.secure_cookies,
+        );
+    }
+    Ok(res)
+}
+
+async fn login(State(s): State<AppState>, parts: Parts, Form(f): Form) -> UiResult {
+    let tr = Tr::new(visitor_lang(&parts));
+    let email = f.get("email").trim().to_string();
+    let next = local_path(Some(&f.get("next").to_string()));
+    let again = |error: String, status: StatusCode| -> UiResult {
+        let token = relais_core::auth::new_secret("")?;
+        let page = LoginPage {
+            tr,
+            email: email.clone(),
+            next: next.clone(),
+            token: token.clone(),
+            error: Some(error),
+        };
+        let mut res = render_with(status, &page);
+        set_cookie(&mut res, LOGIN_COOKIE, &token, 3600, s.secure_cookies);
+        Ok(res)
+    };
+    let expected = cookie(&parts, LOGIN_COOKIE);
+    if !expected.is_some_and(|t| constant_time_eq(&t, f.get("_login"))) {
+        return again(tr.t("login.expired").into(), StatusCode::FORBIDDEN);
+    }
+    let ip = client(&parts);
+    if let Some(wait) = s.throttle.wait(&ip, &email) {
+        let minutes = wait.as_secs().div_ceil(60).to_string();
+        return again(
+            tr.fill("login.throttled", &[("minutes", &minutes)]),
+            StatusCode::TOO_MANY_REQUESTS,
+        );
+    }
+    match users::sign_in(&s.db, &email, f.get("password")).await {
+        Ok((secret, _, _)) => {
+            s.throttle.succeeded(&ip, &email);
+            let mut res = see_other(&next);
+            let max_age = users::SESSION_DAYS * 24 * 3600;
+            set_cookie(&mut res, SESSION_COOKIE, &secret, max_age, s.secure_cookies);
+            set_cookie(&mut res, LOGIN_COOKIE, "", 0, s.secure_cookies);
+            Ok(res)
+        }
+        Err(CoreError::Unauthenticated) => {
+            s.throttle.failed(&ip, &email);
+            again(tr.t("login.wrong").into(), StatusCode::UNAUTHORIZED)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn logout(State(s): State<AppState>, me: Signed) -> UiResult {
+    users::sign_out(&s.db, &me.secret).await?;
+    let mut res = see_other("/login");
+    set_cookie(&mut res, SESSION_COOKIE, "", 0, s.secure_cookies);
+    Ok(res)
+}
+
+#[derive(Template)]
+#[template(path = "settings.html")]
+struct SettingsPage {
+    ctx: Ctx,
+    user: UserView,
+    language: String,
+    errors: FormErrors,
+    saved: Option<&'static str>,
+}
+
+fn settings(me: &Signed, errors: FormErrors, saved: Option<&'static str>) -> SettingsPage {
+    SettingsPage {
+        ctx: me.ctx("settings"),
+        user: me.user.clone(),
+        language: me.user.language.clone().unwrap_or_default(),
+        errors,
+        saved,
+    }
+}
+
+async fn settings_page(me: Signed, parts: Parts) -> UiResult {
+    let saved = match parts.uri.query() {
+        Some("saved=language") => Some("settings.language_saved"),
+        Some("saved=password") => Some("settings.password_saved"),
+        _ => None,
+    };
+    Ok(render(&settings(&me, FormErrors::default(), saved)))
+}
+
+async fn set_language(State(s): State<AppState>, me: Signed, Form(f): Form) -> UiResult {
+    let lang = Some(f.get("language")).filter(|l| !l.is_empty());
+    users::set_language(&s.db, &me.actor, lang).await?;
+    Ok(see_other("/settings?saved=language"))
+}
+
+async fn change_password(State(s): State<AppState>, me: Signed, Form(f): Form) -> UiResult {
+    let (new, again) = (f.get("new_password"), f.get("new_password_again"));
+    if new != again {
+        let mut errors = FormErrors::default();
+        errors.add("new_password_again", me.tr.t("settings.password_mismatch"));
+        return Ok(render_with(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &settings(&me, errors, None),
+        ));
+    }
+    match users::change_password(&s.db, &me.actor, f.get("current_password"), new, &me.secret).await
+    {
+        Ok(()) => Ok(see_other("/settings?saved=password")),
+        Err(CoreError::Invalid(i)) => Ok(render_with(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &settings(&me, FormErrors::from_invalid(&i), None),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,315 @@
+//! The timeline of a person's page: logging a call, a meeting and its report, an e-mail, a
+//! visit or a note in a few keystrokes; tasks added and ticked off.
+use super::form::{Fields, Form, FormErrors};
+use super::i18n::Tr;
+use super::people::{When, person_page};
+use super::session::Signed;
+use super::{UiError, UiResult, see_other};
+use crate::AppState;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::routing::post;
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
+use relais_core::CoreError;
+use relais_core::interactions::{self, InteractionView, TaskView};
+use relais_domain::interaction::InteractionKind;
+use relais_domain::{PersonId, TaskId, UserId};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/people/{id}/interactions", post(log))
+        .route("/people/{id}/tasks", post(add_task))
+        .route("/tasks/{id}/done", post(done))
+}
+
+pub fn kind_key(k: InteractionKind) -> &'static str {
+    match k {
+        InteractionKind::Call => "kind.call",
+        InteractionKind::Email => "kind.email",
+        InteractionKind::Meeting => "kind.meeting",
+        InteractionKind::Sms => "kind.sms",
+        InteractionKind::Chat => "kind.chat",
+        InteractionKind::Visit => "kind.visit",
+        InteractionKind::Social => "kind.social",
+        InteractionKind::Letter => "kind.letter",
+        InteractionKind::Note => "kind.note",
+    }
+}
+
+/// The kinds of interactions: (value, message key).
+pub fn kinds() -> Vec<(&'static str, &'static str)> {
+    InteractionKind::ALL
+        .iter()
+        .map(|k| (k.as_str(), kind_key(*k)))
+        .collect()
+}
+
+pub fn channel_key(c: &str) -> &'static str {
+    match c {
+        "email" => "channel.email",
+        "sms" => "channel.sms",
+        "phone" => "channel.phone",
+        "post" => "channel.post",
+        _ => "channel.other",
+    }
+}
+
+pub fn consent_key(s: &str) -> &'static str {
+    match s {
+        "granted" => "consent.granted",
+        "withdrawn" => "consent.withdrawn",
+        _ => "consent.unknown",
+    }
+}
+
+fn direction_key(d: &str) -> &'static str {
+    match d {
+        "inbound" => "direction.inbound",
+        "outbound" => "direction.outbound",
+        _ => "direction.internal",
+    }
+}
+
+/// One entry of the timeline as the page shows it.
+pub struct Item {
+    pub kind: &'static str,
+    pub kind_key: &'static str,
+    pub direction_key: Option<&'static str>,
+    pub when: When,
+    pub subject: String,
+    pub body: String,
+    pub duration: Option<i64>,
+    pub by: Option<String>,
+}
+
+impl Item {
+    pub fn of(_tr: Tr, i: &InteractionView, users: &HashMap<UserId, String>) -> Item {
+        let d = &i.data;
+        Item {
+            kind: d.kind.as_str(),
+            kind_key: kind_key(d.kind),
+            direction_key: d.direction.map(|x| direction_key(x.as_str())),
+            when: When::of(_tr, &d.occurred_at),
+            subject: d.subject.clone().unwrap_or_default(),
+            body: d.body.clone().unwrap_or_default(),
+            duration: d.duration_minutes,
+            by: i.created_by.and_then(|u| users.get(&u).cloned()),
+        }
+    }
+}
+
+/// An open task as the page lists it.
+pub struct TaskLine {
+    pub id: String,
+    pub title: String,
+    pub due: Option<String>,
+    pub overdue: bool,
+    pub assignee: Option<String>,
+}
+
+impl TaskLine {
+    pub fn of(tr: Tr, t: &TaskView, users: &HashMap<UserId, String>) -> TaskLine {
+        TaskLine {
+            id: t.id.0.to_string(),
+            title: t.data.title.clone(),
+            due: t.data.due_at.map(|d| tr.date(d.date_naive())),
+            overdue: t.data.due_at.is_some_and(|d| d < Utc::now()),
+            assignee: t.data.assignee_id.and_then(|u| users.get(&u).cloned()),
+        }
+    }
+}
+
+/// The quick-log form: its values as typed and its errors.
+#[derive(Debug, Clone, Default)]
+pub struct LogForm {
+    pub kind: String,
+    pub direction: String,
+    pub occurred_at: String,
+    pub duration: String,
+    pub subject: String,
+    pub body: String,
+    pub errors: FormErrors,
+}
+
+impl LogForm {
+    pub fn new() -> LogForm {
+        LogForm {
+            kind: "call".into(),
+            ..LogForm::default()
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TaskForm {
+    pub title: String,
+    pub due: String,
+    pub errors: FormErrors,
+}
+
+fn parse_person(raw: &str) -> UiResult<PersonId> {
+    PersonId::parse(raw).map_err(|_| UiError::NotFound)
+}
+
+/// A `datetime-local` value ("2026-11-30T14:05") as the reader meant it: `tz_offset` is the
+/// browser's `getTimezoneOffset()` (minutes behind UTC), sent by the page's script; without
+/// it the time is read as UTC. Empty: now.
+fn moment(local: &str, tz_offset: &str) -> Result<Option<String>, ()> {
+    if local.is_empty() {
+        return Ok(None);
+    }
+    let t = NaiveDateTime::parse_from_str(local, "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(local, "%Y-%m-%dT%H:%M:%S"))
+        .map_err(|_| ())?;
+    let offset = tz_offset
+        .parse::<i64>()
+        .unwrap_or(0)
+        .clamp(-24 * 60, 24 * 60);
+    let utc: DateTime<Utc> = (t + Duration::minutes(offset)).and_utc();
+    Ok(Some(utc.to_rfc3339()))
+}
+
+async fn log(
+    State(s): State<AppState>,
+    me: Signed,
+    Path(id): Path<String>,
+    Form(f): Form,
+) -> UiResult {
+    let id = parse_person(&id)?;
+    let form = LogForm {
+        kind: f.get("kind").into(),
+        direction: f.get("direction").into(),
+        occurred_at: f.get("occurred_at").into(),
+        duration: f.get("duration_minutes").into(),
+        subject: f.get("subject").into(),
+        body: f.get("body").into(),
+        errors: FormErrors::default(),
+    };
+    match log_body(&f, id) {
+        Ok(body) => match interactions::create(&s.db, &me.actor, body).await {
+            Ok(_) => Ok(see_other(&format!("/people/{}#timeline", id.0))),
+            Err(CoreError::Invalid(i)) => {
+                let form = LogForm {
+                    errors: FormErrors::from_invalid(&i),
+                    ..form
+                };
+                person_page(&s, &me, id, &[], form, TaskForm::default()).await
+            }
+            Err(e) => Err(e.into()),
+        },
+        Err(errors) => {
+            let form = LogForm { errors, ..form };
+            person_page(&s, &me, id, &[], form, TaskForm::default()).await
+        }
+    }
+}
+
+/// The interaction a quick-log form describes, or what is wrong with its time and duration
+/// (the rest is checked by the service).
+fn log_body(f: &Fields, person: PersonId) -> Result<Value, FormErrors> {
+    let mut errors = FormErrors::default();
+    let occurred_at = moment(f.get("occurred_at"), f.get("tz_offset")).unwrap_or_else(|()| {
+        errors.add("occurred_at", "is not a date and time");
+        None
+    });
+    let duration = match f.opt("duration_minutes") {
+        None => Value::Null,
+        Some(d) => match d.parse::<i64>() {
+            Ok(n) => json!(n),
+            Err(_) => {
+                errors.add("duration_minutes", "is not a number of minutes");
+                Value::Null
+            }
+        },
+    };
+    if errors.any() {
+        return Err(errors);
+    }
+    Ok(json!({
+        "kind": f.get("kind"),
+        "direction": f.opt("direction"),
+        "occurred_at": occurred_at,
+        "duration_minutes": duration,
+        "subject": f.opt("subject"),
+        "body": f.opt("body"),
+        "person_ids": [person.0],
+    }))
+}
+
+async fn add_task(
+    State(s): State<AppState>,
+    me: Signed,
+    Path(id): Path<String>,
+    Form(f): Form,
+) -> UiResult {
+    let id = parse_person(&id)?;
+    let due = f.opt("due");
+    let mut form = TaskForm {
+        title: f.get("title").into(),
+        due: due.clone().unwrap_or_default(),
+        errors: FormErrors::default(),
+    };
+    let due_at = match due
+        .as_deref()
+        .map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d"))
+    {
+        None => None,
+        Some(Ok(d)) => d.and_hms_opt(9, 0, 0).map(|t| t.and_utc().to_rfc3339()),
+        Some(Err(_)) => {
+            form.errors.add("due_at", "is not a date");
+            return person_page(&s, &me, id, &[], LogForm::new(), form).await;
+        }
+    };
+    let body = json!({
+        "title": f.opt("title"),
+        "due_at": due_at,
+        "person_id": id.0,
+        "assignee_id": me.actor.user.map(|u| u.0),
+    });
+    match interactions::create_task(&s.db, &me.actor, body).await {
+        Ok(_) => Ok(see_other(&format!("/people/{}#tasks", id.0))),
+        Err(CoreError::Invalid(i)) => {
+            form.errors = FormErrors::from_invalid(&i);
+            person_page(&s, &me, id, &[], LogForm::new(), form).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn done(
+    State(s): State<AppState>,
+    me: Signed,
+    Path(id): Path<String>,
+    Form(f): Form,
+) -> UiResult {
+    let id = TaskId::parse(&id).map_err(|_| UiError::NotFound)?;
+    let task = interactions::update_task(&s.db, &me.actor, id, json!({"done": true}), None).await?;
+    let back = match (f.opt("back"), task.data.person_id) {
+        (Some(b), _) if b.starts_with('/') && !b.starts_with("//") => b,
+        (_, Some(p)) => format!("/people/{}#tasks", p.0),
+        _ => "/".into(),
+    };
+    Ok(see_other(&back))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_local_time_is_read_in_the_readers_zone() {
+        // Paris in winter is one hour ahead of UTC: getTimezoneOffset() = -60.
+        assert_eq!(
+            moment("2026-11-30T14:05", "-60").unwrap().as_deref(),
+            Some("2026-11-30T13:05:00+00:00")
+        );
+        assert_eq!(
+            moment("2026-11-30T14:05", "").unwrap().as_deref(),
+            Some("2026-11-30T14:05:00+00:00")
+        );
+        assert_eq!(moment("", "-60").unwrap(), None);
+        assert!(moment("30/11/2026", "0").is_err());
+    }
+}
