@@ -385,8 +385,14 @@ async fn settings_page(me: Signed, parts: Parts) -> UiResult {
 
 async fn set_language(State(s): State<AppState>, me: Signed, Form(f): Form) -> UiResult {
     let lang = Some(f.get("language")).filter(|l| !l.is_empty());
-    users::set_language(&s.db, &me.actor, lang).await?;
-    Ok(see_other("/settings?saved=language"))
+    match users::set_language(&s.db, &me.actor, lang).await {
+        Ok(()) => Ok(see_other("/settings?saved=language")),
+        Err(CoreError::Invalid(i)) => Ok(render_with(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &settings(&me, FormErrors::from_invalid(&i), None),
+        )),
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn change_password(State(s): State<AppState>, me: Signed, Form(f): Form) -> UiResult {

@@ -408,3 +408,124 @@ fn database_urls_swap_the_name_only() {
         "postgres://h:5432/x"
     );
 }
+
+/// A signed-in browser on the web app: its session cookie and the CSRF token its forms carry.
+pub struct Browser<'a> {
+    pub app: &'a TestApp,
+    pub cookie: String,
+    pub csrf: String,
+    /// Sent as `Accept-Language`.
+    pub language: &'static str,
+}
+
+/// What a page answers: the status, the headers, the HTML.
+pub type PageAnswer = (StatusCode, HeaderMap, String);
+
+impl TestApp {
+    /// A new user of `role`, signed in through a session made directly in the store (a
+    /// password hash per test would be slow in debug builds; signing in by the form has
+    /// its own tests).
+    pub async fn browser(&self, role: Role) -> Browser<'_> {
+        let (user, _) = self.user(role).await;
+        let secret = relais_core::auth::new_secret("").unwrap();
+        let csrf = relais_core::auth::new_secret("").unwrap();
+        let now = chrono::Utc::now();
+        let mut tx = self.db.write().await.unwrap();
+        relais_store::users::insert_session(
+            &mut tx,
+            &relais_core::auth::hash_secret(&secret),
+            user,
+            &csrf,
+            now,
+            now + chrono::Duration::days(1),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        Browser {
+            app: self,
+            cookie: format!("relais_session={secret}"),
+            csrf,
+            language: "en",
+        }
+    }
+
+    /// A page request: no bearer token, the given headers only.
+    pub async fn page(
+        &self,
+        method: Method,
+        path: &str,
+        form: Option<&[(&str, &str)]>,
+        headers: &[(&str, &str)],
+    ) -> PageAnswer {
+        let mut req = Request::builder().method(method).uri(path);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let body = match form {
+            Some(pairs) => {
+                req = req.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+                let mut s = form_urlencoded::Serializer::new(String::new());
+                for (k, v) in pairs {
+                    s.append_pair(k, v);
+                }
+                Body::from(s.finish())
+            }
+            None => Body::empty(),
+        };
+        let res = self
+            .router
+            .clone()
+            .oneshot(req.body(body).unwrap())
+            .await
+            .expect("the router answers");
+        let (parts, body) = res.into_parts();
+        let bytes = body.collect().await.expect("response body").to_bytes();
+        (
+            parts.status,
+            parts.headers,
+            String::from_utf8_lossy(&bytes).into_owned(),
+        )
+    }
+}
+
+impl Browser<'_> {
+    pub async fn get(&self, path: &str) -> PageAnswer {
+        self.app
+            .page(
+                Method::GET,
+                path,
+                None,
+                &[("cookie", &self.cookie), ("accept-language", self.language)],
+            )
+            .await
+    }
+
+    /// Posts a form with the session's CSRF token.
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> PageAnswer {
+        let mut pairs = vec![("_csrf", self.csrf.as_str())];
+        pairs.extend_from_slice(form);
+        self.post_raw(path, &pairs).await
+    }
+
+    /// Posts a form as given (no token added).
+    pub async fn post_raw(&self, path: &str, form: &[(&str, &str)]) -> PageAnswer {
+        self.app
+            .page(
+                Method::POST,
+                path,
+                Some(form),
+                &[("cookie", &self.cookie), ("accept-language", self.language)],
+            )
+            .await
+    }
+}
+
+/// Where a redirect points.
+pub fn location(headers: &HeaderMap) -> String {
+    headers
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
+}

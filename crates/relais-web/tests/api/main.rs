@@ -32,6 +32,7 @@ mod filters;
 mod helpers;
 mod interactions;
 mod meta;
+mod pages;
 mod paging;
 mod people;
 mod permissions;

@@ -1,0 +1,514 @@
+//! The web app, page by page, through the real router: sessions, CSRF, forms and their
+//! errors, escaping, roles, languages, the timeline, edit conflicts.
+use crate::helpers::{TestApp, location};
+use axum::http::{Method, StatusCode, header};
+use relais_domain::Role;
+use serde_json::json;
+
+/// The id in a `/people/<id>` address.
+fn person_id(path: &str) -> String {
+    path.trim_start_matches("/people/")
+        .split(['/', '#', '?'])
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+both!(pages_send_strangers_to_the_sign_in_page, strangers);
+async fn strangers(app: TestApp) {
+    let (status, headers, _) = app.page(Method::GET, "/people?q=elo", None, &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&headers), "/login?next=%2Fpeople%3Fq%3Delo");
+    let (status, _, html) = app
+        .page(
+            Method::GET,
+            "/login",
+            None,
+            &[("accept-language", "fr-FR,fr;q=0.9")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Mot de passe"), "{html}");
+    // A forged session is no session.
+    let (status, _, _) = app
+        .page(
+            Method::GET,
+            "/",
+            None,
+            &[("cookie", "relais_session=forged")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+}
+
+/// The sign-in form's token and cookie.
+async fn login_form(app: &TestApp) -> (String, String) {
+    let (_, headers, html) = app.page(Method::GET, "/login", None, &[]).await;
+    let cookie = headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("relais_login="))
+        .expect("sign-in cookie");
+    let cookie = cookie.split(';').next().unwrap().to_string();
+    let token = html
+        .split("name=\"_login\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("sign-in token")
+        .to_string();
+    (cookie, token)
+}
+
+both!(
+    signing_in_by_the_form_opens_a_session_and_failures_are_throttled,
+    sign_in
+);
+async fn sign_in(app: TestApp) {
+    let draft = relais_core::users::UserDraft {
+        email: "claire@relais.example".into(),
+        name: "Claire Dumas".into(),
+        role: "sales".into(),
+        team_id: None,
+        password: Some("a long enough passphrase".into()),
+    };
+    relais_core::users::create(&app.db, &relais_core::Actor::SYSTEM, draft)
+        .await
+        .unwrap();
+    let (cookie, token) = login_form(&app).await;
+    let attempt = |password: &'static str, token: String, cookie: String| {
+        let app = &app;
+        async move {
+            app.page(
+                Method::POST,
+                "/login",
+                Some(&[
+                    ("_login", token.as_str()),
+                    ("next", "/people"),
+                    ("email", "claire@relais.example"),
+                    ("password", password),
+                ]),
+                &[("cookie", &cookie), ("accept-language", "en")],
+            )
+            .await
+        }
+    };
+    // Without the form's own token: refused (a login forged from another site).
+    let (status, _, _) = attempt("a long enough passphrase", "forged".into(), cookie.clone()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, html) = attempt("wrong", token.clone(), cookie.clone()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(html.contains("Wrong e-mail or password"), "{html}");
+    assert!(html.contains("claire@relais.example"), "the e-mail is kept");
+    let (status, headers, _) =
+        attempt("a long enough passphrase", token.clone(), cookie.clone()).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&headers), "/people");
+    let session = headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("relais_session="))
+        .expect("a session cookie");
+    assert!(
+        session.contains("HttpOnly") && session.contains("SameSite=Lax"),
+        "{session}"
+    );
+    let session = session.split(';').next().unwrap().to_string();
+    let (status, _, html) = app
+        .page(
+            Method::GET,
+            "/",
+            None,
+            &[("cookie", &session), ("accept-language", "en")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Claire Dumas"));
+    // Five failures shut the door for a while, even to the right password.
+    for _ in 0..5 {
+        attempt("wrong", token.clone(), cookie.clone()).await;
+    }
+    let (status, _, html) =
+        attempt("a long enough passphrase", token.clone(), cookie.clone()).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(html.contains("Too many failed attempts"), "{html}");
+    // Signing out ends the session.
+    let csrf = relais_core::users::session(&app.db, session.trim_start_matches("relais_session="))
+        .await
+        .unwrap()
+        .csrf_token;
+    let (status, _, _) = app
+        .page(
+            Method::POST,
+            "/logout",
+            Some(&[("_csrf", csrf.as_str())]),
+            &[("cookie", &session)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, _) = app
+        .page(Method::GET, "/", None, &[("cookie", &session)])
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "the session is over");
+}
+
+both!(a_form_without_the_csrf_token_changes_nothing, csrf);
+async fn csrf(app: TestApp) {
+    let b = app.browser(Role::Sales).await;
+    let (status, _, _) = b
+        .post_raw("/people", &[("first_name", "Mallory"), ("stage", "lead")])
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = b
+        .post_raw(
+            "/people",
+            &[
+                ("_csrf", "guessed"),
+                ("first_name", "Mallory"),
+                ("stage", "lead"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, _, page) = app.get("/api/v1/people", (), &[]).await;
+    assert_eq!(page["items"], json!([]), "nobody was created");
+}
+
+both!(
+    a_person_created_by_the_form_is_shown_with_user_text_escaped,
+    create_and_show
+);
+async fn create_and_show(app: TestApp) {
+    let b = app.browser(Role::Sales).await;
+    let (status, headers, _) = b
+        .post(
+            "/people",
+            &[
+                ("first_name", "<script>alert(1)</script>"),
+                ("last_name", "Poulain & Fils"),
+                ("company", "Café des Deux Moulins"),
+                ("emails[0].address", "amelie@deuxmoulins.example"),
+                ("phones[0].number", "06 40 50 60 70"),
+                ("birthday", "03/09/1973"),
+                ("stage", "customer"),
+                ("tags", "vip, paris"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let path = location(&headers);
+    let (status, _, html) = b.get(&path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("&#60;script&#62;alert(1)&#60;/script&#62;"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("<script>alert(1)"),
+        "user text is never markup"
+    );
+    assert!(html.contains("Poulain &#38; Fils"));
+    assert!(html.contains("Café des Deux Moulins"));
+    assert!(html.contains("+33640506070"));
+    assert!(html.contains("3 Sep 1973"), "the birthday in English");
+    // The company was created and linked, and the list finds her by it.
+    let (_, _, list) = b.get("/people?q=moulins").await;
+    assert!(
+        list.contains(&format!("/people/{}", person_id(&path))),
+        "{list}"
+    );
+    let (_, _, list) = b.get("/people?q=zorglub").await;
+    assert!(list.contains("Nobody matches"));
+}
+
+both!(form_errors_are_shown_next_to_their_field, form_errors);
+async fn form_errors(app: TestApp) {
+    let b = app.browser(Role::Sales).await;
+    let (status, _, html) = b
+        .post(
+            "/people",
+            &[
+                ("first_name", "Zoé"),
+                ("emails[0].address", "not-an-email"),
+                ("phones[0].number", "12"),
+                ("birthday", "32/13/2000"),
+                ("stage", "lead"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    for input in ["emails[0].address", "phones[0].number", "birthday"] {
+        let tag = html
+            .split(&format!("name=\"{input}\""))
+            .nth(1)
+            .and_then(|r| r.split('>').next())
+            .unwrap_or_else(|| panic!("input {input} in {html}"));
+        assert!(tag.contains("aria-invalid=\"true\""), "{input}: {tag}");
+        assert!(html.contains(&format!("id=\"{input}-error\"")), "{input}");
+    }
+    assert!(html.contains("value=\"Zoé\""), "what was typed is kept");
+    let (_, _, page) = app.get("/api/v1/people", (), &[]).await;
+    assert_eq!(page["items"], json!([]), "nothing half-written");
+}
+
+both!(
+    a_meeting_logged_with_its_report_is_on_the_timeline,
+    log_meeting
+);
+async fn log_meeting(app: TestApp) {
+    let b = app.browser(Role::Support).await;
+    let p = app
+        .person(json!({"first_name": "Ada", "last_name": "Lovelace"}))
+        .await;
+    let path = format!("/people/{}", p["id"].as_str().unwrap());
+    let report = "Compte rendu :\n- besoin d'un devis\n- rappeler en janvier";
+    let (status, headers, _) = b
+        .post(
+            &format!("{path}/interactions"),
+            &[
+                ("kind", "meeting"),
+                ("direction", "outbound"),
+                ("occurred_at", "2026-11-30T14:05"),
+                ("tz_offset", "-60"),
+                ("duration_minutes", "45"),
+                ("subject", "Rendez-vous annuel"),
+                ("body", report),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&headers), format!("{path}#timeline"));
+    let (_, _, html) = b.get(&path).await;
+    assert!(html.contains("Rendez-vous annuel"));
+    assert!(
+        html.contains("besoin d&#x27;un devis") || html.contains("besoin d&#39;un devis"),
+        "{html}"
+    );
+    assert!(
+        html.contains("2026-11-30T13:05:00+00:00"),
+        "read in the user's zone"
+    );
+    assert!(html.contains("45 min"));
+    // The kind filter: no call on record.
+    let (_, _, calls) = b.get(&format!("{path}?kind=call")).await;
+    assert!(!calls.contains("Rendez-vous annuel"));
+    let (_, _, meetings) = b.get(&format!("{path}?kind=meeting")).await;
+    assert!(meetings.contains("Rendez-vous annuel"));
+    // A bad time is a form error, and nothing is logged.
+    let (status, _, html) = b
+        .post(
+            &format!("{path}/interactions"),
+            &[
+                ("kind", "call"),
+                ("occurred_at", "yesterday"),
+                ("subject", "Oops"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("occurred_at-error"));
+    let (_, _, again) = b.get(&path).await;
+    assert!(!again.contains("Oops"));
+}
+
+both!(tasks_are_added_and_ticked_off, tasks);
+async fn tasks(app: TestApp) {
+    let b = app.browser(Role::Sales).await;
+    let p = app.person(json!({"first_name": "Grace"})).await;
+    let path = format!("/people/{}", p["id"].as_str().unwrap());
+    let (status, _, _) = b
+        .post(
+            &format!("{path}/tasks"),
+            &[("title", "Envoyer le devis"), ("due", "2020-01-02")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, html) = b.get(&path).await;
+    assert!(html.contains("Envoyer le devis"));
+    assert!(
+        html.contains("class=\"overdue\""),
+        "a past due date shows as overdue"
+    );
+    let (_, _, home) = b.get("/").await;
+    assert!(home.contains("Envoyer le devis"), "on my day too");
+    let task = html
+        .split("action=\"/tasks/")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .unwrap()
+        .to_string();
+    let (status, _, _) = b.post(&format!("/tasks/{task}/done"), &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, html) = b.get(&path).await;
+    assert!(!html.contains("Envoyer le devis"));
+}
+
+both!(
+    an_edit_that_meets_a_change_made_meanwhile_shows_both_versions,
+    edit_conflict
+);
+async fn edit_conflict(app: TestApp) {
+    let b = app.browser(Role::Sales).await;
+    let p = app
+        .person(json!({"first_name": "Jean", "last_name": "Moulin", "job_title": "Préfet"}))
+        .await;
+    let id = p["id"].as_str().unwrap();
+    let (_, _, form) = b.get(&format!("/people/{id}/edit")).await;
+    assert!(form.contains("name=\"version\" value=\"1\""), "{form}");
+    // Meanwhile, someone else changes the job title and the notes.
+    let (status, _, _) = app
+        .patch(
+            &format!("/api/v1/people/{id}"),
+            json!({"job_title": "Résistant", "notes": "Appeler le mardi"}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let mine = [
+        ("version", "1"),
+        ("first_name", "Jean"),
+        ("last_name", "Moulin"),
+        ("job_title", "Président du CNR"),
+        ("stage", "lead"),
+        ("notes", ""),
+        ("base.first_name", "Jean"),
+        ("base.last_name", "Moulin"),
+        ("base.job_title", "Préfet"),
+        ("base.stage", "lead"),
+        ("base.notes", ""),
+    ];
+    let (status, _, html) = b.post(&format!("/people/{id}/edit"), &mine).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(html.contains("Someone changed this person meanwhile"));
+    assert!(
+        html.contains("Président du CNR") && html.contains("Résistant"),
+        "both versions"
+    );
+    assert!(html.contains("name=\"choose.job_title\""));
+    assert!(
+        html.contains("Appeler le mardi"),
+        "what only they changed is kept"
+    );
+    assert!(html.contains("name=\"version\" value=\"2\""));
+    let (_, _, now) = app.get(&format!("/api/v1/people/{id}"), (), &[]).await;
+    assert_eq!(now["job_title"], "Résistant", "nothing overwritten");
+    // The user keeps their title; the other person's notes stay.
+    let (status, _, _) = b
+        .post(
+            &format!("/people/{id}/edit"),
+            &[
+                ("version", "2"),
+                ("first_name", "Jean"),
+                ("last_name", "Moulin"),
+                ("job_title", "Président du CNR"),
+                ("stage", "lead"),
+                ("notes", "Appeler le mardi"),
+                ("choose.job_title", "mine"),
+                ("base.job_title", "Résistant"),
+                ("base.notes", "Appeler le mardi"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, now) = app.get(&format!("/api/v1/people/{id}"), (), &[]).await;
+    assert_eq!(now["job_title"], "Président du CNR");
+    assert_eq!(now["notes"], "Appeler le mardi");
+    // Choosing theirs takes the stored value.
+    let (status, _, _) = b
+        .post(
+            &format!("/people/{id}/edit"),
+            &[
+                ("version", "3"),
+                ("first_name", "Jean"),
+                ("last_name", "Moulin"),
+                ("job_title", "Anything"),
+                ("stage", "lead"),
+                ("choose.job_title", "theirs"),
+                ("base.job_title", "Président du CNR"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, now) = app.get(&format!("/api/v1/people/{id}"), (), &[]).await;
+    assert_eq!(now["job_title"], "Président du CNR");
+}
+
+both!(what_a_role_may_not_do_it_does_not_see, roles);
+async fn roles(app: TestApp) {
+    let p = app.person(json!({"first_name": "Noé"})).await;
+    let path = format!("/people/{}", p["id"].as_str().unwrap());
+    let reader = app.browser(Role::ReadOnly).await;
+    let (_, _, list) = reader.get("/people").await;
+    assert!(!list.contains("href=\"/people/new\""));
+    let (_, _, page) = reader.get(&path).await;
+    assert!(!page.contains("/edit\""), "no edit button");
+    assert!(!page.contains("/interactions\""), "no quick log");
+    assert!(!page.contains("/delete\""));
+    let (status, _, _) = reader
+        .post("/people", &[("first_name", "Intrus"), ("stage", "lead")])
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "and the server refuses anyway"
+    );
+    let sales = app.browser(Role::Sales).await;
+    let (_, _, page) = sales.get(&path).await;
+    assert!(page.contains("/edit\""));
+    assert!(!page.contains("/delete\""), "sales may not trash");
+    let manager = app.browser(Role::Manager).await;
+    let (_, _, page) = manager.get(&path).await;
+    assert!(page.contains("/delete\""));
+    let (status, _, _) = manager.post(&format!("{path}/delete"), &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, page) = manager.get(&path).await;
+    assert!(
+        page.contains("/restore\""),
+        "a trashed person can be restored"
+    );
+}
+
+both!(
+    pages_speak_the_browser_language_until_the_user_chooses,
+    languages
+);
+async fn languages(app: TestApp) {
+    let mut b = app.browser(Role::Sales).await;
+    b.language = "fr-FR,fr;q=0.9,en;q=0.8";
+    let (_, _, html) = b.get("/people").await;
+    assert!(html.contains("<html lang=\"fr\">") && html.contains("Nouvelle personne"));
+    b.language = "en-GB";
+    let (_, _, html) = b.get("/people").await;
+    assert!(html.contains("<html lang=\"en\">") && html.contains("New person"));
+    let (status, headers, _) = b.post("/settings/language", &[("language", "fr")]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&headers), "/settings?saved=language");
+    let (_, _, html) = b.get("/settings?saved=language").await;
+    assert!(
+        html.contains("Langue enregistrée"),
+        "the choice wins over the browser"
+    );
+    let (status, _, html) = b
+        .post("/settings/language", &[("language", "klingon")])
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("language-error"), "{html}");
+}
+
+both!(assets_are_small_and_cached, assets);
+async fn assets(app: TestApp) {
+    let mut total = 0;
+    for path in ["/assets/app.css", "/assets/app.js"] {
+        let (status, headers, body) = app.page(Method::GET, path, None, &[]).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            headers[header::CACHE_CONTROL]
+                .to_str()
+                .unwrap()
+                .contains("immutable")
+        );
+        total += body.len();
+    }
+    assert!(total < 100 * 1024, "CSS and JS together: {total} bytes");
+}
