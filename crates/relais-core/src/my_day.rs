@@ -106,7 +106,7 @@ mod tests {
         assert_eq!(days_until(d(2026, 12, 30), 2, 1), Some(3));
         assert_eq!(days_until(d(2026, 11, 30), 30, 11), Some(0));
         assert_eq!(days_until(d(2026, 11, 30), 29, 11), Some(364));
-        assert_eq!(days_until(d(2027, 2, 27), 29, 2), None);
+        assert_eq!(days_until(d(2027, 2, 27), 29, 2), Some(367));
         assert_eq!(days_until(d(2028, 2, 27), 29, 2), Some(2));
     }
 }
