@@ -32,6 +32,16 @@ pub enum Bench {
         #[arg(long, default_value_t = 5_000)]
         interactions: u64,
     },
+    /// p50/p95 server time of the web app's pages (list, search, 360° page), rendered to
+    /// the last byte, on a fresh database of N imported people. Adds a user and a person
+    /// with 5,000 interactions to the database it runs on.
+    Pages {
+        #[arg(long, default_value_t = 1_000_000)]
+        people: u64,
+        /// A database already holding the generated people (as for `bench list`).
+        #[arg(long)]
+        reuse: Option<String>,
+    },
 }
 
 pub async fn run(b: Bench) -> Result<()> {
@@ -40,6 +50,7 @@ pub async fn run(b: Bench) -> Result<()> {
         Bench::Import { people } => bench_import(dir.path(), people).await,
         Bench::List { people, reuse } => bench_list(dir.path(), people, reuse).await,
         Bench::Overview { interactions } => bench_overview(dir.path(), interactions).await,
+        Bench::Pages { people, reuse } => bench_pages(dir.path(), people, reuse).await,
     }
 }
 
@@ -268,8 +279,9 @@ fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
 /// One list request's query parameters.
 type Query = Vec<(String, String)>;
 
-async fn bench_list(dir: &Path, n: u64, reuse: Option<String>) -> Result<()> {
-    let db = match reuse {
+/// The database a query bench runs on: the one given, or a fresh one with `n` people.
+async fn people_db(dir: &Path, n: u64, reuse: Option<String>) -> Result<Db> {
+    Ok(match reuse {
         Some(url) => relais_core::connect(&url).await?,
         None => {
             let csv = dir.join("people.csv");
@@ -279,7 +291,11 @@ async fn bench_list(dir: &Path, n: u64, reuse: Option<String>) -> Result<()> {
             import_file(&db, &csv).await?;
             db
         }
-    };
+    })
+}
+
+async fn bench_list(dir: &Path, n: u64, reuse: Option<String>) -> Result<()> {
+    let db = people_db(dir, n, reuse).await?;
     let a = Actor::SYSTEM;
     let cases: [(&str, Vec<Query>); 6] = [
         (
@@ -343,13 +359,115 @@ async fn bench_list(dir: &Path, n: u64, reuse: Option<String>) -> Result<()> {
     Ok(())
 }
 
-async fn bench_overview(dir: &Path, n: u64) -> Result<()> {
-    let db = relais_core::connect(&format!("sqlite://{}", dir.join("relais.db").display())).await?;
-    relais_core::demo::fill(&db, 1_000, 1).await.map_err(core)?;
-    let a = Actor::SYSTEM;
+/// A signed-in admin's session cookie, made in the store as a sign-in would.
+async fn session_cookie(db: &Db) -> Result<String> {
+    let draft = relais_core::users::UserDraft {
+        email: format!("bench.{}@relais.example", uuid_suffix()),
+        name: "Bench".into(),
+        role: "admin".into(),
+        team_id: None,
+        password: None,
+    };
+    let user = relais_core::users::create(db, &Actor::SYSTEM, draft)
+        .await
+        .map_err(core)?;
+    let secret = relais_core::auth::new_secret("").map_err(core)?;
+    let now = chrono::Utc::now();
+    let mut tx = db.write().await?;
+    relais_store::users::insert_session(
+        &mut tx,
+        &relais_core::auth::hash_secret(&secret),
+        user.id,
+        "bench",
+        now,
+        now + chrono::Duration::hours(1),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(format!("relais_session={secret}"))
+}
+
+fn uuid_suffix() -> String {
+    relais_domain::PersonId::new().0.simple().to_string()
+}
+
+async fn bench_pages(dir: &Path, n: u64, reuse: Option<String>) -> Result<()> {
+    use tower::ServiceExt;
+    let db = people_db(dir, n, reuse).await?;
+    let cookie = session_cookie(&db).await?;
+    let router = relais_web::app(relais_web::AppState::new(db.clone(), false));
+    let some = people::list(&db, &Actor::SYSTEM, &params(&[("q", "mart"), ("limit", "20")]))
+        .await
+        .map_err(core)?;
+    let ids: Vec<String> = some.items.iter().map(|p| p.id.0.to_string()).collect();
+    if ids.is_empty() {
+        bail!("the database holds no one to show");
+    }
+    let busy = busy_person(&db, 5_000).await?;
+    let cases: [(&str, Vec<String>); 5] = [
+        ("people list, first page", vec!["/people".into()]),
+        (
+            "people list, stage filter, sorted by name",
+            STAGES
+                .iter()
+                .map(|s| format!("/people?stage={s}&sort=name"))
+                .collect(),
+        ),
+        (
+            "people list, search (\"elo\", \"dup\", \"06 12\", \"zoe.\")",
+            ["elo", "dup", "06+12", "zoe."]
+                .iter()
+                .map(|q| format!("/people?q={q}"))
+                .collect(),
+        ),
+        (
+            "360° page of a person",
+            ids.iter().map(|id| format!("/people/{id}")).collect(),
+        ),
+        (
+            "360° page of a person with 5,000 interactions",
+            vec![format!("/people/{}", busy.id.0)],
+        ),
+    ];
+    println!("{} people in SQLite; server time to the last byte of the page", n_people(&db).await?);
+    for (name, paths) in cases {
+        let (p50, p95) = time(200, |i| {
+            let req = axum::http::Request::builder()
+                .uri(&paths[i % paths.len()])
+                .header("cookie", &cookie)
+                .body(axum::body::Body::empty());
+            let router = router.clone();
+            async move {
+                let res = router.oneshot(req?).await?;
+                let status = res.status();
+                let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await?;
+                if !status.is_success() || bytes.is_empty() {
+                    bail!("the page answered {status}");
+                }
+                Ok(())
+            }
+        })
+        .await?;
+        println!("{name}: p50 {p50:.2} ms, p95 {p95:.2} ms");
+    }
+    Ok(())
+}
+
+async fn n_people(db: &Db) -> Result<i64> {
+    let mut tx = db.read().await?;
+    Ok(relais_store::people::count(
+        &mut tx,
+        &relais_domain::filter::Filter::And(vec![]),
+        &relais_store::filter::Context::default(),
+    )
+    .await?)
+}
+
+/// A new person with `n` interactions on their timeline, one every 37 minutes back from now.
+async fn busy_person(db: &Db, n: u64) -> Result<people::PersonView> {
     let p = people::create(
-        &db,
-        &a,
+        db,
+        &Actor::SYSTEM,
         serde_json::json!({"first_name": "Élodie", "last_name": "Busy"}),
     )
     .await
@@ -380,6 +498,14 @@ async fn bench_overview(dir: &Path, n: u64) -> Result<()> {
         .await?;
     }
     tx.commit().await?;
+    Ok(p)
+}
+
+async fn bench_overview(dir: &Path, n: u64) -> Result<()> {
+    let db = relais_core::connect(&format!("sqlite://{}", dir.join("relais.db").display())).await?;
+    relais_core::demo::fill(&db, 1_000, 1).await.map_err(core)?;
+    let a = Actor::SYSTEM;
+    let p = busy_person(&db, n).await?;
     let (p50, p95) = time(200, |_| {
         let db = db.clone();
         async move {
