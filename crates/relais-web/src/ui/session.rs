@@ -129,6 +129,28 @@ const MAX_FORM: usize = 2 * 1024 * 1024;
 /// uploads, whose body is read by the page). A cross-site form can send the cookie, never
 /// the token. The sign-in form has its own token (`LOGIN_COOKIE`).
 pub async fn csrf_guard(State(s): State<AppState>, req: Request, next: Next) -> Response {
+    let mut res = check_csrf(s, req, next).await;
+    protect(&mut res);
+    res
+}
+
+/// Pages hold personal data and forms: not cached, not framed by another site, no address
+/// leaked to other sites.
+fn protect(res: &mut Response) {
+    let h = res.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+}
+
+async fn check_csrf(s: AppState, req: Request, next: Next) -> Response {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
         || req.uri().path() == "/login"
     {

@@ -29,6 +29,13 @@ async fn strangers(app: TestApp) {
         .await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Mot de passe"), "{html}");
+    let (_, headers, _) = app.page(Method::GET, "/login", None, &[]).await;
+    assert_eq!(
+        headers[header::X_FRAME_OPTIONS],
+        "DENY",
+        "never framed by another site"
+    );
+    assert_eq!(headers[header::CACHE_CONTROL], "no-store");
     // A forged session is no session.
     let (status, _, _) = app
         .page(

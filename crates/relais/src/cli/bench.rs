@@ -396,9 +396,13 @@ async fn bench_pages(dir: &Path, n: u64, reuse: Option<String>) -> Result<()> {
     let db = people_db(dir, n, reuse).await?;
     let cookie = session_cookie(&db).await?;
     let router = relais_web::app(relais_web::AppState::new(db.clone(), false));
-    let some = people::list(&db, &Actor::SYSTEM, &params(&[("q", "mart"), ("limit", "20")]))
-        .await
-        .map_err(core)?;
+    let some = people::list(
+        &db,
+        &Actor::SYSTEM,
+        &params(&[("q", "mart"), ("limit", "20")]),
+    )
+    .await
+    .map_err(core)?;
     let ids: Vec<String> = some.items.iter().map(|p| p.id.0.to_string()).collect();
     if ids.is_empty() {
         bail!("the database holds no one to show");
@@ -429,7 +433,10 @@ async fn bench_pages(dir: &Path, n: u64, reuse: Option<String>) -> Result<()> {
             vec![format!("/people/{}", busy.id.0)],
         ),
     ];
-    println!("{} people in SQLite; server time to the last byte of the page", n_people(&db).await?);
+    println!(
+        "{} people in SQLite; server time to the last byte of the page",
+        n_people(&db).await?
+    );
     for (name, paths) in cases {
         let (p50, p95) = time(200, |i| {
             let req = axum::http::Request::builder()
