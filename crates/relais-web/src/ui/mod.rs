@@ -7,6 +7,7 @@ pub mod form;
 pub mod home;
 pub mod i18n;
 pub mod people;
+pub mod record_form;
 pub mod session;
 pub mod timeline;
 

@@ -2,6 +2,7 @@
 //! made meanwhile shows both versions), the trash and the restore.
 use super::form::{Fields, Form, FormErrors};
 use super::i18n::Tr;
+use super::record_form::{self, Clash, Input, Spec, Values, Widget};
 use super::session::Signed;
 use super::timeline::{self, LogForm, TaskForm};
 use super::{Ctx, UiError, UiResult, render, render_with, see_other};
@@ -220,323 +221,243 @@ fn row(p: &PersonView, names: &HashMap<CompanyId, String>) -> Row {
     }
 }
 
-/// What the person form shows: the values as typed, one string per input.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Values {
-    pub civility: String,
-    pub first_name: String,
-    pub last_name: String,
-    pub job_title: String,
-    pub company: String,
-    pub emails: Vec<String>,
-    pub phones: Vec<String>,
-    pub birthday: String,
-    pub stage: String,
-    pub source: String,
-    pub language: String,
-    pub tags: String,
-    pub notes: String,
-    pub street: String,
-    pub postal_code: String,
-    pub city: String,
-    pub country: String,
+/// The inputs of the person form, with `emails` and `phones` inputs for those lists.
+fn specs(emails: usize, phones: usize) -> Vec<Spec> {
+    let mut s = vec![
+        Spec::new("civility", "person.civility", Widget::Text),
+        Spec::new("first_name", "person.first_name", Widget::Text),
+        Spec::new("last_name", "person.last_name", Widget::Text),
+        Spec::new("job_title", "person.job_title", Widget::Text),
+        Spec::new("company", "person.company", Widget::Text),
+        Spec::new("birthday", "person.birthday", Widget::Text),
+    ];
+    s.extend((0..emails).map(|i| {
+        Spec::new(
+            format!("emails[{i}].address"),
+            "person.email",
+            Widget::Email,
+        )
+    }));
+    s.extend(
+        (0..phones).map(|i| Spec::new(format!("phones[{i}].number"), "person.phone", Widget::Tel)),
+    );
+    s.extend([
+        Spec::new("addresses[0].street", "person.street", Widget::Text),
+        Spec::new(
+            "addresses[0].postal_code",
+            "person.postal_code",
+            Widget::Text,
+        ),
+        Spec::new("addresses[0].city", "person.city", Widget::Text),
+        Spec::new("addresses[0].country", "person.country", Widget::Text),
+        Spec::new("stage", "person.stage", Widget::Select(stages())),
+        Spec::new("source", "person.source", Widget::Text),
+        Spec::new("language", "person.language", Widget::Text),
+        Spec::new("tags", "person.tags", Widget::Text),
+        Spec::new("notes", "person.notes", Widget::Textarea),
+    ]);
+    s
 }
 
-/// Inputs shown for e-mails and phones: the ones known and one empty more.
+/// The inputs a posted person form had: as many e-mails and phones as it sent.
+fn posted_specs(f: &Fields) -> Vec<Spec> {
+    let count = |list: &str| {
+        f.0.iter()
+            .filter_map(|(k, _)| {
+                k.strip_prefix(list)?
+                    .strip_prefix('[')?
+                    .split(']')
+                    .next()?
+                    .parse::<usize>()
+                    .ok()
+            })
+            .map(|i| i + 1)
+            .max()
+            .unwrap_or(0)
+    };
+    specs(count("emails").max(SLOTS), count("phones").max(SLOTS))
+}
+
+/// Inputs shown for e-mails and phones on a new person.
 const SLOTS: usize = 2;
 
-/// How many inputs of a list (`emails[0].address`, `emails[1].address`...) a form sent.
-fn slots(f: &Fields, list: &str) -> usize {
-    f.0.iter()
-        .filter_map(|(k, _)| {
-            k.strip_prefix(list)?
-                .strip_prefix('[')?
-                .split(']')
-                .next()?
-                .parse::<usize>()
-                .ok()
-        })
-        .map(|i| i + 1)
-        .max()
-        .unwrap_or(0)
-        .max(SLOTS)
+/// A stored person as the form shows it.
+fn values_of(p: &PersonView, company: String) -> (Values, Vec<Spec>) {
+    let d = &p.data;
+    let mut v = Values::default();
+    let text = |o: &Option<String>| o.clone().unwrap_or_default();
+    v.set("civility", text(&d.civility));
+    v.set("first_name", text(&d.first_name));
+    v.set("last_name", text(&d.last_name));
+    v.set("job_title", text(&d.job_title));
+    v.set("company", company);
+    v.set(
+        "birthday",
+        d.birthday
+            .map(|b| match b.year {
+                Some(y) => format!("{:02}/{:02}/{y}", b.day, b.month),
+                None => format!("{:02}/{:02}", b.day, b.month),
+            })
+            .unwrap_or_default(),
+    );
+    for (i, e) in d.emails.iter().enumerate() {
+        v.set(&format!("emails[{i}].address"), e.address.as_str());
+    }
+    for (i, n) in d.phones.iter().enumerate() {
+        v.set(&format!("phones[{i}].number"), n.number.as_str());
+    }
+    if let Some(a) = d.addresses.first() {
+        v.set("addresses[0].street", text(&a.street));
+        v.set("addresses[0].postal_code", text(&a.postal_code));
+        v.set("addresses[0].city", text(&a.city));
+        v.set("addresses[0].country", text(&a.country));
+    }
+    v.set("stage", d.stage.as_str());
+    v.set("source", text(&d.source));
+    v.set("language", text(&d.language));
+    v.set("tags", d.tags.join(", "));
+    v.set("notes", text(&d.notes));
+    let specs = specs(
+        record_form::slots(d.emails.len(), SLOTS),
+        record_form::slots(d.phones.len(), SLOTS),
+    );
+    (v, specs)
 }
 
-impl Values {
-    /// The values of a form; `prefix` reads another copy of them (`base.`: the version the
-    /// user started from).
-    fn from_form(f: &Fields) -> Values {
-        Values::from_form_at(f, "")
-    }
-
-    fn from_form_at(f: &Fields, prefix: &str) -> Values {
-        let get = |name: &str| f.get(&format!("{prefix}{name}")).to_string();
-        Values {
-            civility: get("civility"),
-            first_name: get("first_name"),
-            last_name: get("last_name"),
-            job_title: get("job_title"),
-            company: get("company"),
-            emails: (0..slots(f, &format!("{prefix}emails")))
-                .map(|i| get(&format!("emails[{i}].address")))
-                .collect(),
-            phones: (0..slots(f, &format!("{prefix}phones")))
-                .map(|i| get(&format!("phones[{i}].number")))
-                .collect(),
-            birthday: get("birthday"),
-            stage: get("stage"),
-            source: get("source"),
-            language: get("language"),
-            tags: get("tags"),
-            notes: get("notes"),
-            street: get("addresses[0].street"),
-            postal_code: get("addresses[0].postal_code"),
-            city: get("addresses[0].city"),
-            country: get("addresses[0].country"),
+/// The person as the services read it. Empty inputs are null, so an edit can clear a field;
+/// the first address is the one the form edits, `others` are kept.
+fn to_json(v: &Values, others: &[relais_domain::person::Address]) -> Value {
+    let opt = |name: &str| match v.get(name) {
+        "" => Value::Null,
+        s => Value::String(s.to_string()),
+    };
+    let emails: Vec<Value> = v
+        .list("emails", ".address")
+        .into_iter()
+        .map(|e| json!({"address": e}))
+        .collect();
+    let phones: Vec<Value> = v
+        .list("phones", ".number")
+        .into_iter()
+        .map(|p| json!({"number": p}))
+        .collect();
+    let address = ["street", "postal_code", "city", "country"];
+    let mut addresses: Vec<Value> = Vec::new();
+    if address
+        .iter()
+        .any(|f| !v.get(&format!("addresses[0].{f}")).is_empty())
+    {
+        let mut a = json!({"kind": "work"});
+        for f in address {
+            a[f] = opt(&format!("addresses[0].{f}"));
         }
+        addresses.push(a);
     }
-
-    /// The e-mail inputs: (name, value).
-    pub fn email_inputs(&self) -> Vec<(String, String)> {
-        self.emails
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (format!("emails[{i}].address"), e.clone()))
-            .collect()
-    }
-
-    /// The phone inputs: (name, value).
-    pub fn phone_inputs(&self) -> Vec<(String, String)> {
-        self.phones
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (format!("phones[{i}].number"), p.clone()))
-            .collect()
-    }
-
-    /// The value the form shows under `name`, for the fields a conflict can name.
-    fn slot(&mut self, name: &str) -> Option<&mut String> {
-        Some(match name {
-            "civility" => &mut self.civility,
-            "first_name" => &mut self.first_name,
-            "last_name" => &mut self.last_name,
-            "job_title" => &mut self.job_title,
-            "company" => &mut self.company,
-            "birthday" => &mut self.birthday,
-            "stage" => &mut self.stage,
-            "source" => &mut self.source,
-            "language" => &mut self.language,
-            "tags" => &mut self.tags,
-            "notes" => &mut self.notes,
-            "street" => &mut self.street,
-            "postal_code" => &mut self.postal_code,
-            "city" => &mut self.city,
-            "country" => &mut self.country,
-            _ => return None,
-        })
-    }
-
-    /// Takes the other version's value of a field the user chose it for.
-    fn take(&mut self, name: &str, from: &Values) {
-        match name {
-            "emails" => self.emails = from.emails.clone(),
-            "phones" => self.phones = from.phones.clone(),
-            _ => {
-                let mut from = from.clone();
-                if let (Some(mine), Some(theirs)) = (self.slot(name), from.slot(name)) {
-                    *mine = std::mem::take(theirs);
-                }
-            }
-        }
-    }
-
-    fn from_person(p: &PersonView, company: String) -> Values {
-        let d = &p.data;
-        let mut emails: Vec<String> = d.emails.iter().map(|e| e.address.as_str().into()).collect();
-        emails.push(String::new());
-        let mut phones: Vec<String> = d.phones.iter().map(|n| n.number.as_str().into()).collect();
-        phones.push(String::new());
-        let address = d.addresses.first();
-        let field = |f: fn(&relais_domain::person::Address) -> &Option<String>| {
-            address.and_then(|a| f(a).clone()).unwrap_or_default()
-        };
-        Values {
-            civility: d.civility.clone().unwrap_or_default(),
-            first_name: d.first_name.clone().unwrap_or_default(),
-            last_name: d.last_name.clone().unwrap_or_default(),
-            job_title: d.job_title.clone().unwrap_or_default(),
-            company,
-            emails,
-            phones,
-            birthday: d
-                .birthday
-                .map(|b| match b.year {
-                    Some(y) => format!("{:02}/{:02}/{y}", b.day, b.month),
-                    None => format!("{:02}/{:02}", b.day, b.month),
-                })
-                .unwrap_or_default(),
-            stage: d.stage.as_str().into(),
-            source: d.source.clone().unwrap_or_default(),
-            language: d.language.clone().unwrap_or_default(),
-            tags: d.tags.join(", "),
-            notes: d.notes.clone().unwrap_or_default(),
-            street: field(|a| &a.street),
-            postal_code: field(|a| &a.postal_code),
-            city: field(|a| &a.city),
-            country: field(|a| &a.country),
-        }
-    }
-
-    /// The person as the services read it. Empty inputs are null, so an edit can clear a
-    /// field; the first address is the one the form edits, the others are kept.
-    fn to_json(&self, others: &[relais_domain::person::Address]) -> Value {
-        let opt = |s: &str| {
-            if s.trim().is_empty() {
-                Value::Null
-            } else {
-                Value::String(s.trim().to_string())
-            }
-        };
-        let emails: Vec<Value> = self
-            .emails
-            .iter()
-            .filter(|e| !e.trim().is_empty())
-            .map(|e| json!({"address": e.trim()}))
-            .collect();
-        let phones: Vec<Value> = self
-            .phones
-            .iter()
-            .filter(|p| !p.trim().is_empty())
-            .map(|p| json!({"number": p.trim()}))
-            .collect();
-        let mut addresses: Vec<Value> = Vec::new();
-        if [&self.street, &self.postal_code, &self.city, &self.country]
-            .iter()
-            .any(|v| !v.trim().is_empty())
-        {
-            addresses.push(json!({
-                "kind": "work", "street": opt(&self.street), "postal_code": opt(&self.postal_code),
-                "city": opt(&self.city), "country": opt(&self.country)
-            }));
-        }
-        addresses.extend(others.iter().filter_map(|a| serde_json::to_value(a).ok()));
-        let tags: Vec<Value> = self
-            .tags
-            .split(',')
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map(|t| Value::String(t.into()))
-            .collect();
-        json!({
-            "civility": opt(&self.civility), "first_name": opt(&self.first_name),
-            "last_name": opt(&self.last_name), "job_title": opt(&self.job_title),
-            "emails": emails, "phones": phones, "addresses": addresses,
-            "birthday": opt(&self.birthday), "stage": opt(&self.stage), "source": opt(&self.source),
-            "language": opt(&self.language), "tags": tags, "notes": opt(&self.notes),
-        })
-    }
+    addresses.extend(others.iter().filter_map(|a| serde_json::to_value(a).ok()));
+    let tags: Vec<Value> = v
+        .get("tags")
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| Value::String(t.into()))
+        .collect();
+    json!({
+        "civility": opt("civility"), "first_name": opt("first_name"),
+        "last_name": opt("last_name"), "job_title": opt("job_title"),
+        "emails": emails, "phones": phones, "addresses": addresses,
+        "birthday": opt("birthday"), "stage": opt("stage"), "source": opt("source"),
+        "language": opt("language"), "tags": tags, "notes": opt("notes"),
+    })
 }
 
-/// A field that changed meanwhile: what the user typed and what is now stored.
-pub struct Clash {
-    pub name: &'static str,
-    pub label: &'static str,
-    pub mine: String,
-    pub theirs: String,
-}
-
+/// The record form page, for people and companies alike.
 #[derive(Template)]
-#[template(path = "person_form.html")]
-struct FormPage {
-    ctx: Ctx,
+#[template(path = "record_form.html")]
+pub struct FormPage {
+    pub ctx: Ctx,
+    pub heading: String,
+    pub action: String,
+    pub cancel: String,
+    pub inputs: Vec<Input>,
+    pub version: Option<i64>,
+    pub clashes: Vec<Clash>,
+    /// Someone saved meanwhile and their changes were taken into the form.
+    pub merged: bool,
+    pub has_errors: bool,
+    pub others: Vec<String>,
+    pub hint: Option<&'static str>,
+}
+
+struct Draft<'a> {
+    specs: &'a [Spec],
+    v: &'a Values,
+    base: &'a Values,
+    errors: &'a FormErrors,
+}
+
+fn form_page(
+    me: &Signed,
     heading: String,
     action: String,
     cancel: String,
-    v: Values,
-    /// The version the user started from, sent back with the form: what they changed is
-    /// what differs from it.
-    base: Values,
-    errors: FormErrors,
-    others: Vec<String>,
-    version: Option<i64>,
-    clashes: Vec<Clash>,
-    stages: Vec<(&'static str, &'static str)>,
-}
-
-/// The inputs of the form, by the names the services give their errors.
-const INPUTS: [&str; 15] = [
-    "civility",
-    "first_name",
-    "last_name",
-    "job_title",
-    "company",
-    "birthday",
-    "stage",
-    "source",
-    "language",
-    "tags",
-    "notes",
-    "addresses[0].street",
-    "addresses[0].postal_code",
-    "addresses[0].city",
-    "addresses[0].country",
-];
-
-impl FormPage {
-    fn shown(errors: &FormErrors, v: &Values) -> Vec<String> {
-        let mut shown: Vec<String> = INPUTS.iter().map(|s| s.to_string()).collect();
-        shown.extend((0..v.emails.len()).map(|i| format!("emails[{i}].address")));
-        shown.extend((0..v.phones.len()).map(|i| format!("phones[{i}].number")));
-        let shown: Vec<&str> = shown.iter().map(String::as_str).collect();
-        errors.others(&shown)
+    d: Draft<'_>,
+) -> FormPage {
+    FormPage {
+        ctx: me.ctx("people"),
+        heading,
+        action,
+        cancel,
+        inputs: record_form::inputs(d.specs, d.v, d.base, d.errors),
+        version: None,
+        clashes: vec![],
+        merged: false,
+        has_errors: d.errors.any(),
+        others: record_form::unplaced(d.errors, d.specs),
+        hint: Some("person.birthday_hint"),
     }
 }
 
 async fn new_form(me: Signed) -> UiResult {
-    let v = Values {
-        emails: vec![String::new(); SLOTS],
-        phones: vec![String::new(); SLOTS],
-        stage: "lead".into(),
-        ..Values::default()
+    let specs = specs(SLOTS, SLOTS);
+    let mut v = Values::default();
+    v.set("stage", "lead");
+    let errors = FormErrors::default();
+    let d = Draft {
+        specs: &specs,
+        v: &v,
+        base: &v,
+        errors: &errors,
     };
-    Ok(render(&FormPage {
-        heading: me.tr.t("person.new").into(),
-        ctx: me.ctx("people"),
-        action: "/people".into(),
-        cancel: "/people".into(),
-        base: v.clone(),
-        v,
-        errors: FormErrors::default(),
-        others: vec![],
-        version: None,
-        clashes: vec![],
-        stages: stages(),
-    }))
+    Ok(render(&form_page(
+        &me,
+        me.tr.t("person.new").into(),
+        "/people".into(),
+        "/people".into(),
+        d,
+    )))
 }
 
 async fn create(State(s): State<AppState>, me: Signed, Form(f): Form) -> UiResult {
-    let v = Values::from_form(&f);
-    let company = Some(v.company.as_str());
-    match people::create_at(&s.db, &me.actor, v.to_json(&[]), company).await {
+    let specs = posted_specs(&f);
+    let v = Values::from_form(&f, &specs, "");
+    match people::create_at(&s.db, &me.actor, to_json(&v, &[]), Some(v.get("company"))).await {
         Ok(p) => Ok(see_other(&format!("/people/{}", p.id.0))),
         Err(CoreError::Invalid(i)) => {
             let errors = FormErrors::from_invalid(&i);
-            Ok(render_with(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &FormPage {
-                    heading: me.tr.t("person.new").into(),
-                    ctx: me.ctx("people"),
-                    action: "/people".into(),
-                    cancel: "/people".into(),
-                    others: FormPage::shown(&errors, &v),
-                    base: v.clone(),
-                    v,
-                    errors,
-                    version: None,
-                    clashes: vec![],
-                    stages: stages(),
-                },
-            ))
+            let d = Draft {
+                specs: &specs,
+                v: &v,
+                base: &v,
+                errors: &errors,
+            };
+            let page = form_page(
+                &me,
+                me.tr.t("person.new").into(),
+                "/people".into(),
+                "/people".into(),
+                d,
+            );
+            Ok(render_with(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
         Err(e) => Err(e.into()),
     }
@@ -558,69 +479,23 @@ async fn edit_form(State(s): State<AppState>, me: Signed, Path(id): Path<String>
     if p.deleted_at.is_some() {
         return Ok(see_other(&format!("/people/{}", id.0)));
     }
-    let company = primary_company(&s, &me, &p).await?;
-    let v = Values::from_person(&p, company);
-    Ok(render(&FormPage {
-        heading: me.tr.fill("person.edit", &[("name", &p.display_name)]),
-        ctx: me.ctx("people"),
-        action: format!("/people/{}/edit", id.0),
-        cancel: format!("/people/{}", id.0),
-        base: v.clone(),
-        v,
-        errors: FormErrors::default(),
-        others: vec![],
-        version: Some(p.version),
-        clashes: vec![],
-        stages: stages(),
-    }))
-}
-
-/// The fields of the form a user can see differ between two versions, with their labels.
-fn clashes(mine: &Values, theirs: &Values, base: &Values) -> Vec<Clash> {
-    // (input, label, its value in a version)
-    type Field = (&'static str, &'static str, fn(&Values) -> String);
-    let pairs: [Field; 16] = [
-        ("civility", "person.civility", |v| v.civility.clone()),
-        ("first_name", "person.first_name", |v| v.first_name.clone()),
-        ("last_name", "person.last_name", |v| v.last_name.clone()),
-        ("job_title", "person.job_title", |v| v.job_title.clone()),
-        ("company", "person.company", |v| v.company.clone()),
-        ("emails", "person.emails", |v| join(&v.emails)),
-        ("phones", "person.phones", |v| join(&v.phones)),
-        ("birthday", "person.birthday", |v| v.birthday.clone()),
-        ("stage", "person.stage", |v| v.stage.clone()),
-        ("source", "person.source", |v| v.source.clone()),
-        ("language", "person.language", |v| v.language.clone()),
-        ("tags", "person.tags", |v| v.tags.clone()),
-        ("notes", "person.notes", |v| v.notes.clone()),
-        ("street", "person.street", |v| v.street.clone()),
-        ("postal_code", "person.postal_code", |v| {
-            v.postal_code.clone()
-        }),
-        ("city", "person.city", |v| v.city.clone()),
-    ];
-    pairs
-        .into_iter()
-        // Only what both changed differently: a field the other person left alone keeps
-        // the user's value silently, a field only they changed keeps theirs.
-        .filter(|(_, _, get)| {
-            get(mine) != get(theirs) && get(theirs) != get(base) && get(mine) != get(base)
-        })
-        .map(|(name, label, get)| Clash {
-            name,
-            label,
-            mine: get(mine),
-            theirs: get(theirs),
-        })
-        .collect()
-}
-
-fn join(list: &[String]) -> String {
-    list.iter()
-        .map(|s| s.trim())
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join(", ")
+    let (v, specs) = values_of(&p, primary_company(&s, &me, &p).await?);
+    let errors = FormErrors::default();
+    let d = Draft {
+        specs: &specs,
+        v: &v,
+        base: &v,
+        errors: &errors,
+    };
+    let mut page = form_page(
+        &me,
+        me.tr.fill("person.edit", &[("name", &p.display_name)]),
+        format!("/people/{}/edit", id.0),
+        format!("/people/{}", id.0),
+        d,
+    );
+    page.version = Some(p.version);
+    Ok(render(&page))
 }
 
 async fn update(
@@ -632,95 +507,63 @@ async fn update(
     let id = parse_person(&id)?;
     let current = people::get(&s.db, &me.actor, id).await?;
     let others: Vec<_> = current.data.addresses.iter().skip(1).cloned().collect();
-    let mut v = Values::from_form(&f);
-    let mut base = Values::from_form_at(&f, "base.");
-    // After a conflict the user chose, field by field, which version to keep.
-    for (k, choice) in &f.0 {
-        if let Some(name) = k.strip_prefix("choose.")
-            && choice == "theirs"
-        {
-            v.take(name, &base);
-        }
-    }
+    let mut specs = posted_specs(&f);
+    let mut v = Values::from_form(&f, &specs, "");
+    let mut base = Values::from_form(&f, &specs, "base.");
+    record_form::apply_choices(&f, &mut v, &base);
     let version = f.get("version").parse::<i64>().unwrap_or(current.version);
     let if_match = relais_core::record::etag(version);
-    let company = Some(v.company.as_str());
-    let result = people::update_at(
+    let saved = people::update_at(
         &s.db,
         &me.actor,
         id,
-        v.to_json(&others),
+        to_json(&v, &others),
         Some(&if_match),
-        company,
+        Some(v.get("company")),
     )
     .await;
-    let (errors, clashes, version) = match result {
+    let mut errors = FormErrors::default();
+    let (mut clashes, mut merged, mut version) = (vec![], false, version);
+    match saved {
         Ok(_) => return Ok(see_other(&format!("/people/{}", id.0))),
-        Err(CoreError::Invalid(i)) => (FormErrors::from_invalid(&i), vec![], version),
+        Err(CoreError::Invalid(i)) => errors = FormErrors::from_invalid(&i),
         Err(CoreError::Stale { version: now, .. }) => {
-            // Someone saved meanwhile. What only they changed is taken; what both changed
-            // differently is shown side by side for the user to choose; nothing is lost.
             let theirs = people::get(&s.db, &me.actor, id).await?;
-            let their_company = primary_company(&s, &me, &theirs).await?;
-            let theirs = Values::from_person(&theirs, their_company);
-            let clashes = clashes(&v, &theirs, &base);
-            v = merge_untouched(&v, &theirs, &base);
-            base = theirs;
-            (FormErrors::default(), clashes, now)
+            let (their_values, their_specs) =
+                values_of(&theirs, primary_company(&s, &me, &theirs).await?);
+            if their_specs.len() > specs.len() {
+                specs = their_specs;
+            }
+            (v, clashes) = record_form::reconcile(&specs, &v, &their_values, &base);
+            base = their_values;
+            merged = true;
+            version = now;
         }
         Err(e) => return Err(e.into()),
-    };
-    let others_list = FormPage::shown(&errors, &v);
-    let status = if clashes.is_empty() && errors.any() {
+    }
+    let status = if clashes.is_empty() && !merged {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::CONFLICT
     };
-    Ok(render_with(
-        status,
-        &FormPage {
-            heading: me
-                .tr
-                .fill("person.edit", &[("name", &current.display_name)]),
-            ctx: me.ctx("people"),
-            action: format!("/people/{}/edit", id.0),
-            cancel: format!("/people/{}", id.0),
-            v,
-            base,
-            errors,
-            others: others_list,
-            version: Some(version),
-            clashes,
-            stages: stages(),
-        },
-    ))
-}
-
-/// The user's values, except where they left the field as it was and the other person
-/// changed it: there the other person's value stands.
-fn merge_untouched(mine: &Values, theirs: &Values, base: &Values) -> Values {
-    macro_rules! pick {
-        ($($f:ident),*) => { Values { $($f: if mine.$f == base.$f { theirs.$f.clone() } else { mine.$f.clone() },)* } };
-    }
-    pick!(
-        civility,
-        first_name,
-        last_name,
-        job_title,
-        company,
-        emails,
-        phones,
-        birthday,
-        stage,
-        source,
-        language,
-        tags,
-        notes,
-        street,
-        postal_code,
-        city,
-        country
-    )
+    let d = Draft {
+        specs: &specs,
+        v: &v,
+        base: &base,
+        errors: &errors,
+    };
+    let mut page = form_page(
+        &me,
+        me.tr
+            .fill("person.edit", &[("name", &current.display_name)]),
+        format!("/people/{}/edit", id.0),
+        format!("/people/{}", id.0),
+        d,
+    );
+    page.version = Some(version);
+    page.merged = merged && clashes.is_empty();
+    page.clashes = clashes;
+    Ok(render_with(status, &page))
 }
 
 /// A moment as the page shows it.

@@ -1,0 +1,237 @@
+//! The create and edit form of a record (a person, a company): its inputs, their values and
+//! errors, and what happens when the record changed while the user was editing it.
+//!
+//! The form carries the version it was read at and a copy of the values it started from
+//! (`base.<input>`). When the save meets a newer version, what only the other person changed
+//! is taken, what only the user changed is kept, and what both changed differently is shown
+//! side by side for the user to choose (`choose.<input>` = mine | theirs). Nothing is lost.
+use super::form::{Fields, FormErrors};
+use std::collections::BTreeMap;
+
+/// How an input is drawn.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Widget {
+    Text,
+    Email,
+    Tel,
+    Textarea,
+    /// (value, message key of its label)
+    Select(Vec<(&'static str, &'static str)>),
+}
+
+/// One input of a form: its name (as the services name the field), its label, its widget.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    pub name: String,
+    pub label: &'static str,
+    pub widget: Widget,
+}
+
+impl Spec {
+    pub fn new(name: impl Into<String>, label: &'static str, widget: Widget) -> Spec {
+        Spec {
+            name: name.into(),
+            label,
+            widget,
+        }
+    }
+}
+
+/// The values of a form, by input name.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Values(pub BTreeMap<String, String>);
+
+impl Values {
+    /// The values a form sent for these inputs; `prefix` reads another copy (`base.`).
+    pub fn from_form(f: &Fields, specs: &[Spec], prefix: &str) -> Values {
+        Values(
+            specs
+                .iter()
+                .map(|s| {
+                    (
+                        s.name.clone(),
+                        f.get(&format!("{prefix}{}", s.name)).to_string(),
+                    )
+                })
+                .collect(),
+        )
+    }
+
+    pub fn get(&self, name: &str) -> &str {
+        self.0.get(name).map(|s| s.trim()).unwrap_or("")
+    }
+
+    pub fn set(&mut self, name: &str, value: impl Into<String>) {
+        self.0.insert(name.to_string(), value.into());
+    }
+
+    /// The values of a numbered list of inputs (`emails[0].address`, `emails[1].address`...),
+    /// filled ones only.
+    pub fn list(&self, prefix: &str, suffix: &str) -> Vec<String> {
+        (0..)
+            .map_while(|i| self.0.get(&format!("{prefix}[{i}]{suffix}")))
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+            .collect()
+    }
+}
+
+/// How many inputs of a numbered list to show: those filled and one more, at least `min`.
+pub fn slots(filled: usize, min: usize) -> usize {
+    (filled + 1).max(min)
+}
+
+/// An input as the template draws it.
+pub struct Input {
+    pub name: String,
+    pub label: &'static str,
+    pub widget: Widget,
+    pub value: String,
+    pub base: String,
+    pub error: Option<String>,
+}
+
+impl Input {
+    pub fn is_textarea(&self) -> bool {
+        self.widget == Widget::Textarea
+    }
+
+    /// The `type` of an `<input>`.
+    pub fn kind(&self) -> &'static str {
+        match self.widget {
+            Widget::Email => "email",
+            Widget::Tel => "tel",
+            _ => "text",
+        }
+    }
+
+    pub fn options(&self) -> &[(&'static str, &'static str)] {
+        match &self.widget {
+            Widget::Select(o) => o,
+            _ => &[],
+        }
+    }
+
+    pub fn is_select(&self) -> bool {
+        matches!(self.widget, Widget::Select(_))
+    }
+}
+
+pub fn inputs(specs: &[Spec], v: &Values, base: &Values, errors: &FormErrors) -> Vec<Input> {
+    specs
+        .iter()
+        .map(|s| Input {
+            name: s.name.clone(),
+            label: s.label,
+            widget: s.widget.clone(),
+            value: v.get(&s.name).to_string(),
+            base: base.get(&s.name).to_string(),
+            error: errors.get(&s.name),
+        })
+        .collect()
+}
+
+/// An input both people changed differently.
+pub struct Clash {
+    pub name: String,
+    pub label: &'static str,
+    pub mine: String,
+    pub theirs: String,
+}
+
+/// Resolves an edit that met a newer version: the values to show again, and the inputs for
+/// the user to decide.
+pub fn reconcile(
+    specs: &[Spec],
+    mine: &Values,
+    theirs: &Values,
+    base: &Values,
+) -> (Values, Vec<Clash>) {
+    let mut merged = mine.clone();
+    let mut clashes = Vec::new();
+    for s in specs {
+        let (m, t, b) = (mine.get(&s.name), theirs.get(&s.name), base.get(&s.name));
+        if m == b {
+            merged.set(&s.name, t);
+        } else if t != b && m != t {
+            clashes.push(Clash {
+                name: s.name.clone(),
+                label: s.label,
+                mine: m.to_string(),
+                theirs: t.to_string(),
+            });
+        }
+    }
+    (merged, clashes)
+}
+
+/// Takes the other version's value wherever the user chose it (`choose.<input>=theirs`):
+/// after a conflict the form's base is the other version.
+pub fn apply_choices(f: &Fields, mine: &mut Values, base: &Values) {
+    for (k, choice) in &f.0 {
+        if let Some(name) = k.strip_prefix("choose.")
+            && choice == "theirs"
+        {
+            mine.set(name, base.get(name));
+        }
+    }
+}
+
+/// The errors no input of the form shows, to report above it.
+pub fn unplaced(errors: &FormErrors, specs: &[Spec]) -> Vec<String> {
+    let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
+    errors.others(&names)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(pairs: &[(&str, &str)]) -> Values {
+        Values(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn only_what_both_changed_differently_is_left_to_the_user() {
+        let specs: Vec<Spec> = ["a", "b", "c", "d"]
+            .iter()
+            .map(|n| Spec::new(*n, "label", Widget::Text))
+            .collect();
+        let base = v(&[("a", "1"), ("b", "1"), ("c", "1"), ("d", "1")]);
+        let mine = v(&[("a", "mine"), ("b", "1"), ("c", "same"), ("d", "mine")]);
+        let theirs = v(&[("a", "1"), ("b", "theirs"), ("c", "same"), ("d", "theirs")]);
+        let (merged, clashes) = reconcile(&specs, &mine, &theirs, &base);
+        assert_eq!(merged.get("a"), "mine", "only I changed it");
+        assert_eq!(merged.get("b"), "theirs", "only they changed it");
+        assert_eq!(merged.get("c"), "same");
+        assert_eq!(clashes.len(), 1);
+        assert_eq!(
+            (
+                clashes[0].name.as_str(),
+                clashes[0].mine.as_str(),
+                clashes[0].theirs.as_str()
+            ),
+            ("d", "mine", "theirs")
+        );
+    }
+
+    #[test]
+    fn numbered_lists_read_until_the_first_gap() {
+        let values = v(&[
+            ("emails[0].address", "a@x.example"),
+            ("emails[1].address", " "),
+            ("emails[2].address", "c@x.example"),
+        ]);
+        assert_eq!(
+            values.list("emails", ".address"),
+            ["a@x.example", "c@x.example"]
+        );
+        assert_eq!(slots(0, 2), 2);
+        assert_eq!(slots(3, 2), 4);
+    }
+}
