@@ -131,6 +131,20 @@ pub async fn find_or_create(tx: &mut Tx, actor: &Actor, name: &str) -> Result<(C
     Ok((insert(tx, actor, &data, &[]).await?, true))
 }
 
+/// The live company of this name (folded: "societe generale" finds "Société Générale").
+pub async fn find_by_name(db: &Db, actor: &Actor, name: &str) -> Result<Option<CompanyId>> {
+    actor.require(Action::Read, Resource::Companies)?;
+    let draft = CompanyDraft {
+        name: Some(name.to_string()),
+        ..Default::default()
+    };
+    let Ok(data) = draft.validate() else {
+        return Ok(None);
+    };
+    let mut tx = db.read().await?;
+    Ok(store::find_matches(&mut tx, &data).await?.first().copied())
+}
+
 /// The names of these companies (those not in the trash), by id: what lists of people show.
 pub async fn names(
     db: &Db,

@@ -3,6 +3,7 @@
 //! Forms post `application/x-www-form-urlencoded` with the session's CSRF token in `_csrf`,
 //! checked for every change by `session::csrf_guard` before any handler runs.
 pub mod assets;
+pub mod companies;
 pub mod form;
 pub mod home;
 pub mod i18n;
@@ -25,6 +26,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(session::router())
         .merge(home::router())
         .merge(people::router())
+        .merge(companies::router())
         .merge(timeline::router())
         .layer(axum::middleware::from_fn_with_state(
             state,

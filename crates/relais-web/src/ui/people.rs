@@ -591,6 +591,12 @@ pub struct Fact {
 #[template(path = "person.html")]
 struct PersonPage {
     ctx: Ctx,
+    /// The page's address, under which its forms post.
+    path: String,
+    /// Not in the trash: its timeline and tasks can grow.
+    active: bool,
+    /// Whether the timeline can be filtered by kind.
+    tabs: bool,
     p: PersonView,
     stage_key: &'static str,
     companies: Vec<(String, String)>,
@@ -722,6 +728,9 @@ pub(crate) async fn person_page(
     let total = o.counts.interactions;
     let page = PersonPage {
         ctx: me.ctx("people"),
+        path: format!("/people/{}", id.0),
+        active: o.person.deleted_at.is_none(),
+        tabs: true,
         stage_key: stage_key(d.stage),
         companies: o
             .companies

@@ -1,5 +1,6 @@
 //! The timeline of a person's page: logging a call, a meeting and its report, an e-mail, a
 //! visit or a note in a few keystrokes; tasks added and ticked off.
+use super::companies::company_page;
 use super::form::{Fields, Form, FormErrors};
 use super::i18n::Tr;
 use super::people::{When, person_page};
@@ -13,15 +14,62 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
 use relais_core::CoreError;
 use relais_core::interactions::{self, InteractionView, TaskView};
 use relais_domain::interaction::InteractionKind;
-use relais_domain::{PersonId, TaskId, UserId};
+use relais_domain::{CompanyId, PersonId, TaskId, UserId};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/people/{id}/interactions", post(log))
-        .route("/people/{id}/tasks", post(add_task))
+        .route("/people/{id}/interactions", post(log_person))
+        .route("/people/{id}/tasks", post(task_person))
+        .route("/companies/{id}/interactions", post(log_company))
+        .route("/companies/{id}/tasks", post(task_company))
         .route("/tasks/{id}/done", post(done))
+}
+
+/// The record a timeline belongs to.
+#[derive(Debug, Clone, Copy)]
+pub enum Target {
+    Person(PersonId),
+    Company(CompanyId),
+}
+
+impl Target {
+    fn person(raw: &str) -> UiResult<Target> {
+        PersonId::parse(raw)
+            .map(Target::Person)
+            .map_err(|_| UiError::NotFound)
+    }
+
+    fn company(raw: &str) -> UiResult<Target> {
+        CompanyId::parse(raw)
+            .map(Target::Company)
+            .map_err(|_| UiError::NotFound)
+    }
+
+    pub fn path(self) -> String {
+        match self {
+            Target::Person(id) => format!("/people/{}", id.0),
+            Target::Company(id) => format!("/companies/{}", id.0),
+        }
+    }
+
+    /// Links an interaction or a task to the record, in the services' JSON.
+    fn link(self, body: &mut Value, many: bool) {
+        match self {
+            Target::Person(id) if many => body["person_ids"] = json!([id.0]),
+            Target::Person(id) => body["person_id"] = json!(id.0),
+            Target::Company(id) => body["company_id"] = json!(id.0),
+        }
+    }
+
+    /// The record's page again, with a form sent back to correct.
+    async fn page(self, s: &AppState, me: &Signed, log: LogForm, task: TaskForm) -> UiResult {
+        match self {
+            Target::Person(id) => person_page(s, me, id, &[], log, task).await,
+            Target::Company(id) => company_page(s, me, id, &[], log, task).await,
+        }
+    }
 }
 
 pub fn kind_key(k: InteractionKind) -> &'static str {
@@ -149,10 +197,6 @@ pub struct TaskForm {
     pub errors: FormErrors,
 }
 
-fn parse_person(raw: &str) -> UiResult<PersonId> {
-    PersonId::parse(raw).map_err(|_| UiError::NotFound)
-}
-
 /// A `datetime-local` value ("2026-11-30T14:05") as the reader meant it: `tz_offset` is the
 /// browser's `getTimezoneOffset()` (minutes behind UTC), sent by the page's script; without
 /// it the time is read as UTC. Empty: now.
@@ -171,13 +215,23 @@ fn moment(local: &str, tz_offset: &str) -> Result<Option<String>, ()> {
     Ok(Some(utc.to_rfc3339()))
 }
 
-async fn log(
-    State(s): State<AppState>,
-    me: Signed,
-    Path(id): Path<String>,
-    Form(f): Form,
-) -> UiResult {
-    let id = parse_person(&id)?;
+async fn log_person(s: State<AppState>, me: Signed, Path(id): Path<String>, f: Form) -> UiResult {
+    log(s, me, Target::person(&id)?, f).await
+}
+
+async fn log_company(s: State<AppState>, me: Signed, Path(id): Path<String>, f: Form) -> UiResult {
+    log(s, me, Target::company(&id)?, f).await
+}
+
+async fn task_person(s: State<AppState>, me: Signed, Path(id): Path<String>, f: Form) -> UiResult {
+    add_task(s, me, Target::person(&id)?, f).await
+}
+
+async fn task_company(s: State<AppState>, me: Signed, Path(id): Path<String>, f: Form) -> UiResult {
+    add_task(s, me, Target::company(&id)?, f).await
+}
+
+async fn log(State(s): State<AppState>, me: Signed, target: Target, Form(f): Form) -> UiResult {
     let form = LogForm {
         kind: f.get("kind").into(),
         direction: f.get("direction").into(),
@@ -187,28 +241,30 @@ async fn log(
         body: f.get("body").into(),
         errors: FormErrors::default(),
     };
-    match log_body(&f, id) {
-        Ok(body) => match interactions::create(&s.db, &me.actor, body).await {
-            Ok(_) => Ok(see_other(&format!("/people/{}#timeline", id.0))),
-            Err(CoreError::Invalid(i)) => {
-                let form = LogForm {
-                    errors: FormErrors::from_invalid(&i),
-                    ..form
-                };
-                person_page(&s, &me, id, &[], form, TaskForm::default()).await
-            }
-            Err(e) => Err(e.into()),
-        },
+    let mut body = match log_body(&f) {
+        Ok(body) => body,
         Err(errors) => {
             let form = LogForm { errors, ..form };
-            person_page(&s, &me, id, &[], form, TaskForm::default()).await
+            return target.page(&s, &me, form, TaskForm::default()).await;
         }
+    };
+    target.link(&mut body, true);
+    match interactions::create(&s.db, &me.actor, body).await {
+        Ok(_) => Ok(see_other(&format!("{}#timeline", target.path()))),
+        Err(CoreError::Invalid(i)) => {
+            let form = LogForm {
+                errors: FormErrors::from_invalid(&i),
+                ..form
+            };
+            target.page(&s, &me, form, TaskForm::default()).await
+        }
+        Err(e) => Err(e.into()),
     }
 }
 
 /// The interaction a quick-log form describes, or what is wrong with its time and duration
 /// (the rest is checked by the service).
-fn log_body(f: &Fields, person: PersonId) -> Result<Value, FormErrors> {
+fn log_body(f: &Fields) -> Result<Value, FormErrors> {
     let mut errors = FormErrors::default();
     let occurred_at = moment(f.get("occurred_at"), f.get("tz_offset")).unwrap_or_else(|()| {
         errors.add("occurred_at", "is not a date and time");
@@ -234,17 +290,15 @@ fn log_body(f: &Fields, person: PersonId) -> Result<Value, FormErrors> {
         "duration_minutes": duration,
         "subject": f.opt("subject"),
         "body": f.opt("body"),
-        "person_ids": [person.0],
     }))
 }
 
 async fn add_task(
     State(s): State<AppState>,
     me: Signed,
-    Path(id): Path<String>,
+    target: Target,
     Form(f): Form,
 ) -> UiResult {
-    let id = parse_person(&id)?;
     let due = f.opt("due");
     let mut form = TaskForm {
         title: f.get("title").into(),
@@ -259,20 +313,20 @@ async fn add_task(
         Some(Ok(d)) => d.and_hms_opt(9, 0, 0).map(|t| t.and_utc().to_rfc3339()),
         Some(Err(_)) => {
             form.errors.add("due_at", "is not a date");
-            return person_page(&s, &me, id, &[], LogForm::new(), form).await;
+            return target.page(&s, &me, LogForm::new(), form).await;
         }
     };
-    let body = json!({
+    let mut body = json!({
         "title": f.opt("title"),
         "due_at": due_at,
-        "person_id": id.0,
         "assignee_id": me.actor.user.map(|u| u.0),
     });
+    target.link(&mut body, false);
     match interactions::create_task(&s.db, &me.actor, body).await {
-        Ok(_) => Ok(see_other(&format!("/people/{}#tasks", id.0))),
+        Ok(_) => Ok(see_other(&format!("{}#tasks", target.path()))),
         Err(CoreError::Invalid(i)) => {
             form.errors = FormErrors::from_invalid(&i);
-            person_page(&s, &me, id, &[], LogForm::new(), form).await
+            target.page(&s, &me, LogForm::new(), form).await
         }
         Err(e) => Err(e.into()),
     }
@@ -286,9 +340,10 @@ async fn done(
 ) -> UiResult {
     let id = TaskId::parse(&id).map_err(|_| UiError::NotFound)?;
     let task = interactions::update_task(&s.db, &me.actor, id, json!({"done": true}), None).await?;
-    let back = match (f.opt("back"), task.data.person_id) {
-        (Some(b), _) if b.starts_with('/') && !b.starts_with("//") => b,
-        (_, Some(p)) => format!("/people/{}#tasks", p.0),
+    let back = match (f.opt("back"), task.data.person_id, task.data.company_id) {
+        (Some(b), _, _) if b.starts_with('/') && !b.starts_with("//") => b,
+        (_, Some(p), _) => format!("/people/{}#tasks", p.0),
+        (_, _, Some(c)) => format!("/companies/{}#tasks", c.0),
         _ => "/".into(),
     };
     Ok(see_other(&back))

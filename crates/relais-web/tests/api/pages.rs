@@ -519,3 +519,107 @@ async fn assets(app: TestApp) {
     }
     assert!(total < 100 * 1024, "CSS and JS together: {total} bytes");
 }
+
+both!(
+    companies_are_created_listed_and_shown_with_their_people,
+    companies
+);
+async fn companies(app: TestApp) {
+    let b = app.browser(Role::Sales).await;
+    // Errors first: a SIREN whose checksum fails, a group that does not exist.
+    let (status, _, html) = b
+        .post(
+            "/companies",
+            &[
+                ("name", "Danone"),
+                ("siren", "123456789"),
+                ("parent", "Nulle Part"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("id=\"parent-error\""), "{html}");
+    let (status, _, html) = b
+        .post("/companies", &[("name", "Danone"), ("siren", "123456789")])
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("id=\"siren-error\""), "{html}");
+    let (status, headers, _) = b
+        .post(
+            "/companies",
+            &[
+                ("name", "Danone"),
+                ("siret", "73282932000074"),
+                ("industry", "Agroalimentaire"),
+                ("size", "5000+"),
+                ("website", "danone.com"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let group = location(&headers);
+    let (status, headers, _) = b
+        .post(
+            "/companies",
+            &[("name", "Danone Eaux France"), ("parent", "danone")],
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::SEE_OTHER,
+        "the group is found by its name"
+    );
+    let subsidiary = location(&headers);
+    let (_, _, html) = b.get(&group).await;
+    assert!(html.contains("732829320"), "the SIREN comes from the SIRET");
+    assert!(html.contains("https://danone.com"));
+    assert!(html.contains("Danone Eaux France"), "its subsidiary");
+    // A person at the subsidiary is listed on its page.
+    b.post(
+        "/people",
+        &[
+            ("first_name", "Zoé"),
+            ("last_name", "Eau"),
+            ("company", "Danone Eaux France"),
+            ("stage", "lead"),
+        ],
+    )
+    .await;
+    let (_, _, html) = b.get(&subsidiary).await;
+    assert!(html.contains("Zoé Eau"), "{html}");
+    assert!(html.contains("href=\"/companies/"), "its group is a link");
+    // A call logged on the company is on its timeline.
+    let (status, _, _) = b
+        .post(
+            &format!("{subsidiary}/interactions"),
+            &[("kind", "call"), ("subject", "Appel standard")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, html) = b.get(&subsidiary).await;
+    assert!(html.contains("Appel standard"));
+    let (_, _, list) = b.get("/companies?q=eaux").await;
+    assert!(
+        list.contains("Danone Eaux France") && !list.contains(">Danone<"),
+        "{list}"
+    );
+    // An edit through the form.
+    let (_, _, form) = b.get(&format!("{subsidiary}/edit")).await;
+    assert!(
+        form.contains("value=\"Danone\""),
+        "the group by name: {form}"
+    );
+    let (status, _, _) = b
+        .post(
+            &format!("{subsidiary}/edit"),
+            &[
+                ("version", "1"),
+                ("name", "Danone Eaux de France"),
+                ("parent", "Danone"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, html) = b.get(&subsidiary).await;
+    assert!(html.contains("Danone Eaux de France"));
+}

@@ -1,0 +1,665 @@
+//! Companies: the list, the 360° page (facts, group, people, timeline, tasks), the create and
+//! edit forms, the trash.
+use super::form::{Form, FormErrors};
+use super::people::{FormPage, When};
+use super::record_form::{self, Spec, Values, Widget};
+use super::session::Signed;
+use super::timeline::{self, LogForm, TaskForm};
+use super::{Ctx, UiError, UiResult, render, render_with, see_other};
+use crate::AppState;
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::routing::{get, post};
+use relais_core::companies::{self, CompanyView};
+use relais_core::{CoreError, overview, users};
+use relais_domain::company::SIZES;
+use relais_domain::{CompanyId, UserId};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/companies", get(list).post(create))
+        .route("/companies/new", get(new_form))
+        .route("/companies/{id}", get(show))
+        .route("/companies/{id}/edit", get(edit_form).post(update))
+        .route("/companies/{id}/delete", post(delete))
+        .route("/companies/{id}/restore", post(restore))
+}
+
+fn parse_company(raw: &str) -> UiResult<CompanyId> {
+    CompanyId::parse(raw).map_err(|_| UiError::NotFound)
+}
+
+fn query_of(parts: &Parts) -> Vec<(String, String)> {
+    form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
+        .into_owned()
+        .collect()
+}
+
+/// The size brackets, as a select lists them: (value, message key).
+fn sizes() -> Vec<(&'static str, &'static str)> {
+    let mut v = vec![("", "size.unknown")];
+    v.extend(SIZES.iter().map(|s| {
+        (
+            *s,
+            match *s {
+                "1-9" => "size.1_9",
+                "10-49" => "size.10_49",
+                "50-249" => "size.50_249",
+                "250-999" => "size.250_999",
+                "1000-4999" => "size.1000_4999",
+                _ => "size.5000",
+            },
+        )
+    }));
+    v
+}
+
+struct Row {
+    id: String,
+    name: String,
+    industry: String,
+    size: String,
+    city: String,
+    website: String,
+}
+
+#[derive(Template)]
+#[template(path = "companies_list.html")]
+struct ListPage {
+    ctx: Ctx,
+    q: String,
+    industry: String,
+    rows: Vec<Row>,
+    next: Option<String>,
+    first: Option<String>,
+    trash: bool,
+    error: Option<String>,
+}
+
+const LIST_PARAMS: [&str; 5] = ["q", "industry", "sort", "cursor", "trash"];
+
+async fn list(State(s): State<AppState>, me: Signed, parts: Parts) -> UiResult {
+    let raw: Vec<(String, String)> = query_of(&parts)
+        .into_iter()
+        .filter(|(k, v)| LIST_PARAMS.contains(&k.as_str()) && !v.trim().is_empty())
+        .collect();
+    let get = |k: &str| {
+        raw.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let mut params = raw.clone();
+    params.push(("limit".into(), "50".into()));
+    let (page, error) = match companies::list(&s.db, &me.actor, &params).await {
+        Ok(p) => (p, None),
+        Err(CoreError::Invalid(i)) => (
+            relais_core::record::ListPage {
+                items: vec![],
+                next_cursor: None,
+            },
+            Some(i.to_string()),
+        ),
+        Err(e) => return Err(e.into()),
+    };
+    let rows = page
+        .items
+        .iter()
+        .map(|c| Row {
+            id: c.id.0.to_string(),
+            name: c.data.name.clone(),
+            industry: c.data.industry.clone().unwrap_or_default(),
+            size: c.data.size.clone().unwrap_or_default(),
+            city: c
+                .data
+                .addresses
+                .iter()
+                .find_map(|a| a.city.clone())
+                .unwrap_or_default(),
+            website: c.data.website.clone().unwrap_or_default(),
+        })
+        .collect();
+    let (q, industry, trash) = (get("q"), get("industry"), get("trash"));
+    let base = [
+        ("q", q.as_str()),
+        ("industry", industry.as_str()),
+        ("sort", &get("sort")),
+        ("trash", trash.as_str()),
+    ]
+    .map(|(k, v)| (k, v.to_string()));
+    let query = |extra: Option<&str>| {
+        let mut s = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in base.iter().filter(|(_, v)| !v.is_empty()) {
+            s.append_pair(k, v);
+        }
+        if let Some(c) = extra {
+            s.append_pair("cursor", c);
+        }
+        format!("/companies?{}", s.finish())
+    };
+    let next = page.next_cursor.as_deref().map(|c| query(Some(c)));
+    let first = (!get("cursor").is_empty()).then(|| query(None));
+    Ok(render(&ListPage {
+        ctx: me.ctx("companies"),
+        q,
+        industry,
+        rows,
+        next,
+        first,
+        trash: trash == "true",
+        error,
+    }))
+}
+
+fn specs() -> Vec<Spec> {
+    vec![
+        Spec::new("name", "company.name", Widget::Text),
+        Spec::new("industry", "company.industry", Widget::Text),
+        Spec::new("size", "company.size", Widget::Select(sizes())),
+        Spec::new("parent", "company.parent", Widget::Text),
+        Spec::new("siren", "company.siren", Widget::Text),
+        Spec::new("siret", "company.siret", Widget::Text),
+        Spec::new("vat_number", "company.vat_number", Widget::Text),
+        Spec::new("website", "company.website", Widget::Text),
+        Spec::new("email", "company.email", Widget::Email),
+        Spec::new("phone", "company.phone", Widget::Tel),
+        Spec::new("addresses[0].street", "person.street", Widget::Text),
+        Spec::new(
+            "addresses[0].postal_code",
+            "person.postal_code",
+            Widget::Text,
+        ),
+        Spec::new("addresses[0].city", "person.city", Widget::Text),
+        Spec::new("addresses[0].country", "person.country", Widget::Text),
+        Spec::new("tags", "person.tags", Widget::Text),
+        Spec::new("notes", "person.notes", Widget::Textarea),
+    ]
+}
+
+fn values_of(c: &CompanyView, parent: String) -> Values {
+    let d = &c.data;
+    let text = |o: &Option<String>| o.clone().unwrap_or_default();
+    let mut v = Values::default();
+    v.set("name", d.name.clone());
+    v.set("industry", text(&d.industry));
+    v.set("size", text(&d.size));
+    v.set("parent", parent);
+    v.set(
+        "siren",
+        d.siren
+            .as_ref()
+            .map(|x| x.as_str().to_string())
+            .unwrap_or_default(),
+    );
+    v.set(
+        "siret",
+        d.siret
+            .as_ref()
+            .map(|x| x.as_str().to_string())
+            .unwrap_or_default(),
+    );
+    v.set(
+        "vat_number",
+        d.vat_number
+            .as_ref()
+            .map(|x| x.as_str().to_string())
+            .unwrap_or_default(),
+    );
+    v.set("website", text(&d.website));
+    v.set(
+        "email",
+        d.email
+            .as_ref()
+            .map(|x| x.as_str().to_string())
+            .unwrap_or_default(),
+    );
+    v.set(
+        "phone",
+        d.phone
+            .as_ref()
+            .map(|x| x.as_str().to_string())
+            .unwrap_or_default(),
+    );
+    if let Some(a) = d.addresses.first() {
+        v.set("addresses[0].street", text(&a.street));
+        v.set("addresses[0].postal_code", text(&a.postal_code));
+        v.set("addresses[0].city", text(&a.city));
+        v.set("addresses[0].country", text(&a.country));
+    }
+    v.set("tags", d.tags.join(", "));
+    v.set("notes", text(&d.notes));
+    v
+}
+
+/// The company as the services read it; `parent` is the group found by its name.
+fn to_json(
+    v: &Values,
+    parent: Option<CompanyId>,
+    others: &[relais_domain::person::Address],
+) -> Value {
+    let opt = |name: &str| match v.get(name) {
+        "" => Value::Null,
+        s => Value::String(s.to_string()),
+    };
+    let address = ["street", "postal_code", "city", "country"];
+    let mut addresses: Vec<Value> = Vec::new();
+    if address
+        .iter()
+        .any(|f| !v.get(&format!("addresses[0].{f}")).is_empty())
+    {
+        let mut a = json!({"kind": "office"});
+        for f in address {
+            a[f] = opt(&format!("addresses[0].{f}"));
+        }
+        addresses.push(a);
+    }
+    addresses.extend(others.iter().filter_map(|a| serde_json::to_value(a).ok()));
+    let tags: Vec<Value> = v
+        .get("tags")
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| Value::String(t.into()))
+        .collect();
+    let mut body = json!({
+        "name": opt("name"), "industry": opt("industry"), "size": opt("size"),
+        "siren": opt("siren"), "siret": opt("siret"), "vat_number": opt("vat_number"),
+        "website": opt("website"), "email": opt("email"), "phone": opt("phone"),
+        "addresses": addresses, "tags": tags, "notes": opt("notes"),
+        "parent_id": parent.map(|p| p.0),
+    });
+    if body["siren"].is_null() && !body["siret"].is_null() {
+        // A SIRET holds the SIREN: the service derives it.
+        body.as_object_mut().map(|o| o.remove("siren"));
+    }
+    body
+}
+
+/// The group named in the form: none, one found by its name, or an error on `parent`.
+async fn parent_of(
+    s: &AppState,
+    me: &Signed,
+    v: &Values,
+) -> UiResult<Result<Option<CompanyId>, FormErrors>> {
+    let name = v.get("parent");
+    if name.is_empty() {
+        return Ok(Ok(None));
+    }
+    Ok(
+        match companies::find_by_name(&s.db, &me.actor, name).await? {
+            Some(id) => Ok(Some(id)),
+            None => {
+                let mut e = FormErrors::default();
+                e.add("parent", me.tr.t("company.no_such_parent"));
+                Err(e)
+            }
+        },
+    )
+}
+
+fn form(
+    me: &Signed,
+    heading: String,
+    action: String,
+    cancel: String,
+    v: &Values,
+    base: &Values,
+    errors: &FormErrors,
+) -> FormPage {
+    let specs = specs();
+    FormPage {
+        ctx: me.ctx("companies"),
+        heading,
+        action,
+        cancel,
+        inputs: record_form::inputs(&specs, v, base, errors),
+        version: None,
+        clashes: vec![],
+        merged: false,
+        has_errors: errors.any(),
+        others: record_form::unplaced(errors, &specs),
+        hint: None,
+    }
+}
+
+async fn new_form(me: Signed) -> UiResult {
+    let v = Values::default();
+    Ok(render(&form(
+        &me,
+        me.tr.t("company.new").into(),
+        "/companies".into(),
+        "/companies".into(),
+        &v,
+        &v,
+        &FormErrors::default(),
+    )))
+}
+
+async fn create(State(s): State<AppState>, me: Signed, Form(f): Form) -> UiResult {
+    let v = Values::from_form(&f, &specs(), "");
+    let again = |errors: FormErrors| {
+        let page = form(
+            &me,
+            me.tr.t("company.new").into(),
+            "/companies".into(),
+            "/companies".into(),
+            &v,
+            &v,
+            &errors,
+        );
+        Ok(render_with(StatusCode::UNPROCESSABLE_ENTITY, &page))
+    };
+    let parent = match parent_of(&s, &me, &v).await? {
+        Ok(p) => p,
+        Err(errors) => return again(errors),
+    };
+    match companies::create(&s.db, &me.actor, to_json(&v, parent, &[])).await {
+        Ok(c) => Ok(see_other(&format!("/companies/{}", c.id.0))),
+        Err(CoreError::Invalid(i)) => again(FormErrors::from_invalid(&i)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn parent_name(s: &AppState, me: &Signed, c: &CompanyView) -> UiResult<String> {
+    let Some(p) = c.data.parent_id else {
+        return Ok(String::new());
+    };
+    Ok(companies::names(&s.db, &me.actor, &[p])
+        .await?
+        .remove(&p)
+        .unwrap_or_default())
+}
+
+async fn edit_form(State(s): State<AppState>, me: Signed, Path(id): Path<String>) -> UiResult {
+    let id = parse_company(&id)?;
+    let c = companies::get(&s.db, &me.actor, id).await?;
+    if c.deleted_at.is_some() {
+        return Ok(see_other(&format!("/companies/{}", id.0)));
+    }
+    let v = values_of(&c, parent_name(&s, &me, &c).await?);
+    let mut page = form(
+        &me,
+        me.tr.fill("company.edit", &[("name", &c.data.name)]),
+        format!("/companies/{}/edit", id.0),
+        format!("/companies/{}", id.0),
+        &v,
+        &v,
+        &FormErrors::default(),
+    );
+    page.version = Some(c.version);
+    Ok(render(&page))
+}
+
+async fn update(
+    State(s): State<AppState>,
+    me: Signed,
+    Path(id): Path<String>,
+    Form(f): Form,
+) -> UiResult {
+    let id = parse_company(&id)?;
+    let current = companies::get(&s.db, &me.actor, id).await?;
+    let others: Vec<_> = current.data.addresses.iter().skip(1).cloned().collect();
+    let specs = specs();
+    let mut v = Values::from_form(&f, &specs, "");
+    let mut base = Values::from_form(&f, &specs, "base.");
+    record_form::apply_choices(&f, &mut v, &base);
+    let mut version = f.get("version").parse::<i64>().unwrap_or(current.version);
+    let heading = me.tr.fill("company.edit", &[("name", &current.data.name)]);
+    let (mut errors, mut clashes, mut merged) = (FormErrors::default(), vec![], false);
+    match parent_of(&s, &me, &v).await? {
+        Err(e) => errors = e,
+        Ok(parent) => {
+            let etag = relais_core::record::etag(version);
+            match companies::update(
+                &s.db,
+                &me.actor,
+                id,
+                to_json(&v, parent, &others),
+                Some(&etag),
+            )
+            .await
+            {
+                Ok(_) => return Ok(see_other(&format!("/companies/{}", id.0))),
+                Err(CoreError::Invalid(i)) => errors = FormErrors::from_invalid(&i),
+                Err(CoreError::Stale { version: now, .. }) => {
+                    let theirs = companies::get(&s.db, &me.actor, id).await?;
+                    let theirs = values_of(&theirs, parent_name(&s, &me, &theirs).await?);
+                    (v, clashes) = record_form::reconcile(&specs, &v, &theirs, &base);
+                    base = theirs;
+                    merged = true;
+                    version = now;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    let status = if merged {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut page = form(
+        &me,
+        heading,
+        format!("/companies/{}/edit", id.0),
+        format!("/companies/{}", id.0),
+        &v,
+        &base,
+        &errors,
+    );
+    page.version = Some(version);
+    page.merged = merged && clashes.is_empty();
+    page.clashes = clashes;
+    Ok(render_with(status, &page))
+}
+
+/// A person of the company as its page lists them.
+struct Member {
+    id: String,
+    name: String,
+    job_title: String,
+    email: String,
+    phone: String,
+}
+
+#[derive(Template)]
+#[template(path = "company.html")]
+struct CompanyPage {
+    ctx: Ctx,
+    path: String,
+    active: bool,
+    /// Whether the timeline can be filtered by kind.
+    tabs: bool,
+    /// The kind filter of the timeline (companies show every kind).
+    kind: String,
+    c: CompanyView,
+    facts: Vec<(&'static str, String)>,
+    parent: Option<(String, String)>,
+    subsidiaries: Vec<(String, String)>,
+    people: Vec<Member>,
+    people_count: String,
+    timeline: Vec<timeline::Item>,
+    older: Option<String>,
+    tasks: Vec<timeline::TaskLine>,
+    kinds: Vec<(&'static str, &'static str)>,
+    log: LogForm,
+    task: TaskForm,
+    created: When,
+    counts: String,
+}
+
+pub(crate) async fn company_page(
+    s: &AppState,
+    me: &Signed,
+    id: CompanyId,
+    params: &[(String, String)],
+    log: LogForm,
+    task: TaskForm,
+) -> UiResult {
+    let mut page_params: Vec<(String, String)> = params
+        .iter()
+        .filter(|(k, _)| k == "cursor")
+        .cloned()
+        .collect();
+    page_params.push(("limit".into(), "20".into()));
+    let o = overview::company(&s.db, &me.actor, id, &page_params).await?;
+    let users: HashMap<UserId, String> = users::list(&s.db, &me.actor)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect();
+    let tr = me.tr;
+    let d = &o.company.data;
+    let mut facts: Vec<(&'static str, String)> = Vec::new();
+    let mut add = |label: &'static str, value: Option<String>| {
+        if let Some(v) = value.filter(|v| !v.is_empty()) {
+            facts.push((label, v));
+        }
+    };
+    add("company.industry", d.industry.clone());
+    add("company.size", d.size.clone());
+    add(
+        "company.siren",
+        d.siren.as_ref().map(|x| x.as_str().to_string()),
+    );
+    add(
+        "company.siret",
+        d.siret.as_ref().map(|x| x.as_str().to_string()),
+    );
+    add(
+        "company.vat_number",
+        d.vat_number.as_ref().map(|x| x.as_str().to_string()),
+    );
+    add(
+        "company.email",
+        d.email.as_ref().map(|x| x.as_str().to_string()),
+    );
+    add(
+        "company.phone",
+        d.phone.as_ref().map(|x| x.as_str().to_string()),
+    );
+    for a in &d.addresses {
+        add(
+            "person.address",
+            Some(
+                [&a.street, &a.postal_code, &a.city, &a.country]
+                    .into_iter()
+                    .flatten()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+        );
+    }
+    add(
+        "person.owner",
+        d.owner_id.and_then(|u| users.get(&u).cloned()),
+    );
+    let older = o.timeline.next_cursor.as_ref().map(|c| {
+        let q = form_urlencoded::Serializer::new(String::new())
+            .append_pair("cursor", c)
+            .finish();
+        format!("/companies/{}?{q}#timeline", id.0)
+    });
+    let page = CompanyPage {
+        ctx: me.ctx("companies"),
+        path: format!("/companies/{}", id.0),
+        active: o.company.deleted_at.is_none(),
+        tabs: false,
+        kind: String::new(),
+        facts,
+        parent: o
+            .parent
+            .as_ref()
+            .map(|p| (p.id.0.to_string(), p.data.name.clone())),
+        subsidiaries: o
+            .subsidiaries
+            .iter()
+            .map(|c| (c.id.0.to_string(), c.data.name.clone()))
+            .collect(),
+        people: o
+            .people
+            .iter()
+            .map(|p| Member {
+                id: p.id.0.to_string(),
+                name: p.display_name.clone(),
+                job_title: p.data.job_title.clone().unwrap_or_default(),
+                email: p
+                    .data
+                    .emails
+                    .first()
+                    .map(|e| e.address.as_str().to_string())
+                    .unwrap_or_default(),
+                phone: p
+                    .data
+                    .phones
+                    .first()
+                    .map(|n| n.number.as_str().to_string())
+                    .unwrap_or_default(),
+            })
+            .collect(),
+        people_count: tr.number(o.counts.people as i64),
+        timeline: o
+            .timeline
+            .items
+            .iter()
+            .map(|i| timeline::Item::of(tr, i, &users))
+            .collect(),
+        older,
+        tasks: o
+            .open_tasks
+            .iter()
+            .map(|t| timeline::TaskLine::of(tr, t, &users))
+            .collect(),
+        kinds: timeline::kinds(),
+        log,
+        task,
+        created: When::of(tr, &o.company.created_at),
+        counts: tr.fill(
+            "person.interaction_count",
+            &[("n", &tr.number(o.counts.interactions))],
+        ),
+        c: o.company,
+    };
+    let status = if page.log.errors.any() || page.task.errors.any() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok(render_with(status, &page))
+}
+
+async fn show(
+    State(s): State<AppState>,
+    me: Signed,
+    Path(id): Path<String>,
+    parts: Parts,
+) -> UiResult {
+    let id = parse_company(&id)?;
+    company_page(
+        &s,
+        &me,
+        id,
+        &query_of(&parts),
+        LogForm::new(),
+        TaskForm::default(),
+    )
+    .await
+}
+
+async fn delete(State(s): State<AppState>, me: Signed, Path(id): Path<String>) -> UiResult {
+    let id = parse_company(&id)?;
+    companies::delete(&s.db, &me.actor, id).await?;
+    Ok(see_other(&format!("/companies/{}", id.0)))
+}
+
+async fn restore(State(s): State<AppState>, me: Signed, Path(id): Path<String>) -> UiResult {
+    let id = parse_company(&id)?;
+    companies::restore(&s.db, &me.actor, id).await?;
+    Ok(see_other(&format!("/companies/{}", id.0)))
+}
