@@ -150,13 +150,17 @@ impl Driver {
         self.cmd("POST", &format!("/element/{e}/click"), json!({}));
     }
 
-    /// The visible text of the page.
+    /// The visible text of the page (read by a script: no element to go stale while a
+    /// page loads).
     pub fn text(&self) -> String {
-        let e = self.find("body");
-        self.cmd("GET", &format!("/element/{e}/text"), Value::Null)
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
+        self.cmd(
+            "POST",
+            "/execute/sync",
+            json!({"script": "return document.body ? document.body.innerText : '';", "args": []}),
+        )
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
     }
 
     /// Waits until the page's text holds `what`, up to 5 s.
