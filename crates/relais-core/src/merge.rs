@@ -135,7 +135,8 @@ pub struct MergeRequest {
     pub take: Vec<String>,
 }
 
-const PERSON_FIELDS: [&str; 11] = [
+/// The fields of a person a merge can take from the discarded record.
+pub const PERSON_FIELDS: [&str; 11] = [
     "civility",
     "first_name",
     "last_name",
@@ -148,7 +149,8 @@ const PERSON_FIELDS: [&str; 11] = [
     "owner_id",
     "notes",
 ];
-const COMPANY_FIELDS: [&str; 12] = [
+/// The fields of a company a merge can take from the discarded record.
+pub const COMPANY_FIELDS: [&str; 12] = [
     "name",
     "siren",
     "siret",

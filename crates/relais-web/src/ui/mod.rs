@@ -4,6 +4,7 @@
 //! checked for every change by `session::csrf_guard` before any handler runs.
 pub mod assets;
 pub mod companies;
+pub mod duplicates;
 pub mod form;
 pub mod home;
 pub mod i18n;
@@ -27,6 +28,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(home::router())
         .merge(people::router())
         .merge(companies::router())
+        .merge(duplicates::router())
         .merge(timeline::router())
         .layer(axum::middleware::from_fn_with_state(
             state,

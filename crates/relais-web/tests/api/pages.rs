@@ -623,3 +623,85 @@ async fn companies(app: TestApp) {
     let (_, _, html) = b.get(&subsidiary).await;
     assert!(html.contains("Danone Eaux de France"));
 }
+
+both!(two_duplicates_are_merged_field_by_field, merge);
+async fn merge(app: TestApp) {
+    let a = app
+        .person(
+            json!({"first_name": "Jean", "last_name": "Dupond", "job_title": "Gérant",
+                       "emails": [{"address": "jean.dupont@example.fr"}]}),
+        )
+        .await;
+    let b = app
+        .person(json!({"first_name": "Jean", "last_name": "Dupont", "job_title": "Directeur",
+                       "emails": [{"address": "jean.dupont@example.fr"}], "phones": [{"number": "06 11 22 33 44"}]}))
+        .await;
+    let (a_id, b_id) = (a["id"].as_str().unwrap(), b["id"].as_str().unwrap());
+    let sales = app.browser(Role::Sales).await;
+    let (_, _, list) = sales.get("/duplicates").await;
+    assert!(
+        !list.contains("/duplicates/review"),
+        "sales may not merge: {list}"
+    );
+    let manager = app.browser(Role::Manager).await;
+    let (_, _, list) = manager.get("/duplicates").await;
+    assert!(list.contains("same e-mail"), "{list}");
+    let (status, _, page) = manager
+        .get(&format!("/duplicates/review?kind=people&a={a_id}&b={b_id}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Dupond") && page.contains("Dupont"));
+    assert!(page.contains("name=\"keep.last_name\""));
+    assert!(
+        !page.contains("name=\"keep.first_name\""),
+        "equal values need no choice"
+    );
+    // A keeps its record and job title, takes B's spelling of the last name.
+    let (status, headers, _) = manager
+        .post(
+            "/duplicates/merge",
+            &[
+                ("kind", "people"),
+                ("a", a_id),
+                ("b", b_id),
+                ("version_a", "1"),
+                ("version_b", "1"),
+                ("survivor", "a"),
+                ("keep.last_name", "b"),
+                ("keep.job_title", "a"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&headers), format!("/people/{a_id}"));
+    let (_, _, now) = app.get(&format!("/api/v1/people/{a_id}"), (), &[]).await;
+    assert_eq!(now["last_name"], "Dupont");
+    assert_eq!(now["job_title"], "Gérant");
+    assert_eq!(
+        now["phones"][0]["number"], "+33611223344",
+        "B's phone is kept"
+    );
+    let (status, _, _) = app.get(&format!("/api/v1/people/{b_id}"), (), &[]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "B is merged away");
+    // A stale version is shown again, not merged blindly.
+    let c = app
+        .person(json!({"first_name": "Ana", "emails": [{"address": "ana@example.fr"}]}))
+        .await;
+    let d = app
+        .person(json!({"first_name": "Anna", "emails": [{"address": "ana@example.fr"}]}))
+        .await;
+    let (status, _, page) = manager
+        .post(
+            "/duplicates/merge",
+            &[
+                ("kind", "people"),
+                ("a", c["id"].as_str().unwrap()),
+                ("b", d["id"].as_str().unwrap()),
+                ("version_a", "7"),
+                ("version_b", "1"),
+                ("survivor", "a"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{page}");
+}

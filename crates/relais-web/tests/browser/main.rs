@@ -193,3 +193,42 @@ fn a_user_switches_relais_to_french() {
     d.go(&format!("{}/people", s.url));
     d.wait_for_text("Nouvelle personne");
 }
+
+#[test]
+fn a_manager_merges_two_duplicates_field_by_field() {
+    let Some(d) = browser() else { return };
+    let s = server();
+    let make = |first: &str, last: &str, job: &str| {
+        s.rt.block_on(relais_core::people::create(
+            &s.db,
+            &Actor::SYSTEM,
+            json!({"first_name": first, "last_name": last, "job_title": job,
+                   "emails": [{"address": "jean.dupont@example.fr"}]}),
+        ))
+        .expect("a person")
+    };
+    let a = make("Jean", "Dupond", "Gérant");
+    make("Jean", "Dupont", "Directeur");
+    sign_in(&d, &s);
+    d.click("a[href='/duplicates']");
+    d.wait_for_text("same e-mail");
+    shot(&d, "duplicates");
+    d.click("a[href^='/duplicates/review']");
+    d.wait_for_text("Merge two records");
+    // Whichever order the pair comes in, keep "Dupont" and "Gérant".
+    let first_is_a = d.url().contains(&format!("a={}", a.id.0));
+    let (dupont, gerant) = if first_is_a { ("b", "a") } else { ("a", "b") };
+    d.click(&format!("input[name='keep.last_name'][value='{dupont}']"));
+    d.click(&format!("input[name='keep.job_title'][value='{gerant}']"));
+    shot(&d, "merge");
+    d.click("form.panel button[type=submit]");
+    let text = d.wait_for_text("Jean Dupont");
+    assert!(text.contains("Gérant"), "{text}");
+    d.go(&format!("{}/people", s.url));
+    let text = d.wait_for_text("Jean Dupont");
+    assert_eq!(
+        text.matches("Jean Dupont").count(),
+        1,
+        "one record left: {text}"
+    );
+}
