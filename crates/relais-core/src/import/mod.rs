@@ -4,6 +4,7 @@
 //! run leaves the database as it was). A dry run does the same work and rolls back, so its
 //! counts are exactly what the real run would do.
 pub mod csv_source;
+pub mod file;
 pub mod raw;
 pub mod vcard;
 

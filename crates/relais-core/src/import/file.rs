@@ -1,0 +1,264 @@
+//! A file imported whole: a CSV of people or companies, or a vCard file. What the command
+//! line and the web app's import wizard share: the preview of the columns, the run with its
+//! progress, and the rejected rows written to a CSV with their reason.
+use super::csv_source::{ColumnMapping, CsvSource, Target};
+use super::{Event, Options, Rejected, Report};
+use crate::auth::Actor;
+use crate::error::{CoreError, Result};
+use relais_domain::Invalid;
+use relais_store::Db;
+use std::fs::File;
+use std::io::{BufReader, Read, Write};
+use std::path::Path;
+
+/// What a file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// A CSV of people.
+    People,
+    /// A CSV of companies.
+    Companies,
+    /// People as vCards (.vcf).
+    Vcard,
+}
+
+impl FileKind {
+    pub fn parse(s: &str) -> Option<FileKind> {
+        match s {
+            "people" => Some(FileKind::People),
+            "companies" => Some(FileKind::Companies),
+            "vcard" => Some(FileKind::Vcard),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileKind::People => "people",
+            FileKind::Companies => "companies",
+            FileKind::Vcard => "vcard",
+        }
+    }
+
+    fn target(self) -> Target {
+        match self {
+            FileKind::Companies => Target::Companies,
+            _ => Target::People,
+        }
+    }
+}
+
+/// A file that can't be read at all, named on the `file` field.
+fn unreadable(e: impl std::fmt::Display) -> CoreError {
+    Invalid::one("file", e.to_string()).into()
+}
+
+/// How a file will be read, before anything is imported.
+#[derive(Debug, Clone, Default)]
+pub struct Preview {
+    pub encoding: &'static str,
+    pub delimiter: char,
+    /// Each column and the field it goes to (none: not imported).
+    pub mapping: ColumnMapping,
+    /// The first rows, cell by cell.
+    pub rows: Vec<Vec<String>>,
+    /// For a vCard file: how many cards it holds.
+    pub cards: usize,
+}
+
+/// Rows shown in a preview.
+const PREVIEW_ROWS: usize = 5;
+
+pub fn preview(path: &Path, kind: FileKind, explicit: &[(String, String)]) -> Result<Preview> {
+    let file = File::open(path).map_err(unreadable)?;
+    if kind == FileKind::Vcard {
+        let mut bytes = Vec::new();
+        BufReader::new(file)
+            .read_to_end(&mut bytes)
+            .map_err(unreadable)?;
+        return Ok(Preview {
+            encoding: "UTF-8",
+            cards: super::vcard::parse_vcards(&bytes).len(),
+            ..Preview::default()
+        });
+    }
+    let mut src =
+        CsvSource::open(BufReader::new(file), kind.target(), explicit).map_err(unreadable)?;
+    let mut rows = Vec::new();
+    while rows.len() < PREVIEW_ROWS {
+        let read = match kind {
+            FileKind::Companies => src.next_company().map(|r| r.map(|_| ())),
+            _ => src.next_person().map(|r| r.map(|_| ())),
+        };
+        match read {
+            None => break,
+            Some(Ok(())) => rows.push(src.current_raw()),
+            Some(Err(e)) => rows.push(e.raw),
+        }
+    }
+    Ok(Preview {
+        encoding: src.encoding_name(),
+        delimiter: src.delimiter() as char,
+        mapping: src.mapping().clone(),
+        rows,
+        cards: 0,
+    })
+}
+
+/// Where a run is: bytes (CSV) or cards (vCard) read, out of how many.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Progress {
+    pub done: u64,
+    pub total: u64,
+}
+
+/// The rejected rows of a run, written as they come to a CSV: the line (or card), the
+/// reason, then the row's cells as read, each neutralised against spreadsheet formulas.
+pub struct Rejects<W: Write> {
+    writer: Option<csv::Writer<W>>,
+    /// The header row, until it is written (with the first rejected row).
+    header: Option<Vec<String>>,
+    error: Option<csv::Error>,
+    pub count: u64,
+}
+
+impl<W: Write> Rejects<W> {
+    /// `headers`: the file's columns (none for vCards, whose rows are cards).
+    pub fn new(out: Option<W>, headers: Vec<String>) -> Self {
+        let what = if headers.is_empty() { "card" } else { "line" };
+        let mut full = vec![what.to_string(), "reason".to_string()];
+        full.extend(headers);
+        Rejects {
+            writer: out.map(csv::Writer::from_writer),
+            header: Some(full),
+            error: None,
+            count: 0,
+        }
+    }
+
+    pub fn add(&mut self, r: &Rejected) {
+        self.count += 1;
+        let Some(w) = self.writer.as_mut() else {
+            return;
+        };
+        let mut result = Ok(());
+        if let Some(h) = self.header.take() {
+            result = w.write_record(&h);
+        }
+        let mut row = vec![r.line.to_string(), r.reason.clone()];
+        row.extend(
+            r.raw
+                .iter()
+                .map(|c| crate::export::neutralise(c).into_owned()),
+        );
+        result = result.and_then(|_| w.write_record(&row));
+        if let Err(e) = result {
+            self.error.get_or_insert(e);
+        }
+    }
+
+    pub fn finish(self) -> Result<()> {
+        let failed = |e: &dyn std::fmt::Display| {
+            CoreError::Conflict(format!("cannot write the rejected rows: {e}"))
+        };
+        if let Some(e) = self.error {
+            return Err(failed(&e));
+        }
+        if let Some(mut w) = self.writer {
+            w.flush().map_err(|e| failed(&e))?;
+        }
+        Ok(())
+    }
+}
+
+/// Imports a whole file in one transaction (see `people` and `companies`). `progress` is
+/// told how far the run is; `rejects` receives the refused rows.
+pub async fn run<W: Write>(
+    db: &Db,
+    actor: &Actor,
+    path: &Path,
+    kind: FileKind,
+    explicit: &[(String, String)],
+    opts: Options,
+    rejects: &mut Option<Rejects<W>>,
+    mut progress: impl FnMut(Progress),
+) -> Result<Report> {
+    let file = File::open(path).map_err(unreadable)?;
+    let total = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if kind == FileKind::Vcard {
+        let mut bytes = Vec::new();
+        BufReader::new(file)
+            .read_to_end(&mut bytes)
+            .map_err(unreadable)?;
+        let cards = super::vcard::parse_vcards(&bytes);
+        let total = cards.len() as u64;
+        let mut cards = cards.into_iter();
+        let next = || {
+            cards.next().map(|c| match c {
+                Ok(contact) => Ok((contact, vec![])),
+                Err(e) => Err(Rejected {
+                    line: e.card,
+                    reason: e.reason,
+                    raw: vec![],
+                }),
+            })
+        };
+        let on = |e: Event<'_>| match e {
+            Event::Rejected(r) => {
+                if let Some(x) = rejects.as_mut() {
+                    x.add(r)
+                }
+            }
+            Event::Progress(n) => progress(Progress { done: n, total }),
+        };
+        return super::people(db, actor, opts, next, on).await;
+    }
+    let mut src = CsvSource::open(
+        BufReader::with_capacity(1 << 20, file),
+        kind.target(),
+        explicit,
+    )
+    .map_err(unreadable)?;
+    let src = std::cell::RefCell::new(&mut src);
+    let on = |e: Event<'_>| match e {
+        Event::Rejected(r) => {
+            if let Some(x) = rejects.as_mut() {
+                x.add(r)
+            }
+        }
+        Event::Progress(_) => progress(Progress {
+            done: src.borrow().bytes_read(),
+            total,
+        }),
+    };
+    let refused = |e: super::csv_source::RowError| Rejected {
+        line: e.line,
+        reason: e.reason,
+        raw: e.raw,
+    };
+    if kind == FileKind::Companies {
+        let next = || {
+            let mut s = src.borrow_mut();
+            s.next_company()
+                .map(|r| r.map(|c| (c, s.current_raw())).map_err(refused))
+        };
+        super::companies(db, actor, opts, next, on).await
+    } else {
+        let next = || {
+            let mut s = src.borrow_mut();
+            s.next_person()
+                .map(|r| r.map(|c| (c, s.current_raw())).map_err(refused))
+        };
+        super::people(db, actor, opts, next, on).await
+    }
+}
+
+/// The columns of a CSV file, to start its rejected-rows file with.
+pub fn headers(path: &Path, kind: FileKind) -> Result<Vec<String>> {
+    if kind == FileKind::Vcard {
+        return Ok(vec![]);
+    }
+    let file = File::open(path).map_err(unreadable)?;
+    let src = CsvSource::open(BufReader::new(file), kind.target(), &[]).map_err(unreadable)?;
+    Ok(src.headers().to_vec())
+}
