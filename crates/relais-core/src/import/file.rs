@@ -171,18 +171,25 @@ impl<W: Write> Rejects<W> {
     }
 }
 
+/// A file to import and how.
+pub struct FileImport<'a> {
+    pub path: &'a Path,
+    pub kind: FileKind,
+    /// Columns mapped by hand: (header as in the file, field), overriding the detection.
+    pub explicit: &'a [(String, String)],
+    pub opts: Options,
+}
+
 /// Imports a whole file in one transaction (see `people` and `companies`). `progress` is
 /// told how far the run is; `rejects` receives the refused rows.
 pub async fn run<W: Write>(
     db: &Db,
     actor: &Actor,
-    path: &Path,
-    kind: FileKind,
-    explicit: &[(String, String)],
-    opts: Options,
+    job: &FileImport<'_>,
     rejects: &mut Option<Rejects<W>>,
     mut progress: impl FnMut(Progress),
 ) -> Result<Report> {
+    let (path, kind, explicit, opts) = (job.path, job.kind, job.explicit, job.opts);
     let file = File::open(path).map_err(unreadable)?;
     let total = file.metadata().map(|m| m.len()).unwrap_or(0);
     if kind == FileKind::Vcard {

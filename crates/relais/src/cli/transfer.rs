@@ -140,17 +140,13 @@ pub async fn import(db: &Db, args: ImportArgs) -> Result<()> {
         }
         pb.set_position(p.done);
     };
-    let report = file::run(
-        db,
-        &Actor::SYSTEM,
-        &args.file,
+    let job = file::FileImport {
+        path: &args.file,
         kind,
-        &explicit,
+        explicit: &explicit,
         opts,
-        &mut rejects,
-        progress,
-    )
-    .await;
+    };
+    let report = file::run(db, &Actor::SYSTEM, &job, &mut rejects, progress).await;
     pb.finish_and_clear();
     let report = report.map_err(core)?;
     if let Some(r) = rejects {
