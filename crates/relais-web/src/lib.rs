@@ -19,6 +19,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Failed sign-ins, to slow down password guessing (pages and API alike).
     pub throttle: std::sync::Arc<ui::session::Throttle>,
+    /// The checks and imports started from the import wizard.
+    pub jobs: std::sync::Arc<ui::import::Jobs>,
 }
 
 impl AppState {
@@ -27,6 +29,7 @@ impl AppState {
             db,
             secure_cookies,
             throttle: Default::default(),
+            jobs: Default::default(),
         }
     }
 }

@@ -182,7 +182,7 @@ pub struct FileImport<'a> {
 
 /// Imports a whole file in one transaction (see `people` and `companies`). `progress` is
 /// told how far the run is; `rejects` receives the refused rows.
-pub async fn run<W: Write>(
+pub async fn run<W: Write + Send>(
     db: &Db,
     actor: &Actor,
     job: &FileImport<'_>,
@@ -226,7 +226,10 @@ pub async fn run<W: Write>(
         explicit,
     )
     .map_err(unreadable)?;
-    let src = std::cell::RefCell::new(&mut src);
+    // Both closures read the source; a mutex rather than a RefCell keeps the run `Send`,
+    // so that the web app can run it as a background job.
+    let src = std::sync::Mutex::new(&mut src);
+    let lock = || src.lock().unwrap_or_else(|p| p.into_inner());
     let on = |e: Event<'_>| match e {
         Event::Rejected(r) => {
             if let Some(x) = rejects.as_mut() {
@@ -234,7 +237,7 @@ pub async fn run<W: Write>(
             }
         }
         Event::Progress(_) => progress(Progress {
-            done: src.borrow().bytes_read(),
+            done: lock().bytes_read(),
             total,
         }),
     };
@@ -245,14 +248,14 @@ pub async fn run<W: Write>(
     };
     if kind == FileKind::Companies {
         let next = || {
-            let mut s = src.borrow_mut();
+            let mut s = lock();
             s.next_company()
                 .map(|r| r.map(|c| (c, s.current_raw())).map_err(refused))
         };
         super::companies(db, actor, opts, next, on).await
     } else {
         let next = || {
-            let mut s = src.borrow_mut();
+            let mut s = lock();
             s.next_person()
                 .map(|r| r.map(|c| (c, s.current_raw())).map_err(refused))
         };

@@ -8,6 +8,7 @@ pub mod duplicates;
 pub mod form;
 pub mod home;
 pub mod i18n;
+pub mod import;
 pub mod people;
 pub mod record_form;
 pub mod session;
@@ -29,6 +30,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(people::router())
         .merge(companies::router())
         .merge(duplicates::router())
+        .merge(import::router())
         .merge(timeline::router())
         .layer(axum::middleware::from_fn_with_state(
             state,

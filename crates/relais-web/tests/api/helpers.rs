@@ -489,6 +489,39 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// A page request with a body of any type (a file upload).
+    pub async fn page_raw(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+        headers: &[(&str, &str)],
+    ) -> PageAnswer {
+        let mut req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::CONTENT_TYPE, content_type);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let res = self
+            .router
+            .clone()
+            .oneshot(req.body(Body::from(body)).unwrap())
+            .await
+            .expect("the router answers");
+        let (parts, body) = res.into_parts();
+        let bytes = body.collect().await.expect("response body").to_bytes();
+        (
+            parts.status,
+            parts.headers,
+            String::from_utf8_lossy(&bytes).into_owned(),
+        )
+    }
+}
+
 impl Browser<'_> {
     pub async fn get(&self, path: &str) -> PageAnswer {
         self.app

@@ -705,3 +705,154 @@ async fn merge(app: TestApp) {
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{page}");
 }
+
+/// A multipart body with one file and plain fields.
+fn multipart(file: &[u8], filename: &str, fields: &[(&str, &str)]) -> (String, Vec<u8>) {
+    let boundary = "relais-test-boundary-7f3a";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    body.extend(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: text/csv\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend(file);
+    body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// Waits for an import job's page to stop refreshing itself, and returns it.
+async fn finished(b: &crate::helpers::Browser<'_>, job: &str) -> String {
+    for _ in 0..200 {
+        let (_, _, html) = b.get(job).await;
+        if !html.contains("http-equiv=\"refresh\"") {
+            return html;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("the job never ended");
+}
+
+both!(
+    the_import_wizard_shows_the_columns_checks_imports_and_hands_back_rejected_rows,
+    import_wizard
+);
+async fn import_wizard(app: TestApp) {
+    let csv = "Prénom;Nom;E-mail;Téléphone portable;Ville;Note\n\
+               Élodie;Martin;elodie@example.fr;06 12 34 56 78;Lyon;=1+1\n\
+               Hugo;Bernard;hugo@example.fr;;Paris;\n\
+               Cassé;Ligne;pas-un-email;12;Nantes;=HYPERLINK(\"x\")\n"
+        .as_bytes();
+    let b = app.browser(Role::Sales).await;
+    let (ct, body) = multipart(
+        csv,
+        "contacts.csv",
+        &[("kind", "people"), ("on_duplicate", "skip")],
+    );
+    // Without the token in the address, the upload is refused.
+    let (status, _, _) = app
+        .page_raw(
+            Method::POST,
+            "/import",
+            &ct,
+            body.clone(),
+            &[("cookie", &b.cookie)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, headers, html) = app
+        .page_raw(
+            Method::POST,
+            &format!("/import?_csrf={}", b.csrf),
+            &ct,
+            body,
+            &[("cookie", &b.cookie)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
+    let wizard = location(&headers);
+    let (status, _, html) = b.get(&wizard).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Téléphone portable"), "{html}");
+    assert!(
+        html.contains("<option value=\"phone.mobile\" selected>"),
+        "detected: {html}"
+    );
+    assert!(html.contains("Read as UTF-8"));
+    // Someone else can't see it.
+    let other = app.browser(Role::Sales).await;
+    let (status, _, _) = other.get(&wizard).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // The user leaves the city out, and checks first.
+    let header = |i: &str| {
+        html.split(&format!("name=\"header.{i}\" value=\""))
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    let headers: Vec<String> = (0..6).map(|i| header(&i.to_string())).collect();
+    let maps = [
+        "first_name",
+        "last_name",
+        "email",
+        "phone.mobile",
+        "",
+        "notes",
+    ];
+    let mut form: Vec<(String, String)> = vec![
+        ("columns".into(), "1".into()),
+        ("mode".into(), "check".into()),
+    ];
+    for (i, (h, m)) in headers.iter().zip(maps).enumerate() {
+        form.push((format!("header.{i}"), h.clone()));
+        form.push((format!("map.{i}"), m.to_string()));
+    }
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (status, headers_, _) = b.post(&format!("{wizard}/start"), &pairs).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let job = location(&headers_);
+    let report = finished(&b, &job).await;
+    assert!(report.contains("<dd id=\"created\">2</dd>"), "{report}");
+    assert!(report.contains("<dd id=\"rejected\">1</dd>"));
+    let (_, _, page) = app.get("/api/v1/people", (), &[]).await;
+    assert_eq!(page["items"], json!([]), "a check writes nothing");
+    // Then imports.
+    let (status, _, _) = b
+        .post(&format!("{wizard}/start"), &[("mode", "import")])
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let report = finished(&b, &job).await;
+    assert!(report.contains("<dd id=\"created\">2</dd>"), "{report}");
+    let (_, _, page) = app.get("/api/v1/people?q=elodie", (), &[]).await;
+    assert_eq!(page["items"][0]["phones"][0]["number"], "+33612345678");
+    assert_eq!(
+        page["items"][0]["addresses"],
+        json!([]),
+        "the city was left out"
+    );
+    // The rejected row, with its reason, cells made harmless for spreadsheets.
+    let (status, headers_, csv) = b.get(&format!("{wizard}/rejected.csv")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers_[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .contains("attachment")
+    );
+    assert!(csv.contains("pas-un-email"), "{csv}");
+    assert!(csv.contains("'=HYPERLINK"), "formula neutralised: {csv}");
+    assert!(!csv.contains(",=HYPERLINK"));
+    // A role without imports does not see the wizard.
+    let delivery = app.browser(Role::Delivery).await;
+    let (status, _, _) = delivery.get("/import").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}

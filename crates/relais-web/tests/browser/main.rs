@@ -172,7 +172,8 @@ fn an_edit_that_meets_a_change_made_meanwhile_lets_the_user_choose() {
     shot(&d, "edit-conflict");
     d.click("input[name='choose.job_title'][value='theirs']");
     d.click("form.panel button[type=submit]");
-    let text = d.wait_for_text("Jean Moulin");
+    // The person's page, not the form again.
+    let text = d.wait_for_text("Key facts");
     assert!(text.contains("Résistant"), "{text}");
     assert!(!text.contains("Président du CNR"));
 }
@@ -222,13 +223,52 @@ fn a_manager_merges_two_duplicates_field_by_field() {
     d.click(&format!("input[name='keep.job_title'][value='{gerant}']"));
     shot(&d, "merge");
     d.click("form.panel button[type=submit]");
-    let text = d.wait_for_text("Jean Dupont");
-    assert!(text.contains("Gérant"), "{text}");
+    let text = d.wait_for_text("Key facts");
+    assert!(
+        text.contains("Jean Dupont") && text.contains("Gérant"),
+        "{text}"
+    );
     d.go(&format!("{}/people", s.url));
     let text = d.wait_for_text("Jean Dupont");
     assert_eq!(
         text.matches("Jean Dupont").count(),
         1,
         "one record left: {text}"
+    );
+}
+
+#[test]
+fn a_user_imports_a_small_csv_through_the_wizard() {
+    let Some(d) = browser() else { return };
+    let s = server();
+    let dir = tempfile::tempdir().expect("folder");
+    let csv = dir.path().join("contacts.csv");
+    std::fs::write(
+        &csv,
+        "Prénom;Nom;Société;E-mail;Téléphone portable\n\
+         Inès;Moreau;Fromagerie Moreau;ines@fromagerie.example;06 01 02 03 04\n\
+         Rémi;Petit;Fromagerie Moreau;remi@fromagerie.example;06 05 06 07 08\n\
+         Sans;Email;;pas-un-email;\n",
+    )
+    .expect("a CSV");
+    sign_in(&d, &s);
+    d.click("a[href='/import']");
+    d.type_in("#file", &csv.display().to_string());
+    d.select("#kind", "people");
+    shot(&d, "import");
+    d.click("form.panel button[type=submit]");
+    let text = d.wait_for_text("ines@fromagerie.example");
+    assert!(text.contains("Read as UTF-8"), "{text}");
+    shot(&d, "import-columns");
+    d.click("button[value='check']");
+    let text = d.wait_for_text("nothing was written");
+    assert!(text.contains("Download the rejected rows"), "{text}");
+    d.click("button[value='import']");
+    d.wait_for_text("Imported.");
+    d.click("a[href='/people']");
+    let text = d.wait_for_text("Inès Moreau");
+    assert!(
+        text.contains("Rémi Petit") && text.contains("Fromagerie Moreau"),
+        "{text}"
     );
 }

@@ -1,0 +1,469 @@
+//! The import wizard: upload a CSV or vCard file, see how its columns are read and change
+//! it, check it (a dry run: what would be created, updated, skipped, rejected), import it
+//! with a progress page, and download the rejected rows with their reason.
+//!
+//! An upload lives in a folder of its own under the system's temporary folder, named by a
+//! random id and readable only by the user who sent it; it is deleted a day later. A check
+//! or an import runs as a job in the background; its page refreshes itself until the job
+//! ends (no script needed).
+use super::form::Form;
+use super::session::Signed;
+use super::{Ctx, UiError, UiResult, render, render_with, see_other};
+use crate::AppState;
+use askama::Template;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use relais_core::import::csv_source::{company_fields, person_fields};
+use relais_core::import::file::{self, FileImport, FileKind, Progress};
+use relais_core::import::{OnDuplicate, Options, Report};
+use relais_core::{Actor, CoreError};
+use relais_domain::{Action, Resource, UserId};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/import",
+            get(upload_page)
+                .post(upload)
+                .layer(DefaultBodyLimit::max(MAX_UPLOAD)),
+        )
+        .route("/import/{id}", get(mapping_page))
+        .route("/import/{id}/start", post(start))
+        .route("/import/{id}/job", get(job_page))
+        .route("/import/{id}/rejected.csv", get(rejected))
+}
+
+/// The largest file the wizard takes (a million contacts is about 100 MB of CSV).
+const MAX_UPLOAD: usize = 256 * 1024 * 1024;
+/// How long an upload is kept.
+const KEEP: Duration = Duration::from_secs(24 * 3600);
+
+/// What the wizard knows of an upload, kept next to the file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Meta {
+    owner: UserId,
+    kind: String,
+    filename: String,
+    on_duplicate: String,
+    /// Columns mapped by hand: (header, field; "" = not imported).
+    mapping: Vec<(String, String)>,
+}
+
+fn root() -> PathBuf {
+    std::env::temp_dir().join("relais-imports")
+}
+
+/// The folder of an upload; the id is checked to be one of ours (no path tricks).
+fn folder(id: &str) -> UiResult<PathBuf> {
+    if id.len() != 43
+        || !id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(UiError::NotFound);
+    }
+    Ok(root().join(id))
+}
+
+fn load(id: &str, me: &Signed) -> UiResult<(PathBuf, Meta)> {
+    let dir = folder(id)?;
+    let meta: Meta = std::fs::read(dir.join("meta.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .ok_or(UiError::NotFound)?;
+    if Some(meta.owner) != me.actor.user {
+        return Err(UiError::NotFound);
+    }
+    Ok((dir, meta))
+}
+
+fn save(dir: &std::path::Path, meta: &Meta) -> UiResult<()> {
+    let bytes = serde_json::to_vec(meta).map_err(|_| UiError::Internal)?;
+    std::fs::write(dir.join("meta.json"), bytes).map_err(|e| {
+        tracing::error!(error = %e, "cannot save an import's settings");
+        UiError::Internal
+    })
+}
+
+/// Removes the uploads older than a day.
+fn sweep() {
+    let Ok(entries) = std::fs::read_dir(root()) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let old = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| SystemTime::now().duration_since(t).ok())
+            .is_some_and(|age| age > KEEP);
+        if old {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+}
+
+fn require(me: &Signed) -> UiResult<()> {
+    me.actor
+        .require(Action::Create, Resource::Transfer)
+        .map_err(|_| UiError::Forbidden)
+}
+
+#[derive(Template)]
+#[template(path = "import_upload.html")]
+struct UploadPage {
+    ctx: Ctx,
+    error: Option<String>,
+}
+
+async fn upload_page(me: Signed) -> UiResult {
+    require(&me)?;
+    Ok(render(&UploadPage {
+        ctx: me.ctx("import"),
+        error: None,
+    }))
+}
+
+/// Takes the uploaded file to disk as it arrives, with the wizard's first answers.
+async fn upload(me: Signed, mut form: Multipart) -> UiResult {
+    require(&me)?;
+    sweep();
+    let again = |me: &Signed, key: &str| {
+        render_with(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &UploadPage {
+                ctx: me.ctx("import"),
+                error: Some(me.tr.t(key).to_string()),
+            },
+        )
+    };
+    let id = relais_core::auth::new_secret("")?;
+    let dir = folder(&id)?;
+    std::fs::create_dir_all(&dir).map_err(|e| {
+        tracing::error!(error = %e, "cannot create an upload folder");
+        UiError::Internal
+    })?;
+    let mut meta = Meta {
+        owner: me.actor.user.ok_or(UiError::SignIn)?,
+        kind: "people".into(),
+        filename: String::new(),
+        on_duplicate: "skip".into(),
+        mapping: vec![],
+    };
+    let mut size = 0u64;
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(_) => {
+                let _ = std::fs::remove_dir_all(&dir);
+                return Ok(again(&me, "import.too_large"));
+            }
+        };
+        let name = field.name().unwrap_or("").to_string();
+        match name.as_str() {
+            "file" => {
+                meta.filename = field.file_name().unwrap_or("file").to_string();
+                let mut out =
+                    std::fs::File::create(dir.join("file")).map_err(|_| UiError::Internal)?;
+                let mut field = field;
+                loop {
+                    match field.chunk().await {
+                        Ok(Some(bytes)) => {
+                            size += bytes.len() as u64;
+                            out.write_all(&bytes).map_err(|_| UiError::Internal)?;
+                        }
+                        Ok(None) => break,
+                        Err(_) => {
+                            let _ = std::fs::remove_dir_all(&dir);
+                            return Ok(again(&me, "import.too_large"));
+                        }
+                    }
+                }
+            }
+            "kind" => meta.kind = field.text().await.unwrap_or_default(),
+            "on_duplicate" => meta.on_duplicate = field.text().await.unwrap_or_default(),
+            _ => {}
+        }
+    }
+    if size == 0 {
+        let _ = std::fs::remove_dir_all(&dir);
+        return Ok(again(&me, "import.no_file"));
+    }
+    if FileKind::parse(&meta.kind).is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+        return Err(UiError::NotFound);
+    }
+    save(&dir, &meta)?;
+    Ok(see_other(&format!("/import/{id}")))
+}
+
+struct Column {
+    index: usize,
+    header: String,
+    field: String,
+    /// Its value on the first row.
+    example: String,
+}
+
+#[derive(Template)]
+#[template(path = "import_mapping.html")]
+struct MappingPage {
+    ctx: Ctx,
+    id: String,
+    filename: String,
+    kind: String,
+    encoding: &'static str,
+    delimiter: String,
+    columns: Vec<Column>,
+    fields: Vec<&'static str>,
+    rows: Vec<Vec<String>>,
+    cards: usize,
+    error: Option<String>,
+}
+
+async fn mapping_page(me: Signed, Path(id): Path<String>) -> UiResult {
+    require(&me)?;
+    let (dir, meta) = load(&id, &me)?;
+    let kind = FileKind::parse(&meta.kind).ok_or(UiError::NotFound)?;
+    let (preview, error) = match file::preview(&dir.join("file"), kind, &meta.mapping) {
+        Ok(p) => (p, None),
+        Err(CoreError::Invalid(i)) => (Default::default(), Some(i.to_string())),
+        Err(e) => return Err(e.into()),
+    };
+    let fields = match kind {
+        FileKind::Companies => company_fields().to_vec(),
+        _ => person_fields().to_vec(),
+    };
+    let columns = preview
+        .mapping
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(index, (header, field))| Column {
+            index,
+            header: header.clone(),
+            field: field.clone().unwrap_or_default(),
+            example: preview
+                .rows
+                .first()
+                .and_then(|r| r.get(index))
+                .cloned()
+                .unwrap_or_default(),
+        })
+        .collect();
+    Ok(render(&MappingPage {
+        ctx: me.ctx("import"),
+        id,
+        filename: meta.filename,
+        kind: meta.kind,
+        encoding: preview.encoding,
+        delimiter: match preview.delimiter {
+            '\t' => "tab".into(),
+            c => c.to_string(),
+        },
+        columns,
+        fields,
+        rows: preview.rows,
+        cards: preview.cards,
+        error,
+    }))
+}
+
+/// A check or an import running or done.
+#[derive(Debug, Clone, Default)]
+pub struct Job {
+    pub dry_run: bool,
+    pub progress: Progress,
+    pub report: Option<Report>,
+    pub error: Option<String>,
+}
+
+/// The jobs of the wizard, by upload id.
+#[derive(Default)]
+pub struct Jobs(Mutex<HashMap<String, Arc<Mutex<Job>>>>);
+
+impl Jobs {
+    fn get(&self, id: &str) -> Option<Arc<Mutex<Job>>> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(id)
+            .cloned()
+    }
+
+    fn put(&self, id: &str, job: Arc<Mutex<Job>>) {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id.to_string(), job);
+    }
+}
+
+/// Starts a check (`mode=check`) or the import (`mode=import`) with the mapping sent.
+async fn start(
+    State(s): State<AppState>,
+    me: Signed,
+    Path(id): Path<String>,
+    Form(f): Form,
+) -> UiResult {
+    require(&me)?;
+    let (dir, mut meta) = load(&id, &me)?;
+    let kind = FileKind::parse(&meta.kind).ok_or(UiError::NotFound)?;
+    if f.has("columns") {
+        meta.mapping =
+            f.0.iter()
+                .filter_map(|(k, v)| {
+                    let i: usize = k.strip_prefix("map.")?.parse().ok()?;
+                    let header = f.get(&format!("header.{i}")).to_string();
+                    Some((
+                        header,
+                        if v.is_empty() {
+                            "ignore".into()
+                        } else {
+                            v.clone()
+                        },
+                    ))
+                })
+                .collect();
+        save(&dir, &meta)?;
+    }
+    if let Some(job) = s.jobs.get(&id)
+        && job
+            .lock()
+            .map(|j| j.report.is_none() && j.error.is_none())
+            .unwrap_or(false)
+    {
+        return Ok(see_other(&format!("/import/{id}/job")));
+    }
+    let dry_run = f.get("mode") != "import";
+    let job = Arc::new(Mutex::new(Job {
+        dry_run,
+        ..Job::default()
+    }));
+    s.jobs.put(&id, job.clone());
+    let opts = Options {
+        dry_run,
+        on_duplicate: if meta.on_duplicate == "update" {
+            OnDuplicate::Update
+        } else {
+            OnDuplicate::Skip
+        },
+    };
+    let (db, actor) = (s.db.clone(), me.actor);
+    tokio::spawn(async move {
+        let outcome = run_job(&db, actor, &dir, kind, &meta.mapping, opts, &job).await;
+        let mut j = job.lock().unwrap_or_else(|p| p.into_inner());
+        match outcome {
+            Ok(report) => j.report = Some(report),
+            Err(e) => {
+                tracing::warn!(error = %e, "import failed");
+                j.error = Some(e.to_string());
+            }
+        }
+    });
+    Ok(see_other(&format!("/import/{id}/job")))
+}
+
+async fn run_job(
+    db: &relais_core::Db,
+    actor: Actor,
+    dir: &std::path::Path,
+    kind: FileKind,
+    mapping: &[(String, String)],
+    opts: Options,
+    job: &Arc<Mutex<Job>>,
+) -> Result<Report, CoreError> {
+    let path = dir.join("file");
+    let out = std::fs::File::create(dir.join("rejected.csv"))
+        .map_err(|e| CoreError::Conflict(format!("cannot write the rejected rows: {e}")))?;
+    let headers = file::headers(&path, kind)?;
+    let mut rejects = Some(file::Rejects::new(
+        Some(std::io::BufWriter::new(out)),
+        headers,
+    ));
+    let progress = |p: Progress| {
+        if let Ok(mut j) = job.lock() {
+            j.progress = p;
+        }
+    };
+    let import = FileImport {
+        path: &path,
+        kind,
+        explicit: mapping,
+        opts,
+    };
+    let report = file::run(db, &actor, &import, &mut rejects, progress).await?;
+    if let Some(r) = rejects {
+        r.finish()?;
+    }
+    Ok(report)
+}
+
+#[derive(Template)]
+#[template(path = "import_job.html")]
+struct JobPage {
+    ctx: Ctx,
+    id: String,
+    filename: String,
+    job: Job,
+    percent: u64,
+    running: bool,
+}
+
+async fn job_page(State(s): State<AppState>, me: Signed, Path(id): Path<String>) -> UiResult {
+    require(&me)?;
+    let (_, meta) = load(&id, &me)?;
+    let Some(job) = s.jobs.get(&id) else {
+        return Ok(see_other(&format!("/import/{id}")));
+    };
+    let job = job.lock().map(|j| j.clone()).unwrap_or_default();
+    let running = job.report.is_none() && job.error.is_none();
+    let percent = match (running, job.progress.total) {
+        (false, _) => 100,
+        (true, 0) => 0,
+        (true, t) => (job.progress.done * 100 / t).min(99),
+    };
+    Ok(render(&JobPage {
+        ctx: me.ctx("import"),
+        id,
+        filename: meta.filename,
+        job,
+        percent,
+        running,
+    }))
+}
+
+async fn rejected(me: Signed, Path(id): Path<String>) -> UiResult {
+    require(&me)?;
+    let (dir, meta) = load(&id, &me)?;
+    let bytes = std::fs::read(dir.join("rejected.csv")).map_err(|_| UiError::NotFound)?;
+    let name = format!(
+        "rejected-{}.csv",
+        meta.filename
+            .trim_end_matches(".csv")
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect::<String>()
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
