@@ -203,6 +203,20 @@ mod tests {
     }
 
     #[test]
+    fn every_field_an_import_can_fill_has_a_label() {
+        use relais_core::import::csv_source::{company_fields, person_fields};
+        for f in person_fields().iter().chain(company_fields()) {
+            for lang in Lang::ALL {
+                assert!(
+                    catalog(lang).contains_key(&format!("field.{f}")),
+                    "{} lacks field.{f}",
+                    lang.code()
+                );
+            }
+        }
+    }
+
+    #[test]
     fn dates_and_numbers_follow_the_language() {
         let fr = Tr::new(Lang::Fr);
         let en = Tr::new(Lang::En);

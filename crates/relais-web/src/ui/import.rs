@@ -225,7 +225,8 @@ struct MappingPage {
     encoding: &'static str,
     delimiter: String,
     columns: Vec<Column>,
-    fields: Vec<&'static str>,
+    /// (field, message key of its label)
+    fields: Vec<(&'static str, String)>,
     rows: Vec<Vec<String>>,
     cards: usize,
     error: Option<String>,
@@ -241,9 +242,12 @@ async fn mapping_page(me: Signed, Path(id): Path<String>) -> UiResult {
         Err(e) => return Err(e.into()),
     };
     let fields = match kind {
-        FileKind::Companies => company_fields().to_vec(),
-        _ => person_fields().to_vec(),
-    };
+        FileKind::Companies => company_fields(),
+        _ => person_fields(),
+    }
+    .iter()
+    .map(|f| (*f, format!("field.{f}")))
+    .collect();
     let columns = preview
         .mapping
         .columns
