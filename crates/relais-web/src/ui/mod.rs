@@ -2,6 +2,7 @@
 //! its `router()`; handlers extract, call a service of relais-core, render a template.
 //! Forms post `application/x-www-form-urlencoded` with the session's CSRF token in `_csrf`,
 //! checked for every change by `session::csrf_guard` before any handler runs.
+pub mod admin;
 pub mod assets;
 pub mod companies;
 pub mod duplicates;
@@ -31,6 +32,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(companies::router())
         .merge(duplicates::router())
         .merge(import::router())
+        .merge(admin::router())
         .merge(timeline::router())
         .layer(axum::middleware::from_fn_with_state(
             state,

@@ -856,3 +856,158 @@ async fn import_wizard(app: TestApp) {
     let (status, _, _) = delivery.get("/import").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+both!(
+    an_admin_manages_users_teams_and_custom_fields_and_others_may_not,
+    admin
+);
+async fn admin(app: TestApp) {
+    let sales = app.browser(Role::Sales).await;
+    let (status, _, _) = sales.get("/admin/users").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, _, home) = sales.get("/").await;
+    assert!(!home.contains("/admin/users"), "no admin link for sales");
+    let admin = app.browser(Role::Admin).await;
+    let (status, _, html) = admin
+        .post(
+            "/admin/users",
+            &[
+                ("name", "Paul"),
+                ("email", "not-an-email"),
+                ("role", "sales"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("id=\"new-email-error\""), "{html}");
+    assert!(html.contains("value=\"Paul\""), "what was typed stays");
+    let (status, _, _) = admin
+        .post(
+            "/admin/users",
+            &[
+                ("name", "Paul Durand"),
+                ("email", "paul@relais.example"),
+                ("role", "support"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, _) = admin.post("/admin/teams", &[("team_name", "Lyon")]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, html) = admin.get("/admin/users").await;
+    assert!(
+        html.contains("Paul Durand") && html.contains("Lyon"),
+        "{html}"
+    );
+    let (_, _, users) = app.get("/api/v1/users", (), &[]).await;
+    let paul = users
+        .as_array()
+        .or_else(|| users["items"].as_array())
+        .unwrap()
+        .iter()
+        .find(|u| u["email"] == "paul@relais.example")
+        .unwrap()
+        .clone();
+    let (_, _, teams) = app.get("/api/v1/teams", (), &[]).await;
+    let lyon = teams
+        .as_array()
+        .or_else(|| teams["items"].as_array())
+        .and_then(|t| t.iter().find(|t| t["name"] == "Lyon").cloned());
+    let mut change = vec![
+        ("version", "1".to_string()),
+        ("role", "manager".to_string()),
+        ("active", "true".to_string()),
+    ];
+    if let Some(t) = &lyon {
+        change.push(("team_id", t["id"].as_str().unwrap().to_string()));
+    }
+    let pairs: Vec<(&str, &str)> = change.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, _, _) = admin
+        .post(
+            &format!("/admin/users/{}", paul["id"].as_str().unwrap()),
+            &pairs,
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, now) = app
+        .get(
+            &format!("/api/v1/users/{}", paul["id"].as_str().unwrap()),
+            (),
+            &[],
+        )
+        .await;
+    assert_eq!(now["role"], "manager");
+    // Custom fields.
+    let field = [
+        ("entity", "person"),
+        ("label", "Client VIP"),
+        ("key", "vip"),
+        ("kind", "boolean"),
+    ];
+    let (status, _, _) = admin.post("/admin/custom-fields", &field).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, html) = admin.post("/admin/custom-fields", &field).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("id=\"key-error\""), "{html}");
+    let (_, _, html) = admin.get("/admin/custom-fields").await;
+    assert!(html.contains("custom.vip") && html.contains("Yes / no"));
+    let (status, _, _) = admin
+        .post(
+            "/admin/custom-fields",
+            &[
+                ("entity", "company"),
+                ("label", "Secteur"),
+                ("key", "sector"),
+                ("kind", "choice"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a choice field needs choices"
+    );
+}
+
+both!(
+    a_user_makes_an_api_token_sees_it_once_and_revokes_it,
+    tokens
+);
+async fn tokens(app: TestApp) {
+    let b = app.browser(Role::Support).await;
+    let (status, _, html) = b.post("/settings/tokens", &[("name", "Site web")]).await;
+    assert_eq!(status, StatusCode::OK);
+    let token = html
+        .split("<code id=\"new-token\">")
+        .nth(1)
+        .and_then(|r| r.split('<').next())
+        .expect("the new token is shown")
+        .to_string();
+    let bearer = format!("Bearer {token}");
+    let (status, _, _) = app
+        .get("/api/v1/people", (), &[("authorization", &bearer)])
+        .await;
+    assert_eq!(status, StatusCode::OK, "the token works");
+    let (_, _, list) = b.get("/settings/tokens").await;
+    assert!(list.contains("Site web"));
+    assert!(!list.contains(&token), "shown once only");
+    // The row of this token (the test user has another one, made by the harness).
+    let id = list
+        .split("Site web")
+        .nth(1)
+        .and_then(|r| r.split("action=\"/settings/tokens/").nth(1))
+        .and_then(|r| r.split('/').next())
+        .unwrap()
+        .to_string();
+    let (status, headers, _) = b.post(&format!("/settings/tokens/{id}/revoke"), &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&headers), "/settings/tokens");
+    let (status, _, _) = app
+        .get("/api/v1/people", (), &[("authorization", &bearer)])
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "a revoked token no longer works"
+    );
+}
