@@ -1,8 +1,8 @@
 //! Companies: the list, the 360° page (facts, group, people, timeline, tasks), the create and
 //! edit forms, the trash.
 use super::form::{Form, FormErrors};
-use super::people::{FormPage, When};
-use super::record_form::{self, Spec, Values, Widget};
+use super::people::{Draft, Fact, FormPage, When, custom_facts};
+use super::record_form::{self, Spec, Values, Widget, shared};
 use super::session::Signed;
 use super::timeline::{self, LogForm, TaskForm};
 use super::{Ctx, UiError, UiResult, render, render_with, see_other};
@@ -16,6 +16,7 @@ use axum::routing::{get, post};
 use relais_core::companies::{self, CompanyView};
 use relais_core::{CoreError, overview, users};
 use relais_domain::company::SIZES;
+use relais_domain::custom::Entity;
 use relais_domain::{CompanyId, UserId};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -156,11 +157,24 @@ async fn list(State(s): State<AppState>, me: Signed, parts: Parts) -> UiResult {
     }))
 }
 
-fn specs() -> Vec<Spec> {
-    vec![
+/// The users who can own a company, and the custom fields of companies.
+struct Extra {
+    users: Vec<relais_core::users::UserView>,
+    defs: Vec<relais_core::custom_fields::CustomFieldView>,
+}
+
+async fn extra(s: &AppState, me: &Signed) -> UiResult<Extra> {
+    Ok(Extra {
+        users: users::list(&s.db, &me.actor).await?,
+        defs: relais_core::custom_fields::list(&s.db, &me.actor).await?,
+    })
+}
+
+fn specs(x: &Extra) -> Vec<Spec> {
+    let mut s = vec![
         Spec::new("name", "company.name", Widget::Text),
         Spec::new("industry", "company.industry", Widget::Text),
-        Spec::new("size", "company.size", Widget::Select(sizes())),
+        Spec::new("size", "company.size", record_form::options(sizes())),
         Spec::new("parent", "company.parent", Widget::Text),
         Spec::new("siren", "company.siren", Widget::Text),
         Spec::new("siret", "company.siret", Widget::Text),
@@ -176,9 +190,12 @@ fn specs() -> Vec<Spec> {
         ),
         Spec::new("addresses[0].city", "person.city", Widget::Text),
         Spec::new("addresses[0].country", "person.country", Widget::Text),
+        shared::owner(&x.users, "person.owner"),
         Spec::new("tags", "person.tags", Widget::Text),
-        Spec::new("notes", "person.notes", Widget::Textarea),
-    ]
+    ];
+    s.extend(shared::custom(&x.defs, Entity::Company));
+    s.push(Spec::new("notes", "person.notes", Widget::Textarea));
+    s
 }
 
 fn values_of(c: &CompanyView, parent: String) -> Values {
@@ -233,12 +250,15 @@ fn values_of(c: &CompanyView, parent: String) -> Values {
     }
     v.set("tags", d.tags.join(", "));
     v.set("notes", text(&d.notes));
+    shared::owner_value(&mut v, d.owner_id);
+    shared::custom_values(&mut v, &d.custom);
     v
 }
 
 /// The company as the services read it; `parent` is the group found by its name.
 fn to_json(
     v: &Values,
+    specs: &[Spec],
     parent: Option<CompanyId>,
     others: &[relais_domain::person::Address],
 ) -> Value {
@@ -272,6 +292,7 @@ fn to_json(
         "website": opt("website"), "email": opt("email"), "phone": opt("phone"),
         "addresses": addresses, "tags": tags, "notes": opt("notes"),
         "parent_id": parent.map(|p| p.0),
+        "owner_id": shared::owner_json(v), "custom": shared::custom_json(v, specs),
     });
     if body["siren"].is_null() && !body["siret"].is_null() {
         // A SIRET holds the SIREN: the service derives it.
@@ -302,55 +323,63 @@ async fn parent_of(
     )
 }
 
-fn form(
-    me: &Signed,
-    heading: String,
-    action: String,
-    cancel: String,
-    v: &Values,
-    base: &Values,
-    errors: &FormErrors,
-) -> FormPage {
-    let specs = specs();
+fn form(me: &Signed, heading: String, action: String, cancel: String, d: Draft<'_>) -> FormPage {
+    let Draft {
+        specs,
+        v,
+        base,
+        errors,
+    } = d;
     FormPage {
         ctx: me.ctx("companies"),
         heading,
         action,
         cancel,
-        inputs: record_form::inputs(&specs, v, base, errors),
+        inputs: record_form::inputs(specs, v, base, errors),
         version: None,
         clashes: vec![],
         merged: false,
         has_errors: errors.any(),
-        others: record_form::unplaced(errors, &specs),
+        others: record_form::unplaced(errors, specs),
         hint: None,
     }
 }
 
-async fn new_form(me: Signed) -> UiResult {
+async fn new_form(State(s): State<AppState>, me: Signed) -> UiResult {
+    let specs = specs(&extra(&s, &me).await?);
     let v = Values::default();
+    let errors = FormErrors::default();
+    let d = Draft {
+        specs: &specs,
+        v: &v,
+        base: &v,
+        errors: &errors,
+    };
     Ok(render(&form(
         &me,
         me.tr.t("company.new").into(),
         "/companies".into(),
         "/companies".into(),
-        &v,
-        &v,
-        &FormErrors::default(),
+        d,
     )))
 }
 
 async fn create(State(s): State<AppState>, me: Signed, Form(f): Form) -> UiResult {
-    let v = Values::from_form(&f, &specs(), "");
+    let specs = specs(&extra(&s, &me).await?);
+    let v = Values::from_form(&f, &specs, "");
     let again = |errors: FormErrors| {
+        let d = Draft {
+            specs: &specs,
+            v: &v,
+            base: &v,
+            errors: &errors,
+        };
         let page = form(
             &me,
             me.tr.t("company.new").into(),
             "/companies".into(),
             "/companies".into(),
-            &v,
-            &v,
-            &errors,
+            d,
         );
         Ok(render_with(StatusCode::UNPROCESSABLE_ENTITY, &page))
     };
@@ -358,7 +387,7 @@ async fn create(State(s): State<AppState>, me: Signed, Form(f): Form) -> UiResul
         Ok(p) => p,
         Err(errors) => return again(errors),
     };
-    match companies::create(&s.db, &me.actor, to_json(&v, parent, &[])).await {
+    match companies::create(&s.db, &me.actor, to_json(&v, &specs, parent, &[])).await {
         Ok(c) => Ok(see_other(&format!("/companies/{}", c.id.0))),
         Err(CoreError::Invalid(i)) => again(FormErrors::from_invalid(&i)),
         Err(e) => Err(e.into()),
@@ -381,15 +410,21 @@ async fn edit_form(State(s): State<AppState>, me: Signed, Path(id): Path<String>
     if c.deleted_at.is_some() {
         return Ok(see_other(&format!("/companies/{}", id.0)));
     }
+    let specs = specs(&extra(&s, &me).await?);
     let v = values_of(&c, parent_name(&s, &me, &c).await?);
+    let errors = FormErrors::default();
+    let d = Draft {
+        specs: &specs,
+        v: &v,
+        base: &v,
+        errors: &errors,
+    };
     let mut page = form(
         &me,
         me.tr.fill("company.edit", &[("name", &c.data.name)]),
         format!("/companies/{}/edit", id.0),
         format!("/companies/{}", id.0),
-        &v,
-        &v,
-        &FormErrors::default(),
+        d,
     );
     page.version = Some(c.version);
     Ok(render(&page))
@@ -404,7 +439,7 @@ async fn update(
     let id = parse_company(&id)?;
     let current = companies::get(&s.db, &me.actor, id).await?;
     let others: Vec<_> = current.data.addresses.iter().skip(1).cloned().collect();
-    let specs = specs();
+    let specs = specs(&extra(&s, &me).await?);
     let mut v = Values::from_form(&f, &specs, "");
     let mut base = Values::from_form(&f, &specs, "base.");
     record_form::apply_choices(&f, &mut v, &base);
@@ -419,7 +454,7 @@ async fn update(
                 &s.db,
                 &me.actor,
                 id,
-                to_json(&v, parent, &others),
+                to_json(&v, &specs, parent, &others),
                 Some(&etag),
             )
             .await
@@ -443,14 +478,18 @@ async fn update(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
+    let d = Draft {
+        specs: &specs,
+        v: &v,
+        base: &base,
+        errors: &errors,
+    };
     let mut page = form(
         &me,
         heading,
         format!("/companies/{}/edit", id.0),
         format!("/companies/{}", id.0),
-        &v,
-        &base,
-        &errors,
+        d,
     );
     page.version = Some(version);
     page.merged = merged && clashes.is_empty();
@@ -478,7 +517,7 @@ struct CompanyPage {
     /// The kind filter of the timeline (companies show every kind).
     kind: String,
     c: CompanyView,
-    facts: Vec<(&'static str, String)>,
+    facts: Vec<Fact>,
     parent: Option<(String, String)>,
     subsidiaries: Vec<(String, String)>,
     people: Vec<Member>,
@@ -515,10 +554,13 @@ pub(crate) async fn company_page(
         .collect();
     let tr = me.tr;
     let d = &o.company.data;
-    let mut facts: Vec<(&'static str, String)> = Vec::new();
+    let mut facts: Vec<Fact> = Vec::new();
     let mut add = |label: &'static str, value: Option<String>| {
         if let Some(v) = value.filter(|v| !v.is_empty()) {
-            facts.push((label, v));
+            facts.push(Fact {
+                label: record_form::Label::Key(label),
+                value: v,
+            });
         }
     };
     add("company.industry", d.industry.clone());
@@ -560,6 +602,8 @@ pub(crate) async fn company_page(
         "person.owner",
         d.owner_id.and_then(|u| users.get(&u).cloned()),
     );
+    let defs = relais_core::custom_fields::list(&s.db, &me.actor).await?;
+    facts.extend(custom_facts(tr, &defs, Entity::Company, &d.custom));
     let older = o.timeline.next_cursor.as_ref().map(|c| {
         let q = form_urlencoded::Serializer::new(String::new())
             .append_pair("cursor", c)

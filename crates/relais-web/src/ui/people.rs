@@ -2,7 +2,7 @@
 //! made meanwhile shows both versions), the trash and the restore.
 use super::form::{Fields, Form, FormErrors};
 use super::i18n::Tr;
-use super::record_form::{self, Clash, Input, Spec, Values, Widget};
+use super::record_form::{self, Clash, Input, Spec, Values, Widget, shared};
 use super::session::Signed;
 use super::timeline::{self, LogForm, TaskForm};
 use super::{Ctx, UiError, UiResult, render, render_with, see_other};
@@ -15,6 +15,7 @@ use axum::routing::{get, post};
 use relais_core::overview::{self, PersonOverview};
 use relais_core::people::{self, PersonView};
 use relais_core::{CoreError, companies, interactions, users};
+use relais_domain::custom::Entity;
 use relais_domain::person::Stage;
 use relais_domain::{CompanyId, PersonId, Role, UserId};
 use serde_json::{Value, json};
@@ -221,8 +222,32 @@ fn row(p: &PersonView, names: &HashMap<CompanyId, String>) -> Row {
     }
 }
 
+/// What the person form offers besides the person: the users who can be their advisor, and
+/// the custom fields of people.
+pub struct Extra {
+    users: Vec<relais_core::users::UserView>,
+    defs: Vec<relais_core::custom_fields::CustomFieldView>,
+}
+
+async fn extra(s: &AppState, me: &Signed) -> UiResult<Extra> {
+    Ok(Extra {
+        users: users::list(&s.db, &me.actor).await?,
+        defs: relais_core::custom_fields::list(&s.db, &me.actor).await?,
+    })
+}
+
+fn channels() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("", "form.unknown"),
+        ("email", "channel.email"),
+        ("sms", "channel.sms"),
+        ("phone", "channel.phone"),
+        ("post", "channel.post"),
+    ]
+}
+
 /// The inputs of the person form, with `emails` and `phones` inputs for those lists.
-fn specs(emails: usize, phones: usize) -> Vec<Spec> {
+fn specs(emails: usize, phones: usize, x: &Extra) -> Vec<Spec> {
     let mut s = vec![
         Spec::new("civility", "person.civility", Widget::Text),
         Spec::new("first_name", "person.first_name", Widget::Text),
@@ -250,17 +275,24 @@ fn specs(emails: usize, phones: usize) -> Vec<Spec> {
         ),
         Spec::new("addresses[0].city", "person.city", Widget::Text),
         Spec::new("addresses[0].country", "person.country", Widget::Text),
-        Spec::new("stage", "person.stage", Widget::Select(stages())),
+        Spec::new("stage", "person.stage", record_form::options(stages())),
+        shared::owner(&x.users, "person.owner"),
+        Spec::new(
+            "preferred_channel",
+            "person.preferred_channel",
+            record_form::options(channels()),
+        ),
         Spec::new("source", "person.source", Widget::Text),
         Spec::new("language", "person.language", Widget::Text),
         Spec::new("tags", "person.tags", Widget::Text),
-        Spec::new("notes", "person.notes", Widget::Textarea),
     ]);
+    s.extend(shared::custom(&x.defs, Entity::Person));
+    s.push(Spec::new("notes", "person.notes", Widget::Textarea));
     s
 }
 
 /// The inputs a posted person form had: as many e-mails and phones as it sent.
-fn posted_specs(f: &Fields) -> Vec<Spec> {
+fn posted_specs(f: &Fields, x: &Extra) -> Vec<Spec> {
     let count = |list: &str| {
         f.0.iter()
             .filter_map(|(k, _)| {
@@ -275,14 +307,14 @@ fn posted_specs(f: &Fields) -> Vec<Spec> {
             .max()
             .unwrap_or(0)
     };
-    specs(count("emails").max(SLOTS), count("phones").max(SLOTS))
+    specs(count("emails").max(SLOTS), count("phones").max(SLOTS), x)
 }
 
 /// Inputs shown for e-mails and phones on a new person.
 const SLOTS: usize = 2;
 
 /// A stored person as the form shows it.
-fn values_of(p: &PersonView, company: String) -> (Values, Vec<Spec>) {
+fn values_of(p: &PersonView, company: String, x: &Extra) -> (Values, Vec<Spec>) {
     let d = &p.data;
     let mut v = Values::default();
     let text = |o: &Option<String>| o.clone().unwrap_or_default();
@@ -317,16 +349,23 @@ fn values_of(p: &PersonView, company: String) -> (Values, Vec<Spec>) {
     v.set("language", text(&d.language));
     v.set("tags", d.tags.join(", "));
     v.set("notes", text(&d.notes));
+    v.set(
+        "preferred_channel",
+        d.preferred_channel.map(|c| c.as_str()).unwrap_or_default(),
+    );
+    shared::owner_value(&mut v, d.owner_id);
+    shared::custom_values(&mut v, &d.custom);
     let specs = specs(
         record_form::slots(d.emails.len(), SLOTS),
         record_form::slots(d.phones.len(), SLOTS),
+        x,
     );
     (v, specs)
 }
 
 /// The person as the services read it. Empty inputs are null, so an edit can clear a field;
 /// the first address is the one the form edits, `others` are kept.
-fn to_json(v: &Values, others: &[relais_domain::person::Address]) -> Value {
+fn to_json(v: &Values, specs: &[Spec], others: &[relais_domain::person::Address]) -> Value {
     let opt = |name: &str| match v.get(name) {
         "" => Value::Null,
         s => Value::String(s.to_string()),
@@ -367,6 +406,8 @@ fn to_json(v: &Values, others: &[relais_domain::person::Address]) -> Value {
         "emails": emails, "phones": phones, "addresses": addresses,
         "birthday": opt("birthday"), "stage": opt("stage"), "source": opt("source"),
         "language": opt("language"), "tags": tags, "notes": opt("notes"),
+        "owner_id": shared::owner_json(v), "preferred_channel": opt("preferred_channel"),
+        "custom": shared::custom_json(v, specs),
     })
 }
 
@@ -388,11 +429,13 @@ pub struct FormPage {
     pub hint: Option<&'static str>,
 }
 
-struct Draft<'a> {
-    specs: &'a [Spec],
-    v: &'a Values,
-    base: &'a Values,
-    errors: &'a FormErrors,
+/// What a form page is drawn from: its inputs, their values, the values it started from,
+/// and the errors to show.
+pub struct Draft<'a> {
+    pub specs: &'a [Spec],
+    pub v: &'a Values,
+    pub base: &'a Values,
+    pub errors: &'a FormErrors,
 }
 
 fn form_page(
@@ -417,8 +460,9 @@ fn form_page(
     }
 }
 
-async fn new_form(me: Signed) -> UiResult {
-    let specs = specs(SLOTS, SLOTS);
+async fn new_form(State(s): State<AppState>, me: Signed) -> UiResult {
+    let x = extra(&s, &me).await?;
+    let specs = specs(SLOTS, SLOTS, &x);
     let mut v = Values::default();
     v.set("stage", "lead");
     let errors = FormErrors::default();
@@ -438,9 +482,11 @@ async fn new_form(me: Signed) -> UiResult {
 }
 
 async fn create(State(s): State<AppState>, me: Signed, Form(f): Form) -> UiResult {
-    let specs = posted_specs(&f);
+    let x = extra(&s, &me).await?;
+    let specs = posted_specs(&f, &x);
     let v = Values::from_form(&f, &specs, "");
-    match people::create_at(&s.db, &me.actor, to_json(&v, &[]), Some(v.get("company"))).await {
+    let body = to_json(&v, &specs, &[]);
+    match people::create_at(&s.db, &me.actor, body, Some(v.get("company"))).await {
         Ok(p) => Ok(see_other(&format!("/people/{}", p.id.0))),
         Err(CoreError::Invalid(i)) => {
             let errors = FormErrors::from_invalid(&i);
@@ -479,7 +525,8 @@ async fn edit_form(State(s): State<AppState>, me: Signed, Path(id): Path<String>
     if p.deleted_at.is_some() {
         return Ok(see_other(&format!("/people/{}", id.0)));
     }
-    let (v, specs) = values_of(&p, primary_company(&s, &me, &p).await?);
+    let x = extra(&s, &me).await?;
+    let (v, specs) = values_of(&p, primary_company(&s, &me, &p).await?, &x);
     let errors = FormErrors::default();
     let d = Draft {
         specs: &specs,
@@ -507,7 +554,8 @@ async fn update(
     let id = parse_person(&id)?;
     let current = people::get(&s.db, &me.actor, id).await?;
     let others: Vec<_> = current.data.addresses.iter().skip(1).cloned().collect();
-    let mut specs = posted_specs(&f);
+    let x = extra(&s, &me).await?;
+    let mut specs = posted_specs(&f, &x);
     let mut v = Values::from_form(&f, &specs, "");
     let mut base = Values::from_form(&f, &specs, "base.");
     record_form::apply_choices(&f, &mut v, &base);
@@ -517,7 +565,7 @@ async fn update(
         &s.db,
         &me.actor,
         id,
-        to_json(&v, &others),
+        to_json(&v, &specs, &others),
         Some(&if_match),
         Some(v.get("company")),
     )
@@ -530,7 +578,7 @@ async fn update(
         Err(CoreError::Stale { version: now, .. }) => {
             let theirs = people::get(&s.db, &me.actor, id).await?;
             let (their_values, their_specs) =
-                values_of(&theirs, primary_company(&s, &me, &theirs).await?);
+                values_of(&theirs, primary_company(&s, &me, &theirs).await?, &x);
             if their_specs.len() > specs.len() {
                 specs = their_specs;
             }
@@ -581,10 +629,35 @@ impl When {
     }
 }
 
-/// A line of the person's facts: a label and a value.
+/// A line of a record's facts: a label and a value.
 pub struct Fact {
-    pub label: &'static str,
+    pub label: record_form::Label,
     pub value: String,
+}
+
+/// The custom values of a record, labelled as their fields are, in the order of the fields.
+pub fn custom_facts(
+    tr: Tr,
+    defs: &[relais_core::custom_fields::CustomFieldView],
+    entity: Entity,
+    values: &std::collections::BTreeMap<String, Value>,
+) -> Vec<Fact> {
+    defs.iter()
+        .filter(|d| d.entity == entity)
+        .filter_map(|d| {
+            let text = match values.get(&d.key)? {
+                Value::String(s) => s.clone(),
+                Value::Bool(true) => tr.t("form.yes").into(),
+                Value::Bool(false) => tr.t("form.no").into(),
+                Value::Null => return None,
+                other => other.to_string(),
+            };
+            Some(Fact {
+                label: record_form::Label::Text(d.label.clone()),
+                value: text,
+            })
+        })
+        .collect()
 }
 
 #[derive(Template)]
@@ -661,7 +734,10 @@ pub(crate) async fn person_page(
     let mut facts = Vec::new();
     let mut add = |label: &'static str, value: String| {
         if !value.is_empty() {
-            facts.push(Fact { label, value });
+            facts.push(Fact {
+                label: record_form::Label::Key(label),
+                value,
+            });
         }
     };
     add("person.job_title", d.job_title.clone().unwrap_or_default());
@@ -703,18 +779,8 @@ pub(crate) async fn person_page(
     }
     add("person.language", d.language.clone().unwrap_or_default());
     add("person.source", d.source.clone().unwrap_or_default());
-    for (k, v) in &d.custom {
-        let text = match v {
-            Value::String(s) => s.clone(),
-            Value::Bool(true) => tr.t("form.yes").into(),
-            Value::Bool(false) => tr.t("form.no").into(),
-            other => other.to_string(),
-        };
-        facts.push(Fact {
-            label: "",
-            value: format!("{k}: {text}"),
-        });
-    }
+    let defs = relais_core::custom_fields::list(&s.db, &me.actor).await?;
+    facts.extend(custom_facts(tr, &defs, Entity::Person, &d.custom));
     let consents = o
         .consents
         .iter()

@@ -8,22 +8,70 @@
 use super::form::{Fields, FormErrors};
 use std::collections::BTreeMap;
 
+/// A text the page shows: a message of the catalogs, or words a user wrote (the label of a
+/// custom field, a user's name).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Label {
+    Key(&'static str),
+    Text(String),
+}
+
+impl Label {
+    pub fn show(&self, tr: &super::i18n::Tr) -> String {
+        match self {
+            Label::Key(k) => tr.t(k).to_string(),
+            Label::Text(t) => t.clone(),
+        }
+    }
+}
+
+/// One option of a select.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Choice {
+    pub value: String,
+    pub label: Label,
+}
+
+impl Choice {
+    /// An option labelled by a message of the catalogs.
+    pub fn key(value: &str, key: &'static str) -> Choice {
+        Choice {
+            value: value.into(),
+            label: Label::Key(key),
+        }
+    }
+
+    /// An option labelled by words of a user.
+    pub fn text(value: impl Into<String>, label: impl Into<String>) -> Choice {
+        Choice {
+            value: value.into(),
+            label: Label::Text(label.into()),
+        }
+    }
+}
+
 /// How an input is drawn.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Widget {
     Text,
     Email,
     Tel,
+    Date,
+    Number,
     Textarea,
-    /// (value, message key of its label)
-    Select(Vec<(&'static str, &'static str)>),
+    Select(Vec<Choice>),
+}
+
+/// Options of a select from (value, message key) pairs.
+pub fn options(pairs: Vec<(&'static str, &'static str)>) -> Widget {
+    Widget::Select(pairs.into_iter().map(|(v, k)| Choice::key(v, k)).collect())
 }
 
 /// One input of a form: its name (as the services name the field), its label, its widget.
 #[derive(Debug, Clone)]
 pub struct Spec {
     pub name: String,
-    pub label: &'static str,
+    pub label: Label,
     pub widget: Widget,
 }
 
@@ -31,7 +79,16 @@ impl Spec {
     pub fn new(name: impl Into<String>, label: &'static str, widget: Widget) -> Spec {
         Spec {
             name: name.into(),
-            label,
+            label: Label::Key(label),
+            widget,
+        }
+    }
+
+    /// An input labelled by words of a user (a custom field's label).
+    pub fn labelled(name: impl Into<String>, label: String, widget: Widget) -> Spec {
+        Spec {
+            name: name.into(),
+            label: Label::Text(label),
             widget,
         }
     }
@@ -84,7 +141,7 @@ pub fn slots(filled: usize, min: usize) -> usize {
 /// An input as the template draws it.
 pub struct Input {
     pub name: String,
-    pub label: &'static str,
+    pub label: Label,
     pub widget: Widget,
     pub value: String,
     pub base: String,
@@ -101,11 +158,13 @@ impl Input {
         match self.widget {
             Widget::Email => "email",
             Widget::Tel => "tel",
+            Widget::Date => "date",
+            Widget::Number => "number",
             _ => "text",
         }
     }
 
-    pub fn options(&self) -> &[(&'static str, &'static str)] {
+    pub fn options(&self) -> &[Choice] {
         match &self.widget {
             Widget::Select(o) => o,
             _ => &[],
@@ -122,7 +181,7 @@ pub fn inputs(specs: &[Spec], v: &Values, base: &Values, errors: &FormErrors) ->
         .iter()
         .map(|s| Input {
             name: s.name.clone(),
-            label: s.label,
+            label: s.label.clone(),
             widget: s.widget.clone(),
             value: v.get(&s.name).to_string(),
             base: base.get(&s.name).to_string(),
@@ -134,7 +193,7 @@ pub fn inputs(specs: &[Spec], v: &Values, base: &Values, errors: &FormErrors) ->
 /// An input both people changed differently.
 pub struct Clash {
     pub name: String,
-    pub label: &'static str,
+    pub label: Label,
     pub mine: String,
     pub theirs: String,
 }
@@ -156,7 +215,7 @@ pub fn reconcile(
         } else if t != b && m != t {
             clashes.push(Clash {
                 name: s.name.clone(),
-                label: s.label,
+                label: s.label.clone(),
                 mine: m.to_string(),
                 theirs: t.to_string(),
             });
@@ -233,5 +292,96 @@ mod tests {
         );
         assert_eq!(slots(0, 2), 2);
         assert_eq!(slots(3, 2), 4);
+    }
+}
+
+/// The inputs every record has besides its own: its owner (the dedicated advisor) and the
+/// custom fields an admin defined for its kind.
+pub mod shared {
+    use super::{Choice, Spec, Values, Widget};
+    use relais_core::custom_fields::CustomFieldView;
+    use relais_core::users::UserView;
+    use relais_domain::UserId;
+    use relais_domain::custom::{CustomFieldKind, Entity};
+    use serde_json::Value;
+    use std::collections::BTreeMap;
+
+    /// The owner select: nobody, or one of the active users.
+    pub fn owner(users: &[UserView], label: &'static str) -> Spec {
+        let mut choices = vec![Choice::key("", "form.nobody")];
+        choices.extend(
+            users
+                .iter()
+                .filter(|u| u.active)
+                .map(|u| Choice::text(u.id.0.to_string(), u.name.clone())),
+        );
+        Spec::new("owner_id", label, Widget::Select(choices))
+    }
+
+    pub fn owner_value(v: &mut Values, owner: Option<UserId>) {
+        v.set(
+            "owner_id",
+            owner.map(|u| u.0.to_string()).unwrap_or_default(),
+        );
+    }
+
+    pub fn owner_json(v: &Values) -> Value {
+        match v.get("owner_id") {
+            "" => Value::Null,
+            id => Value::String(id.to_string()),
+        }
+    }
+
+    /// An input per custom field of `entity`, named `custom.<key>` as the services name
+    /// their errors.
+    pub fn custom(defs: &[CustomFieldView], entity: Entity) -> Vec<Spec> {
+        defs.iter()
+            .filter(|d| d.entity == entity)
+            .map(|d| {
+                let widget = match d.kind {
+                    CustomFieldKind::Text => Widget::Text,
+                    CustomFieldKind::Number => Widget::Number,
+                    CustomFieldKind::Date => Widget::Date,
+                    CustomFieldKind::Boolean => Widget::Select(vec![
+                        Choice::key("", "form.unknown"),
+                        Choice::key("true", "form.yes"),
+                        Choice::key("false", "form.no"),
+                    ]),
+                    CustomFieldKind::Choice => {
+                        let mut c = vec![Choice::key("", "form.unknown")];
+                        c.extend(d.choices.iter().map(|x| Choice::text(x.clone(), x.clone())));
+                        Widget::Select(c)
+                    }
+                };
+                Spec::labelled(format!("custom.{}", d.key), d.label.clone(), widget)
+            })
+            .collect()
+    }
+
+    pub fn custom_values(v: &mut Values, custom: &BTreeMap<String, Value>) {
+        for (k, value) in custom {
+            let text = match value {
+                Value::String(s) => s.clone(),
+                Value::Null => String::new(),
+                other => other.to_string(),
+            };
+            v.set(&format!("custom.{k}"), text);
+        }
+    }
+
+    /// The custom values of the form; an empty input clears its field.
+    pub fn custom_json(v: &Values, specs: &[Spec]) -> Value {
+        let map: serde_json::Map<String, Value> = specs
+            .iter()
+            .filter_map(|s| s.name.strip_prefix("custom.").map(|k| (k, &s.name)))
+            .map(|(k, name)| {
+                let value = match v.get(name) {
+                    "" => Value::Null,
+                    x => Value::String(x.to_string()),
+                };
+                (k.to_string(), value)
+            })
+            .collect();
+        Value::Object(map)
     }
 }

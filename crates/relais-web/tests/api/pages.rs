@@ -1011,3 +1011,112 @@ async fn tokens(app: TestApp) {
         "a revoked token no longer works"
     );
 }
+
+both!(
+    the_person_form_sets_the_advisor_and_the_custom_fields,
+    advisor_and_custom_fields
+);
+async fn advisor_and_custom_fields(app: TestApp) {
+    let admin = app.browser(Role::Admin).await;
+    for field in [
+        [
+            ("entity", "person"),
+            ("label", "Client VIP"),
+            ("key", "vip"),
+            ("kind", "boolean"),
+            ("choices", ""),
+        ],
+        [
+            ("entity", "person"),
+            ("label", "Fin de contrat"),
+            ("key", "contract_end"),
+            ("kind", "date"),
+            ("choices", ""),
+        ],
+        [
+            ("entity", "person"),
+            ("label", "Segment"),
+            ("key", "segment"),
+            ("kind", "choice"),
+            ("choices", "PME, ETI"),
+        ],
+    ] {
+        let (status, _, html) = admin.post("/admin/custom-fields", &field).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
+    }
+    let b = app.browser(Role::Sales).await;
+    let (_, _, form) = b.get("/people/new").await;
+    assert!(
+        form.contains("name=\"custom.vip\"") && form.contains("Fin de contrat"),
+        "{form}"
+    );
+    assert!(
+        form.contains("<option value=\"ETI\""),
+        "the choices of the field"
+    );
+    let advisor = form
+        .split("name=\"owner_id\"")
+        .nth(1)
+        .and_then(|r| r.split("<option value=\"").nth(2))
+        .and_then(|r| r.split('"').next())
+        .expect("a user to choose as advisor")
+        .to_string();
+    let (status, _, html) = b
+        .post(
+            "/people",
+            &[
+                ("first_name", "Chloé"),
+                ("stage", "customer"),
+                ("owner_id", &advisor),
+                ("custom.vip", "true"),
+                ("custom.contract_end", "31 février"),
+                ("custom.segment", "ETI"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("id=\"custom.contract_end-error\""), "{html}");
+    let (status, headers, _) = b
+        .post(
+            "/people",
+            &[
+                ("first_name", "Chloé"),
+                ("stage", "customer"),
+                ("owner_id", &advisor),
+                ("custom.vip", "true"),
+                ("custom.contract_end", "2027-03-31"),
+                ("custom.segment", "ETI"),
+                ("preferred_channel", "sms"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let path = location(&headers);
+    let (_, _, html) = b.get(&path).await;
+    assert!(html.contains("<dt>Client VIP</dt><dd>Yes</dd>"), "{html}");
+    assert!(html.contains("<dt>Segment</dt><dd>ETI</dd>"));
+    assert!(html.contains("Advisor"), "the advisor is shown");
+    let (_, _, person) = app.get(&format!("/api/v1{path}"), (), &[]).await;
+    assert_eq!(person["owner_id"], advisor.as_str());
+    assert_eq!(person["custom"]["contract_end"], "2027-03-31");
+    assert_eq!(person["preferred_channel"], "sms");
+    // Cleared in the form, cleared in the record.
+    let (_, _, form) = b.get(&format!("{path}/edit")).await;
+    assert!(form.contains("<option value=\"true\" selected>"), "{form}");
+    let (status, _, _) = b
+        .post(
+            &format!("{path}/edit"),
+            &[
+                ("version", "1"),
+                ("first_name", "Chloé"),
+                ("stage", "customer"),
+                ("custom.vip", ""),
+                ("custom.segment", "ETI"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, person) = app.get(&format!("/api/v1{path}"), (), &[]).await;
+    assert_eq!(person["custom"].get("vip"), None, "{person}");
+    assert_eq!(person["owner_id"], serde_json::Value::Null);
+}
