@@ -7,6 +7,7 @@ pub mod assets;
 pub mod companies;
 pub mod duplicates;
 pub mod form;
+pub mod history;
 pub mod home;
 pub mod i18n;
 pub mod import;
@@ -33,6 +34,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(duplicates::router())
         .merge(import::router())
         .merge(admin::router())
+        .merge(history::router())
         .merge(timeline::router())
         .layer(axum::middleware::from_fn_with_state(
             state,

@@ -676,6 +676,7 @@ struct PersonPage {
     owner: Option<String>,
     facts: Vec<Fact>,
     consents: Vec<(&'static str, &'static str)>,
+    consent_channels: Vec<(&'static str, &'static str)>,
     timeline: Vec<timeline::Item>,
     older: Option<String>,
     kind: String,
@@ -806,6 +807,7 @@ pub(crate) async fn person_page(
         owner: d.owner_id.and_then(|u| users.get(&u).cloned()),
         facts,
         consents,
+        consent_channels: super::history::consent_channels(),
         timeline: items
             .iter()
             .map(|i| timeline::Item::of(tr, i, &users))

@@ -1120,3 +1120,61 @@ async fn advisor_and_custom_fields(app: TestApp) {
     assert_eq!(person["custom"].get("vip"), None, "{person}");
     assert_eq!(person["owner_id"], serde_json::Value::Null);
 }
+
+both!(
+    consent_is_recorded_and_every_change_is_in_the_history,
+    consent_and_history
+);
+async fn consent_and_history(app: TestApp) {
+    let b = app.browser(Role::Marketing).await;
+    let p = app
+        .person(json!({"first_name": "Léa", "last_name": "Roux", "job_title": "Gérante"}))
+        .await;
+    let path = format!("/people/{}", p["id"].as_str().unwrap());
+    let (status, _, _) = b
+        .post(
+            &format!("{path}/consents"),
+            &[
+                ("channel", "sms"),
+                ("status", "granted"),
+                ("source", "en boutique"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, html) = b.get(&path).await;
+    assert!(html.contains("<dt>SMS</dt><dd>Granted</dd>"), "{html}");
+    let (status, _, _) = b
+        .post(
+            &format!("{path}/consents"),
+            &[("channel", "fax"), ("status", "granted")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "a forged channel is refused");
+    let (_, _, consents) = app.get(&format!("/api/v1{path}/consents"), (), &[]).await;
+    assert_eq!(
+        consents["history"].as_array().unwrap().len(),
+        1,
+        "{consents}"
+    );
+    // An edit, then the history shows who changed what from what to what.
+    app.patch(
+        &format!("/api/v1{path}"),
+        json!({"job_title": "Directrice"}),
+        &[],
+    )
+    .await;
+    let (status, _, html) = b.get(&format!("{path}/history")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("job_title") && html.contains("Gérante") && html.contains("Directrice"),
+        "{html}"
+    );
+    assert!(html.contains("Created"));
+    let c = app.company(json!({"name": "Roux SARL"})).await;
+    let (status, _, html) = b
+        .get(&format!("/companies/{}/history", c["id"].as_str().unwrap()))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Roux SARL"));
+}
