@@ -32,7 +32,7 @@ pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// Moves what the CSV writer buffered for a page to the output.
-fn flush(csv: &mut csv::Writer<Vec<u8>>, out: &mut dyn Write) -> Result<()> {
+fn flush<W: Write + ?Sized>(csv: &mut csv::Writer<Vec<u8>>, out: &mut W) -> Result<()> {
     let page = std::mem::replace(csv, csv::WriterBuilder::new().from_writer(Vec::new()));
     out.write_all(&page.into_inner().map_err(io)?).map_err(io)
 }
@@ -67,14 +67,29 @@ const PEOPLE_HEADERS: [&str; 22] = [
 ];
 
 /// Writes every person (not in the trash); `progress` gets the count so far. Returns the count.
-pub async fn people(
+pub async fn people<W: Write + ?Sized>(
     db: &Db,
     actor: &Actor,
     format: Format,
-    out: &mut dyn Write,
+    out: &mut W,
+    progress: impl FnMut(u64),
+) -> Result<u64> {
+    people_where(db, actor, format, &[], out, progress).await
+}
+
+/// The people a list's filters select (`params` as a list takes them: `stage=customer`,
+/// `id=<id>,<id>`...), exported as `people` exports everyone.
+pub async fn people_where<W: Write + ?Sized>(
+    db: &Db,
+    actor: &Actor,
+    format: Format,
+    params: &[(String, String)],
+    out: &mut W,
     mut progress: impl FnMut(u64),
 ) -> Result<u64> {
     actor.require(Action::Read, Resource::Transfer)?;
+    let filter = relais_domain::filter::from_query(params, &relais_domain::person::FILTER_FIELDS)
+        .map_err(|(p, m)| relais_domain::Invalid::one(p, m))?;
     let mut tx = db.read().await?;
     let ctx = crate::record::context(&mut tx, Entity::Person).await?;
     let custom_keys: Vec<String> = ctx.custom.iter().map(|(k, _, _)| k.clone()).collect();
@@ -94,8 +109,7 @@ pub async fn people(
     let mut count = 0;
     loop {
         let mut rows =
-            relais_store::people::list(&mut tx, &Filter::And(vec![]), Sort::default(), &page, &ctx)
-                .await?;
+            relais_store::people::list(&mut tx, &filter, Sort::default(), &page, &ctx).await?;
         let more = rows.len() as u64 > PAGE;
         rows.truncate(PAGE as usize);
         let names = company_names(&mut tx, &rows).await?;
@@ -282,11 +296,11 @@ const COMPANY_HEADERS: [&str; 16] = [
 ];
 
 /// Writes every company (not in the trash) as CSV; vCard is for people only.
-pub async fn companies(
+pub async fn companies<W: Write + ?Sized>(
     db: &Db,
     actor: &Actor,
     format: Format,
-    out: &mut dyn Write,
+    out: &mut W,
     mut progress: impl FnMut(u64),
 ) -> Result<u64> {
     actor.require(Action::Read, Resource::Transfer)?;

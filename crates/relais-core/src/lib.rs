@@ -16,6 +16,7 @@ pub mod overview;
 pub mod people;
 pub mod record;
 pub mod users;
+pub mod views;
 
 pub use auth::Actor;
 pub use error::{CoreError, Result};

@@ -244,10 +244,54 @@ pub fn person_condition(f: &Filter, ctx: &Context) -> Result<Condition> {
     })
 }
 
+/// People whose latest consent on `channel` has one of `statuses`.
+fn consent_is(channel: &str, statuses: &[&str]) -> SelectStatement {
+    let later = Query::select()
+        .expr(Expr::val(1))
+        .from_as("consents", "c2")
+        .and_where(Expr::col(("c2", "person_id")).equals(("c", "person_id")))
+        .and_where(Expr::col(("c2", "channel")).equals(("c", "channel")))
+        .and_where(Expr::col(("c2", "recorded_at")).gt(Expr::col(("c", "recorded_at"))))
+        .to_owned();
+    Query::select()
+        .column(("c", "person_id"))
+        .from_as("consents", "c")
+        .and_where(Expr::col(("c", "channel")).eq(channel.to_string()))
+        .and_where(Expr::col(("c", "status")).is_in(statuses.iter().map(|s| s.to_string())))
+        .and_where(Expr::not_exists(later))
+        .to_owned()
+}
+
+/// `consent_<channel>=granted|withdrawn|unknown`: the current consent on a channel, as the
+/// latest record says; unknown when there is none (or the latest says so).
+fn consent(name: &'static str, op: Op, value: &str) -> Result<Expr> {
+    let channel = name.trim_start_matches("consent_");
+    if op != Op::Eq {
+        return Err(invalid(
+            name,
+            "takes one status: granted, withdrawn or unknown",
+        ));
+    }
+    let id = Expr::col(("people", "id"));
+    Ok(match value {
+        "granted" | "withdrawn" => id.in_subquery(consent_is(channel, &[value])),
+        "unknown" => id.not_in_subquery(consent_is(channel, &["granted", "withdrawn"])),
+        _ => {
+            return Err(invalid(
+                name,
+                format!("'{value}' is not a consent status (granted, withdrawn, unknown)"),
+            ));
+        }
+    })
+}
+
 fn person_field(name: &'static str, op: Op, value: &str) -> Result<Expr> {
     let own = |ty| compare(Expr::col(("people", name)), op, ty, name, value);
     match name {
-        "owner_id" => own(Ty::Id),
+        "owner_id" | "id" => own(Ty::Id),
+        "consent_email" | "consent_sms" | "consent_phone" | "consent_post" => {
+            consent(name, op, value)
+        }
         "created_at" | "updated_at" => own(Ty::Time),
         "email" => {
             let v = value.to_lowercase();

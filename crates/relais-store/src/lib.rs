@@ -18,6 +18,7 @@ pub mod people;
 pub mod search;
 pub mod tasks;
 pub mod users;
+pub mod views;
 
 use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
 use sea_query_sqlx::{SqlxBinder, SqlxValues};

@@ -7,6 +7,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_customer_record.sql")),
     (2, include_str!("../migrations/0002_search_order.sql")),
     (3, include_str!("../migrations/0003_user_language.sql")),
+    (4, include_str!("../migrations/0004_saved_views.sql")),
 ];
 
 /// Migrations after which the search terms are computed again from the records: the terms

@@ -12,6 +12,7 @@ pub mod home;
 pub mod i18n;
 pub mod import;
 pub mod people;
+pub mod people_list;
 pub mod record_form;
 pub mod session;
 pub mod timeline;
@@ -30,6 +31,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(session::router())
         .merge(home::router())
         .merge(people::router())
+        .merge(people_list::router())
         .merge(companies::router())
         .merge(duplicates::router())
         .merge(import::router())

@@ -17,13 +17,13 @@ use relais_core::people::{self, PersonView};
 use relais_core::{CoreError, companies, interactions, users};
 use relais_domain::custom::Entity;
 use relais_domain::person::Stage;
-use relais_domain::{CompanyId, PersonId, Role, UserId};
+use relais_domain::{PersonId, Role, UserId};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/people", get(list).post(create))
+        .route("/people", post(create))
         .route("/people/new", get(new_form))
         .route("/people/{id}", get(show))
         .route("/people/{id}/edit", get(edit_form).post(update))
@@ -72,154 +72,6 @@ fn query(pairs: &[(&str, &str)]) -> String {
         s.append_pair(k, v);
     }
     s.finish()
-}
-
-/// One line of the people list.
-struct Row {
-    id: String,
-    name: String,
-    companies: String,
-    email: String,
-    phone: String,
-    stage: &'static str,
-    stage_key: &'static str,
-    city: String,
-}
-
-#[derive(Template)]
-#[template(path = "people_list.html")]
-struct ListPage {
-    ctx: Ctx,
-    q: String,
-    stage: String,
-    tag: String,
-    city: String,
-    sort: String,
-    rows: Vec<Row>,
-    next: Option<String>,
-    first: Option<String>,
-    stages: Vec<(&'static str, &'static str)>,
-    trash: bool,
-    error: Option<String>,
-}
-
-/// The list parameters this page passes on to the service.
-const LIST_PARAMS: [&str; 7] = ["q", "stage", "tag", "city", "sort", "cursor", "trash"];
-
-async fn list(
-    State(s): State<AppState>,
-    me: Signed,
-    parts: axum::http::request::Parts,
-) -> UiResult {
-    let raw: Vec<(String, String)> =
-        form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
-            .into_owned()
-            .filter(|(k, v)| LIST_PARAMS.contains(&k.as_str()) && !v.trim().is_empty())
-            .collect();
-    let get = |k: &str| {
-        raw.iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
-    let mut params = raw.clone();
-    params.push(("limit".into(), "50".into()));
-    let (page, error) = match people::list(&s.db, &me.actor, &params).await {
-        Ok(p) => (p, None),
-        // A filter the service refuses (a stale cursor, say) is shown, not an error page.
-        Err(CoreError::Invalid(i)) => (
-            relais_core::record::ListPage {
-                items: vec![],
-                next_cursor: None,
-            },
-            Some(i.to_string()),
-        ),
-        Err(e) => return Err(e.into()),
-    };
-    let names = company_names(&s, &me, &page.items).await?;
-    let rows = page.items.iter().map(|p| row(p, &names)).collect();
-    let (q, stage, tag, city, sort, trash) = (
-        get("q"),
-        get("stage"),
-        get("tag"),
-        get("city"),
-        get("sort"),
-        get("trash"),
-    );
-    let base = [
-        ("q", q.as_str()),
-        ("stage", stage.as_str()),
-        ("tag", tag.as_str()),
-        ("city", city.as_str()),
-        ("sort", sort.as_str()),
-        ("trash", trash.as_str()),
-    ];
-    let next = page.next_cursor.as_deref().map(|c| {
-        let mut p = base.to_vec();
-        p.push(("cursor", c));
-        format!("/people?{}", query(&p))
-    });
-    let first = (!get("cursor").is_empty()).then(|| format!("/people?{}", query(&base)));
-    Ok(render(&ListPage {
-        ctx: me.ctx("people"),
-        q,
-        stage,
-        tag,
-        city,
-        sort,
-        rows,
-        next,
-        first,
-        stages: stages(),
-        trash: trash == "true",
-        error,
-    }))
-}
-
-async fn company_names(
-    s: &AppState,
-    me: &Signed,
-    people: &[PersonView],
-) -> UiResult<HashMap<CompanyId, String>> {
-    let ids: Vec<CompanyId> = people
-        .iter()
-        .flat_map(|p| p.data.companies.iter().map(|c| c.company_id))
-        .collect();
-    Ok(companies::names(&s.db, &me.actor, &ids).await?)
-}
-
-fn row(p: &PersonView, names: &HashMap<CompanyId, String>) -> Row {
-    Row {
-        id: p.id.0.to_string(),
-        name: p.display_name.clone(),
-        companies: p
-            .data
-            .companies
-            .iter()
-            .filter_map(|c| names.get(&c.company_id).cloned())
-            .collect::<Vec<_>>()
-            .join(", "),
-        email: p
-            .data
-            .emails
-            .first()
-            .map(|e| e.address.as_str().to_string())
-            .unwrap_or_default(),
-        phone: p
-            .data
-            .phones
-            .first()
-            .map(|n| n.number.as_str().to_string())
-            .unwrap_or_default(),
-        stage: p.data.stage.as_str(),
-        stage_key: stage_key(p.data.stage),
-        city: p
-            .data
-            .addresses
-            .iter()
-            .find_map(|a| a.city.clone())
-            .unwrap_or_default(),
-    }
 }
 
 /// What the person form offers besides the person: the users who can be their advisor, and

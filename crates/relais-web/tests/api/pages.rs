@@ -1178,3 +1178,151 @@ async fn consent_and_history(app: TestApp) {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Roux SARL"));
 }
+
+both!(
+    people_ticked_in_the_list_get_an_advisor_a_stage_a_tag_or_are_exported,
+    bulk
+);
+async fn bulk(app: TestApp) {
+    let mut ids = Vec::new();
+    for name in ["Ana", "Bea", "Cleo"] {
+        let p = app
+            .person(json!({"first_name": name, "stage": "lead"}))
+            .await;
+        ids.push(p["id"].as_str().unwrap().to_string());
+    }
+    let b = app.browser(Role::Manager).await;
+    let (_, _, list) = b.get("/people").await;
+    assert!(list.contains("form=\"bulk\""), "{list}");
+    let me = list
+        .split("<option value=\"")
+        .find(|o| o.contains(">Me<"))
+        .and_then(|o| o.split('"').next())
+        .expect("the 'me' option")
+        .to_string();
+    let pick = [("id", ids[0].as_str()), ("id", ids[1].as_str())];
+    let post = |extra: Vec<(&'static str, String)>| {
+        let mut f: Vec<(String, String)> = pick
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        f.push(("back".into(), "/people?stage=lead".into()));
+        f.extend(extra.into_iter().map(|(k, v)| (k.to_string(), v)));
+        f
+    };
+    for extra in [
+        vec![("action", "owner".to_string()), ("owner", me.clone())],
+        vec![
+            ("action", "tag".to_string()),
+            ("tag", "salon 2026".to_string()),
+        ],
+        vec![
+            ("action", "stage".to_string()),
+            ("stage", "prospect".to_string()),
+        ],
+    ] {
+        let f = post(extra);
+        let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let (status, headers, _) = b.post("/people/bulk", &pairs).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        assert_eq!(location(&headers), "/people?stage=lead&changed=2");
+    }
+    let (_, _, mine) = b.get(&format!("/people?owner_id={me}")).await;
+    assert!(
+        mine.contains("Ana") && mine.contains("Bea") && !mine.contains("Cleo"),
+        "{mine}"
+    );
+    let (_, _, ana) = app
+        .get(&format!("/api/v1/people/{}", ids[0]), (), &[])
+        .await;
+    assert_eq!(ana["stage"], "prospect");
+    assert_eq!(ana["tags"], json!(["salon 2026"]));
+    let (_, _, history) = app
+        .get(&format!("/api/v1/people/{}/stages", ids[0]), (), &[])
+        .await;
+    assert!(
+        history.to_string().contains("prospect"),
+        "the stage change is in its history: {history}"
+    );
+    // The export of the ticked people only.
+    let f = post(vec![("action", "export".to_string())]);
+    let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (status, headers, csv) = b.post("/people/bulk", &pairs).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .contains("people.csv")
+    );
+    assert!(
+        csv.contains("Ana") && csv.contains("Bea") && !csv.contains("Cleo"),
+        "{csv}"
+    );
+    // Sales may change people but not export them in bulk.
+    let sales = app.browser(Role::Sales).await;
+    let (status, _, _) = sales.post("/people/bulk", &pairs).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+both!(
+    a_filtered_list_is_saved_as_a_view_and_consent_filters_it,
+    views
+);
+async fn views(app: TestApp) {
+    let a = app
+        .person(json!({"first_name": "Ines", "stage": "customer"}))
+        .await;
+    app.person(json!({"first_name": "Hugo", "stage": "customer"}))
+        .await;
+    app.post(
+        &format!("/api/v1/people/{}/consents", a["id"].as_str().unwrap()),
+        json!({"channel": "email", "status": "granted", "source": "site"}),
+        &[],
+    )
+    .await;
+    let b = app.browser(Role::Marketing).await;
+    let (_, _, list) = b.get("/people?stage=customer&consent_email=granted").await;
+    assert!(list.contains("Ines") && !list.contains("Hugo"), "{list}");
+    let (_, _, list) = b.get("/people?consent_email=unknown").await;
+    assert!(list.contains("Hugo") && !list.contains("Ines"), "{list}");
+    let (status, headers, _) = b
+        .post(
+            "/people/views",
+            &[
+                ("view_name", "Clients opt-in"),
+                ("query", "stage=customer&consent_email=granted"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        location(&headers),
+        "/people?stage=customer&consent_email=granted"
+    );
+    let (_, _, list) = b.get("/people").await;
+    assert!(list.contains("Clients opt-in"), "{list}");
+    // A view with an unknown filter, or a name taken, is refused with the reason.
+    let (_, headers, _) = b
+        .post(
+            "/people/views",
+            &[("view_name", "Clients opt-in"), ("query", "stage=lead")],
+        )
+        .await;
+    assert!(
+        location(&headers).contains("view_error="),
+        "{}",
+        location(&headers)
+    );
+    let (_, headers, _) = b
+        .post(
+            "/people/views",
+            &[("view_name", "Bad"), ("query", "colour=red")],
+        )
+        .await;
+    assert!(location(&headers).contains("view_error="));
+    // Views are one's own.
+    let other = app.browser(Role::Marketing).await;
+    let (_, _, list) = other.get("/people").await;
+    assert!(!list.contains("Clients opt-in"));
+}

@@ -1,0 +1,338 @@
+//! The people list: search, filters (stage, advisor, tag, city, consent, custom fields),
+//! order, pages, saved views, and actions on the people ticked (assign an advisor, change
+//! the stage, add a tag, export them).
+use super::form::Form;
+use super::people::stages;
+use super::record_form::Choice;
+use super::session::Signed;
+use super::{Ctx, UiError, UiResult, render, see_other};
+use crate::AppState;
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::http::request::Parts;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use relais_core::custom_fields::CustomFieldView;
+use relais_core::people::{self, BulkChange, PersonView};
+use relais_core::{CoreError, companies, custom_fields, users, views};
+use relais_domain::custom::{CustomFieldKind, Entity};
+use relais_domain::person::Stage;
+use relais_domain::{CompanyId, PersonId, UserId};
+use std::collections::HashMap;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/people", get(list))
+        .route("/people/bulk", post(bulk))
+        .route("/people/views", post(save_view))
+        .route("/people/views/{id}/delete", post(delete_view))
+}
+
+/// One line of the list.
+struct Row {
+    id: String,
+    name: String,
+    companies: String,
+    email: String,
+    phone: String,
+    stage: &'static str,
+    stage_key: &'static str,
+    city: String,
+}
+
+/// A filter of a custom field.
+struct CustomFilter {
+    name: String,
+    label: String,
+    value: String,
+    /// Empty for a free text input.
+    choices: Vec<Choice>,
+}
+
+#[derive(Template)]
+#[template(path = "people_list.html")]
+struct ListPage {
+    ctx: Ctx,
+    /// The list's parameters as they came, to keep across pages and to save as a view.
+    query: String,
+    p: HashMap<String, String>,
+    rows: Vec<Row>,
+    next: Option<String>,
+    first: Option<String>,
+    stages: Vec<(&'static str, &'static str)>,
+    users: Vec<(String, String)>,
+    me: String,
+    custom: Vec<CustomFilter>,
+    views: Vec<(String, String, String)>,
+    trash: bool,
+    error: Option<String>,
+    notice: Option<String>,
+    /// Why the view could not be saved.
+    view_error: Option<String>,
+    /// Where the list is, to come back to after an action.
+    here: String,
+}
+
+impl ListPage {
+    /// A parameter of the list as it came ("" when absent).
+    fn get(&self, k: &str) -> &str {
+        self.p.get(k).map(String::as_str).unwrap_or("")
+    }
+}
+
+/// The parameters the list passes on to the service: the known filters and any custom one.
+fn is_list_param(k: &str) -> bool {
+    const KNOWN: [&str; 13] = [
+        "q",
+        "stage",
+        "tag",
+        "city",
+        "sort",
+        "cursor",
+        "trash",
+        "owner_id",
+        "consent_email",
+        "consent_sms",
+        "consent_phone",
+        "consent_post",
+        "company_id",
+    ];
+    KNOWN.contains(&k) || k.starts_with("custom.")
+}
+
+fn query_of(pairs: &[(String, String)]) -> String {
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs.iter().filter(|(_, v)| !v.is_empty()))
+        .finish()
+}
+
+fn custom_filters(defs: &[CustomFieldView], p: &HashMap<String, String>) -> Vec<CustomFilter> {
+    defs.iter()
+        .filter(|d| d.entity == Entity::Person)
+        .map(|d| {
+            let name = format!("custom.{}", d.key);
+            let choices = match d.kind {
+                CustomFieldKind::Boolean => vec![
+                    Choice::key("", "filter.any"),
+                    Choice::key("true", "form.yes"),
+                    Choice::key("false", "form.no"),
+                ],
+                CustomFieldKind::Choice => std::iter::once(Choice::key("", "filter.any"))
+                    .chain(d.choices.iter().map(|c| Choice::text(c.clone(), c.clone())))
+                    .collect(),
+                _ => vec![],
+            };
+            CustomFilter {
+                value: p.get(&name).cloned().unwrap_or_default(),
+                name,
+                label: d.label.clone(),
+                choices,
+            }
+        })
+        .collect()
+}
+
+async fn list(State(s): State<AppState>, me: Signed, parts: Parts) -> UiResult {
+    let raw: Vec<(String, String)> =
+        form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
+            .into_owned()
+            .filter(|(k, v)| is_list_param(k) && !v.trim().is_empty())
+            .collect();
+    let extra = |name: &str| {
+        form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    };
+    let notice = extra("changed").map(|n| me.tr.fill("bulk.done", &[("n", &n)]));
+    let view_error = extra("view_error");
+    let mut params = raw.clone();
+    params.push(("limit".into(), "50".into()));
+    let (page, error) = match people::list(&s.db, &me.actor, &params).await {
+        Ok(p) => (p, None),
+        // A filter the service refuses (a stale cursor, say) is shown, not an error page.
+        Err(CoreError::Invalid(i)) => (
+            relais_core::record::ListPage {
+                items: vec![],
+                next_cursor: None,
+            },
+            Some(i.to_string()),
+        ),
+        Err(e) => return Err(e.into()),
+    };
+    let names = company_names(&s, &me, &page.items).await?;
+    let rows = page.items.iter().map(|p| row(p, &names)).collect();
+    let p: HashMap<String, String> = raw.iter().cloned().collect();
+    let without_cursor: Vec<(String, String)> =
+        raw.iter().filter(|(k, _)| k != "cursor").cloned().collect();
+    let query = query_of(&without_cursor);
+    let next = page.next_cursor.as_deref().map(|c| {
+        let mut q = without_cursor.clone();
+        q.push(("cursor".into(), c.to_string()));
+        format!("/people?{}", query_of(&q))
+    });
+    let first = p.contains_key("cursor").then(|| format!("/people?{query}"));
+    let defs = custom_fields::list(&s.db, &me.actor).await?;
+    let users = users::list(&s.db, &me.actor)
+        .await?
+        .into_iter()
+        .filter(|u| u.active)
+        .map(|u| (u.id.0.to_string(), u.name))
+        .collect();
+    let views = views::list(&s.db, &me.actor, "people")
+        .await?
+        .into_iter()
+        .map(|v| (v.id.to_string(), v.name, v.query))
+        .collect();
+    Ok(render(&ListPage {
+        ctx: me.ctx("people"),
+        trash: p.get("trash").is_some_and(|t| t == "true"),
+        custom: custom_filters(&defs, &p),
+        query,
+        p,
+        rows,
+        next,
+        first,
+        stages: stages(),
+        users,
+        me: me.actor.user.map(|u| u.0.to_string()).unwrap_or_default(),
+        views,
+        error,
+        notice,
+        view_error,
+        here: match parts.uri.query() {
+            Some(_) => format!("/people?{}", query_of(&raw)),
+            None => "/people".into(),
+        },
+    }))
+}
+
+async fn company_names(
+    s: &AppState,
+    me: &Signed,
+    people: &[PersonView],
+) -> UiResult<HashMap<CompanyId, String>> {
+    let ids: Vec<CompanyId> = people
+        .iter()
+        .flat_map(|p| p.data.companies.iter().map(|c| c.company_id))
+        .collect();
+    Ok(companies::names(&s.db, &me.actor, &ids).await?)
+}
+
+fn row(p: &PersonView, names: &HashMap<CompanyId, String>) -> Row {
+    let first = |v: Option<String>| v.unwrap_or_default();
+    Row {
+        id: p.id.0.to_string(),
+        name: p.display_name.clone(),
+        companies: p
+            .data
+            .companies
+            .iter()
+            .filter_map(|c| names.get(&c.company_id).cloned())
+            .collect::<Vec<_>>()
+            .join(", "),
+        email: first(
+            p.data
+                .emails
+                .first()
+                .map(|e| e.address.as_str().to_string()),
+        ),
+        phone: first(p.data.phones.first().map(|n| n.number.as_str().to_string())),
+        stage: p.data.stage.as_str(),
+        stage_key: super::people::stage_key(p.data.stage),
+        city: first(p.data.addresses.iter().find_map(|a| a.city.clone())),
+    }
+}
+
+/// The list to come back to: a path of the people list, never elsewhere.
+fn back(to: &str) -> String {
+    if to.starts_with("/people") && !to.starts_with("//") {
+        to.to_string()
+    } else {
+        "/people".into()
+    }
+}
+
+fn with_notice(to: &str, n: usize) -> String {
+    let sep = if to.contains('?') { '&' } else { '?' };
+    format!("{to}{sep}changed={n}")
+}
+
+/// An action on the people ticked in the list.
+async fn bulk(State(s): State<AppState>, me: Signed, Form(f): Form) -> UiResult {
+    let ids: Vec<PersonId> = f
+        .all("id")
+        .iter()
+        .map(|i| PersonId::parse(i).map_err(|_| UiError::NotFound))
+        .collect::<UiResult<_>>()?;
+    let to = back(f.get("back"));
+    if ids.is_empty() {
+        return Ok(see_other(&to));
+    }
+    let change = match f.get("action") {
+        "export" => {
+            let list = ids
+                .iter()
+                .map(|i| i.0.to_string())
+                .collect::<Vec<_>>()
+                .join(",");
+            let mut out = Vec::new();
+            relais_core::export::people_where(
+                &s.db,
+                &me.actor,
+                relais_core::export::Format::Csv,
+                &[("id".into(), list)],
+                &mut out,
+                |_| {},
+            )
+            .await?;
+            return Ok((
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        "attachment; filename=\"people.csv\"",
+                    ),
+                ],
+                out,
+            )
+                .into_response());
+        }
+        "owner" => BulkChange::Owner(match f.opt("owner") {
+            None => None,
+            Some(u) => Some(UserId::parse(&u).map_err(|_| UiError::NotFound)?),
+        }),
+        "stage" => BulkChange::Stage(Stage::parse(f.get("stage")).map_err(|_| UiError::NotFound)?),
+        "tag" => BulkChange::AddTag(f.get("tag").to_string()),
+        _ => return Err(UiError::NotFound),
+    };
+    match people::bulk_update(&s.db, &me.actor, &ids, &change).await {
+        Ok(n) => Ok(see_other(&with_notice(&to, n))),
+        Err(CoreError::Invalid(_)) => Ok(see_other(&to)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn save_view(State(s): State<AppState>, me: Signed, Form(f): Form) -> UiResult {
+    let query = f.get("query");
+    match views::save(&s.db, &me.actor, "people", f.get("view_name"), query).await {
+        Ok(()) => Ok(see_other(&format!("/people?{query}"))),
+        Err(CoreError::Invalid(i)) => {
+            // Shown on the list, where the view was asked for.
+            let msg = i.0.first().map(|e| e.message.clone()).unwrap_or_default();
+            let q = form_urlencoded::Serializer::new(String::new())
+                .append_pair("view_error", &msg)
+                .finish();
+            let sep = if query.is_empty() { "" } else { "&" };
+            Ok(see_other(&format!("/people?{query}{sep}{q}")))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn delete_view(State(s): State<AppState>, me: Signed, Path(id): Path<String>) -> UiResult {
+    let id = uuid::Uuid::parse_str(&id).map_err(|_| UiError::NotFound)?;
+    views::delete(&s.db, &me.actor, id).await?;
+    Ok(see_other("/people"))
+}
