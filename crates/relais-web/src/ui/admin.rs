@@ -149,7 +149,7 @@ async fn add_user(State(s): State<AppState>, me: Signed, Form(f): Form) -> UiRes
     };
     match users::create(&s.db, &me.actor, draft).await {
         Ok(u) => Ok(see_other(&format!("/admin/users?added={}", u.id.0))),
-        Err(CoreError::Invalid(i)) => invalid(FormErrors::from_invalid(&i), f).await,
+        Err(CoreError::Invalid(i)) => invalid(FormErrors::from_invalid(&i, me.tr), f).await,
         Err(e) => Err(e.into()),
     }
 }
@@ -257,7 +257,7 @@ async fn add_field(State(s): State<AppState>, me: Signed, Form(f): Form) -> UiRe
     });
     let errors = match custom_fields::create(&s.db, &me.actor, body).await {
         Ok(_) => return Ok(see_other("/admin/custom-fields")),
-        Err(CoreError::Invalid(i)) => FormErrors::from_invalid(&i),
+        Err(CoreError::Invalid(i)) => FormErrors::from_invalid(&i, me.tr),
         Err(CoreError::Duplicate { .. }) => {
             let mut e = FormErrors::default();
             e.add("key", me.tr.t("admin.key_exists"));
@@ -331,7 +331,7 @@ async fn add_token(State(s): State<AppState>, me: Signed, Form(f): Form) -> UiRe
             &tokens_view(&s, &me, Some(token), FormErrors::default()).await?,
         )),
         Err(CoreError::Invalid(i)) => {
-            let page = tokens_view(&s, &me, None, FormErrors::from_invalid(&i)).await?;
+            let page = tokens_view(&s, &me, None, FormErrors::from_invalid(&i, me.tr)).await?;
             Ok(render_with(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
         Err(e) => Err(e.into()),

@@ -389,7 +389,7 @@ async fn create(State(s): State<AppState>, me: Signed, Form(f): Form) -> UiResul
     };
     match companies::create(&s.db, &me.actor, to_json(&v, &specs, parent, &[])).await {
         Ok(c) => Ok(see_other(&format!("/companies/{}", c.id.0))),
-        Err(CoreError::Invalid(i)) => again(FormErrors::from_invalid(&i)),
+        Err(CoreError::Invalid(i)) => again(FormErrors::from_invalid(&i, me.tr)),
         Err(e) => Err(e.into()),
     }
 }
@@ -460,7 +460,7 @@ async fn update(
             .await
             {
                 Ok(_) => return Ok(see_other(&format!("/companies/{}", id.0))),
-                Err(CoreError::Invalid(i)) => errors = FormErrors::from_invalid(&i),
+                Err(CoreError::Invalid(i)) => errors = FormErrors::from_invalid(&i, me.tr),
                 Err(CoreError::Stale { version: now, .. }) => {
                     let theirs = companies::get(&s.db, &me.actor, id).await?;
                     let theirs = values_of(&theirs, parent_name(&s, &me, &theirs).await?);

@@ -59,8 +59,29 @@ impl<S: Send + Sync> FromRequest<S> for Form {
 pub struct FormErrors(pub Vec<FieldError>);
 
 impl FormErrors {
-    pub fn from_invalid(i: &Invalid) -> Self {
-        FormErrors(i.0.clone())
+    /// The errors of an `Invalid`, each message in the page's language.
+    pub fn from_invalid(i: &Invalid, tr: super::i18n::Tr) -> Self {
+        FormErrors(
+            i.0.iter()
+                .map(|e| FieldError {
+                    field: e.field.clone(),
+                    message: tr.error(&e.message),
+                })
+                .collect(),
+        )
+    }
+
+    /// The same errors, each message in the page's language.
+    pub fn localised(self, tr: super::i18n::Tr) -> Self {
+        FormErrors(
+            self.0
+                .into_iter()
+                .map(|e| FieldError {
+                    message: tr.error(&e.message),
+                    ..e
+                })
+                .collect(),
+        )
     }
 
     pub fn add(&mut self, field: &str, message: &str) {

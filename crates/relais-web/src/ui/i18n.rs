@@ -70,6 +70,74 @@ pub fn catalog(lang: Lang) -> &'static HashMap<String, String> {
     }
 }
 
+/// A message of the services and its French form: literal parts between `{x}` holes.
+struct Pattern {
+    en: Vec<String>,
+    fr: String,
+    holes: Vec<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct ErrorFile {
+    error: Vec<ErrorEntry>,
+}
+
+#[derive(serde::Deserialize)]
+struct ErrorEntry {
+    en: String,
+    fr: String,
+}
+
+fn patterns() -> &'static [Pattern] {
+    static P: OnceLock<Vec<Pattern>> = OnceLock::new();
+    P.get_or_init(|| {
+        let file: ErrorFile = toml::from_str(include_str!("../../messages/errors.toml"))
+            .unwrap_or_else(|e| panic!("messages/errors.toml does not parse: {e}"));
+        file.error
+            .into_iter()
+            .map(|e| {
+                let mut literals = Vec::new();
+                let mut holes = Vec::new();
+                let mut rest = e.en.as_str();
+                while let Some(open) = rest.find('{') {
+                    literals.push(rest[..open].to_string());
+                    let close = rest[open..].find('}').map_or(rest.len(), |c| open + c);
+                    holes.push(rest[open + 1..close].to_string());
+                    rest = &rest[(close + 1).min(rest.len())..];
+                }
+                literals.push(rest.to_string());
+                Pattern {
+                    en: literals,
+                    fr: e.fr,
+                    holes,
+                }
+            })
+            .collect()
+    })
+}
+
+/// The values a message holds where a pattern has holes, if the message has its shape.
+fn fit(p: &Pattern, message: &str) -> Option<Vec<String>> {
+    let first = p.en.first()?;
+    let mut rest = message.strip_prefix(first.as_str())?;
+    let mut values = Vec::new();
+    for (i, literal) in p.en.iter().enumerate().skip(1) {
+        let last = i == p.en.len() - 1;
+        let at = if last {
+            rest.len()
+                .checked_sub(literal.len())
+                .filter(|at| rest.is_char_boundary(*at) && rest[*at..] == **literal)?
+        } else if literal.is_empty() {
+            return None;
+        } else {
+            rest.find(literal.as_str())?
+        };
+        values.push(rest[..at].to_string());
+        rest = &rest[at + literal.len()..];
+    }
+    (rest.is_empty()).then_some(values)
+}
+
 /// What a page translates and formats with.
 #[derive(Debug, Clone, Copy)]
 pub struct Tr {
@@ -99,6 +167,26 @@ impl Tr {
             .get(key)
             .map(String::as_str)
             .unwrap_or(key)
+    }
+
+    /// A message of the services (a field error) in the page's language, when the catalog of
+    /// errors knows its shape; as written otherwise.
+    pub fn error(&self, message: &str) -> String {
+        if self.lang == Lang::En {
+            return message.to_string();
+        }
+        patterns()
+            .iter()
+            .find_map(|p| {
+                let values = fit(p, message)?;
+                Some(
+                    p.holes
+                        .iter()
+                        .zip(values)
+                        .fold(p.fr.clone(), |s, (h, v)| s.replace(&format!("{{{h}}}"), &v)),
+                )
+            })
+            .unwrap_or_else(|| message.to_string())
     }
 
     /// A message with `{name}` placeholders filled.
@@ -214,6 +302,34 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn the_services_messages_are_shown_in_french() {
+        let fr = Tr::new(Lang::Fr);
+        assert_eq!(fr.error("is required"), "est obligatoire");
+        assert_eq!(
+            fr.error("'06 12' is not a valid phone number"),
+            "« 06 12 » n’est pas un numéro de téléphone valide"
+        );
+        assert_eq!(
+            fr.error("'x@y' is not a valid e-mail address (the domain has no dot)"),
+            "« x@y » n’est pas une adresse e-mail valide (le domaine n’a pas de point)"
+        );
+        assert_eq!(
+            fr.error("'huge' is not one of 1-9, 10-49"),
+            "« huge » n’est pas l’une des valeurs possibles (1-9, 10-49)"
+        );
+        assert_eq!(
+            fr.error("is longer than 100 characters"),
+            "dépasse 100 caractères"
+        );
+        assert_eq!(
+            fr.error("something new"),
+            "something new",
+            "unknown: as written"
+        );
+        assert_eq!(Tr::new(Lang::En).error("is required"), "is required");
     }
 
     #[test]

@@ -341,7 +341,7 @@ async fn create(State(s): State<AppState>, me: Signed, Form(f): Form) -> UiResul
     match people::create_at(&s.db, &me.actor, body, Some(v.get("company"))).await {
         Ok(p) => Ok(see_other(&format!("/people/{}", p.id.0))),
         Err(CoreError::Invalid(i)) => {
-            let errors = FormErrors::from_invalid(&i);
+            let errors = FormErrors::from_invalid(&i, me.tr);
             let d = Draft {
                 specs: &specs,
                 v: &v,
@@ -426,7 +426,7 @@ async fn update(
     let (mut clashes, mut merged, mut version) = (vec![], false, version);
     match saved {
         Ok(_) => return Ok(see_other(&format!("/people/{}", id.0))),
-        Err(CoreError::Invalid(i)) => errors = FormErrors::from_invalid(&i),
+        Err(CoreError::Invalid(i)) => errors = FormErrors::from_invalid(&i, me.tr),
         Err(CoreError::Stale { version: now, .. }) => {
             let theirs = people::get(&s.db, &me.actor, id).await?;
             let (their_values, their_specs) =

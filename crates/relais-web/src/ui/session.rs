@@ -411,7 +411,7 @@ async fn set_language(State(s): State<AppState>, me: Signed, Form(f): Form) -> U
         Ok(()) => Ok(see_other("/settings?saved=language")),
         Err(CoreError::Invalid(i)) => Ok(render_with(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &settings(&me, FormErrors::from_invalid(&i), None),
+            &settings(&me, FormErrors::from_invalid(&i, me.tr), None),
         )),
         Err(e) => Err(e.into()),
     }
@@ -432,7 +432,7 @@ async fn change_password(State(s): State<AppState>, me: Signed, Form(f): Form) -
         Ok(()) => Ok(see_other("/settings?saved=password")),
         Err(CoreError::Invalid(i)) => Ok(render_with(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &settings(&me, FormErrors::from_invalid(&i), None),
+            &settings(&me, FormErrors::from_invalid(&i, me.tr), None),
         )),
         Err(e) => Err(e.into()),
     }

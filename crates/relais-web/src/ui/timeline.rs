@@ -244,7 +244,10 @@ async fn log(State(s): State<AppState>, me: Signed, target: Target, Form(f): For
     let mut body = match log_body(&f) {
         Ok(body) => body,
         Err(errors) => {
-            let form = LogForm { errors, ..form };
+            let form = LogForm {
+                errors: errors.localised(me.tr),
+                ..form
+            };
             return target.page(&s, &me, form, TaskForm::default()).await;
         }
     };
@@ -253,7 +256,7 @@ async fn log(State(s): State<AppState>, me: Signed, target: Target, Form(f): For
         Ok(_) => Ok(see_other(&format!("{}#timeline", target.path()))),
         Err(CoreError::Invalid(i)) => {
             let form = LogForm {
-                errors: FormErrors::from_invalid(&i),
+                errors: FormErrors::from_invalid(&i, me.tr),
                 ..form
             };
             target.page(&s, &me, form, TaskForm::default()).await
@@ -312,7 +315,7 @@ async fn add_task(
         None => None,
         Some(Ok(d)) => d.and_hms_opt(9, 0, 0).map(|t| t.and_utc().to_rfc3339()),
         Some(Err(_)) => {
-            form.errors.add("due_at", "is not a date");
+            form.errors.add("due_at", &me.tr.error("is not a date"));
             return target.page(&s, &me, LogForm::new(), form).await;
         }
     };
@@ -325,7 +328,7 @@ async fn add_task(
     match interactions::create_task(&s.db, &me.actor, body).await {
         Ok(_) => Ok(see_other(&format!("{}#tasks", target.path()))),
         Err(CoreError::Invalid(i)) => {
-            form.errors = FormErrors::from_invalid(&i);
+            form.errors = FormErrors::from_invalid(&i, me.tr);
             target.page(&s, &me, LogForm::new(), form).await
         }
         Err(e) => Err(e.into()),

@@ -1326,3 +1326,24 @@ async fn views(app: TestApp) {
     let (_, _, list) = other.get("/people").await;
     assert!(!list.contains("Clients opt-in"));
 }
+
+both!(field_errors_speak_the_users_language, french_errors);
+async fn french_errors(app: TestApp) {
+    let mut b = app.browser(Role::Sales).await;
+    b.language = "fr-FR";
+    let (status, _, html) = b
+        .post(
+            "/people",
+            &[
+                ("first_name", "Zoé"),
+                ("phones[0].number", "12"),
+                ("stage", "lead"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("n’est pas un numéro de téléphone valide"),
+        "{html}"
+    );
+}
