@@ -243,6 +243,56 @@ pub async fn save(
     Ok(())
 }
 
+/// One change made to many companies at once, from a list.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BulkChange {
+    Owner(Option<relais_domain::UserId>),
+    AddTag(String),
+}
+
+/// Applies one change to each of these companies in one transaction: all or none. Returns
+/// how many changed.
+pub async fn bulk_update(
+    db: &Db,
+    actor: &Actor,
+    ids: &[CompanyId],
+    change: &BulkChange,
+) -> Result<usize> {
+    actor.require(Action::Update, Resource::Companies)?;
+    if let BulkChange::AddTag(t) = change
+        && t.trim().is_empty()
+    {
+        return Err(Invalid::one("tag", "is empty").into());
+    }
+    let mut tx = db.write().await?;
+    let mut changed = 0;
+    for id in ids {
+        let current = load(&mut tx, *id, false).await?;
+        let mut data = current.data.clone();
+        match change {
+            BulkChange::Owner(o) => data.owner_id = *o,
+            BulkChange::AddTag(t) => {
+                let key = relais_domain::text::fold(t);
+                if !data
+                    .tags
+                    .iter()
+                    .any(|x| relais_domain::text::fold(x) == key)
+                {
+                    data.tags.push(t.trim().to_string());
+                }
+            }
+        }
+        if data == current.data {
+            continue;
+        }
+        let (custom, _) = record::resolve_custom(&mut tx, Entity::Company, &data.custom).await?;
+        save(&mut tx, actor, &current, data, &custom).await?;
+        changed += 1;
+    }
+    tx.commit().await?;
+    Ok(changed)
+}
+
 pub async fn delete(db: &Db, actor: &Actor, id: CompanyId) -> Result<()> {
     actor.require(Action::Delete, Resource::Companies)?;
     set_deleted(db, actor, id, true).await

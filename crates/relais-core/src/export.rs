@@ -4,7 +4,7 @@ use crate::auth::Actor;
 use crate::error::{CoreError, Result};
 use crate::import::raw::{RawAddress, RawContact};
 use relais_domain::custom::Entity;
-use relais_domain::filter::{Filter, Sort};
+use relais_domain::filter::Sort;
 use relais_domain::{Action, CompanyId, Resource};
 use relais_store::Db;
 use relais_store::companies::CompanyRecord;
@@ -301,9 +301,23 @@ pub async fn companies<W: Write + ?Sized>(
     actor: &Actor,
     format: Format,
     out: &mut W,
+    progress: impl FnMut(u64),
+) -> Result<u64> {
+    companies_where(db, actor, format, &[], out, progress).await
+}
+
+/// The companies a list's filters select, exported as `companies` exports them all.
+pub async fn companies_where<W: Write + ?Sized>(
+    db: &Db,
+    actor: &Actor,
+    format: Format,
+    params: &[(String, String)],
+    out: &mut W,
     mut progress: impl FnMut(u64),
 ) -> Result<u64> {
     actor.require(Action::Read, Resource::Transfer)?;
+    let filter = relais_domain::filter::from_query(params, &relais_domain::company::FILTER_FIELDS)
+        .map_err(|(p, m)| relais_domain::Invalid::one(p, m))?;
     if format == Format::Vcard {
         return Err(relais_domain::Invalid::one(
             "format",
@@ -324,14 +338,8 @@ pub async fn companies<W: Write + ?Sized>(
     let mut names: HashMap<CompanyId, String> = HashMap::new();
     let mut count = 0;
     loop {
-        let mut rows = relais_store::companies::list(
-            &mut tx,
-            &Filter::And(vec![]),
-            Sort::default(),
-            &page,
-            &ctx,
-        )
-        .await?;
+        let mut rows =
+            relais_store::companies::list(&mut tx, &filter, Sort::default(), &page, &ctx).await?;
         let more = rows.len() as u64 > PAGE;
         rows.truncate(PAGE as usize);
         let parents: Vec<CompanyId> = rows

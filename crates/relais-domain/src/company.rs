@@ -55,7 +55,8 @@ pub struct CompanyData {
     pub custom: BTreeMap<String, serde_json::Value>,
 }
 
-pub const FILTER_FIELDS: [&str; 13] = [
+pub const FILTER_FIELDS: [&str; 14] = [
+    "id",
     "name",
     "siren",
     "siret",

@@ -375,7 +375,7 @@ pub fn company_condition(f: &Filter, ctx: &Context) -> Result<Condition> {
         } => {
             let own = |ty| compare(Expr::col(("companies", *name)), *op, ty, name, value);
             Condition::all().add(match *name {
-                "owner_id" | "parent_id" => own(Ty::Id)?,
+                "id" | "owner_id" | "parent_id" => own(Ty::Id)?,
                 "created_at" | "updated_at" => own(Ty::Time)?,
                 "city" => via(
                     "companies",

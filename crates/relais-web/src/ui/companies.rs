@@ -1,6 +1,7 @@
 //! Companies: the list, the 360° page (facts, group, people, timeline, tasks), the create and
 //! edit forms, the trash.
 use super::form::{Form, FormErrors};
+use super::lists::{self, CustomFilter, query_of};
 use super::people::{Draft, Fact, FormPage, When, custom_facts};
 use super::record_form::{self, Spec, Values, Widget, shared};
 use super::session::Signed;
@@ -24,6 +25,9 @@ use std::collections::HashMap;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/companies", get(list).post(create))
+        .route("/companies/bulk", post(bulk))
+        .route("/companies/views", post(save_view))
+        .route("/companies/views/{id}/delete", post(delete_view))
         .route("/companies/new", get(new_form))
         .route("/companies/{id}", get(show))
         .route("/companies/{id}/edit", get(edit_form).post(update))
@@ -35,7 +39,7 @@ fn parse_company(raw: &str) -> UiResult<CompanyId> {
     CompanyId::parse(raw).map_err(|_| UiError::NotFound)
 }
 
-fn query_of(parts: &Parts) -> Vec<(String, String)> {
+fn all_params(parts: &Parts) -> Vec<(String, String)> {
     form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
         .into_owned()
         .collect()
@@ -73,28 +77,48 @@ struct Row {
 #[template(path = "companies_list.html")]
 struct ListPage {
     ctx: Ctx,
-    q: String,
-    industry: String,
+    query: String,
+    p: HashMap<String, String>,
     rows: Vec<Row>,
     next: Option<String>,
     first: Option<String>,
+    sizes: Vec<(&'static str, &'static str)>,
+    users: Vec<(String, String)>,
+    me: String,
+    custom: Vec<CustomFilter>,
+    views: Vec<(String, String, String)>,
     trash: bool,
     error: Option<String>,
+    notice: Option<String>,
+    view_error: Option<String>,
+    here: String,
+    list_path: &'static str,
 }
 
-const LIST_PARAMS: [&str; 5] = ["q", "industry", "sort", "cursor", "trash"];
+impl ListPage {
+    fn get(&self, k: &str) -> &str {
+        self.p.get(k).map(String::as_str).unwrap_or("")
+    }
+}
+
+fn is_list_param(k: &str) -> bool {
+    const KNOWN: [&str; 10] = [
+        "q",
+        "industry",
+        "size",
+        "owner_id",
+        "tag",
+        "city",
+        "sort",
+        "cursor",
+        "trash",
+        "parent_id",
+    ];
+    KNOWN.contains(&k) || k.starts_with("custom.")
+}
 
 async fn list(State(s): State<AppState>, me: Signed, parts: Parts) -> UiResult {
-    let raw: Vec<(String, String)> = query_of(&parts)
-        .into_iter()
-        .filter(|(k, v)| LIST_PARAMS.contains(&k.as_str()) && !v.trim().is_empty())
-        .collect();
-    let get = |k: &str| {
-        raw.iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let raw = lists::params(&parts, is_list_param);
     let mut params = raw.clone();
     params.push(("limit".into(), "50".into()));
     let (page, error) = match companies::list(&s.db, &me.actor, &params).await {
@@ -125,36 +149,96 @@ async fn list(State(s): State<AppState>, me: Signed, parts: Parts) -> UiResult {
             website: c.data.website.clone().unwrap_or_default(),
         })
         .collect();
-    let (q, industry, trash) = (get("q"), get("industry"), get("trash"));
-    let base = [
-        ("q", q.as_str()),
-        ("industry", industry.as_str()),
-        ("sort", &get("sort")),
-        ("trash", trash.as_str()),
-    ]
-    .map(|(k, v)| (k, v.to_string()));
-    let query = |extra: Option<&str>| {
-        let mut s = form_urlencoded::Serializer::new(String::new());
-        for (k, v) in base.iter().filter(|(_, v)| !v.is_empty()) {
-            s.append_pair(k, v);
-        }
-        if let Some(c) = extra {
-            s.append_pair("cursor", c);
-        }
-        format!("/companies?{}", s.finish())
-    };
-    let next = page.next_cursor.as_deref().map(|c| query(Some(c)));
-    let first = (!get("cursor").is_empty()).then(|| query(None));
+    let p: HashMap<String, String> = raw.iter().cloned().collect();
+    let without_cursor: Vec<(String, String)> =
+        raw.iter().filter(|(k, _)| k != "cursor").cloned().collect();
+    let query = query_of(&without_cursor);
+    let next = page.next_cursor.as_deref().map(|c| {
+        let mut q = without_cursor.clone();
+        q.push(("cursor".into(), c.to_string()));
+        format!("/companies?{}", query_of(&q))
+    });
+    let first = p
+        .contains_key("cursor")
+        .then(|| format!("/companies?{query}"));
+    let defs = relais_core::custom_fields::list(&s.db, &me.actor).await?;
+    let users = users::list(&s.db, &me.actor)
+        .await?
+        .into_iter()
+        .filter(|u| u.active)
+        .map(|u| (u.id.0.to_string(), u.name))
+        .collect();
+    let views = relais_core::views::list(&s.db, &me.actor, "companies")
+        .await?
+        .into_iter()
+        .map(|v| (v.id.to_string(), v.name, v.query))
+        .collect();
     Ok(render(&ListPage {
         ctx: me.ctx("companies"),
-        q,
-        industry,
+        trash: p.get("trash").is_some_and(|t| t == "true"),
+        custom: lists::custom_filters(&defs, Entity::Company, &p),
+        here: if raw.is_empty() {
+            "/companies".into()
+        } else {
+            format!("/companies?{}", query_of(&raw))
+        },
+        query,
+        p,
         rows,
         next,
         first,
-        trash: trash == "true",
+        sizes: sizes(),
+        users,
+        me: me.actor.user.map(|u| u.0.to_string()).unwrap_or_default(),
+        views,
         error,
+        notice: lists::param(&parts, "changed")
+            .map(|n| me.tr.fill("bulk.done_companies", &[("n", &n)])),
+        view_error: lists::param(&parts, "view_error"),
+        list_path: "/companies",
     }))
+}
+
+/// An action on the companies ticked in the list.
+async fn bulk(State(s): State<AppState>, me: Signed, Form(f): Form) -> UiResult {
+    let ids: Vec<CompanyId> = lists::ticked(&f, CompanyId::parse)?;
+    let to = lists::back(f.get("back"), "/companies");
+    if ids.is_empty() {
+        return Ok(see_other(&to));
+    }
+    let change = match f.get("action") {
+        "export" => {
+            let mut out = Vec::new();
+            let selected = lists::ids_filter(ids.iter().map(|i| i.0));
+            let csv = relais_core::export::Format::Csv;
+            relais_core::export::companies_where(
+                &s.db,
+                &me.actor,
+                csv,
+                &selected,
+                &mut out,
+                |_| {},
+            )
+            .await?;
+            return Ok(lists::csv_download(out, "companies.csv"));
+        }
+        "owner" => companies::BulkChange::Owner(lists::owner_of(&f)?),
+        "tag" => companies::BulkChange::AddTag(f.get("tag").to_string()),
+        _ => return Err(UiError::NotFound),
+    };
+    match companies::bulk_update(&s.db, &me.actor, &ids, &change).await {
+        Ok(n) => Ok(see_other(&lists::with_notice(&to, n))),
+        Err(CoreError::Invalid(_)) => Ok(see_other(&to)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn save_view(State(s): State<AppState>, me: Signed, Form(f): Form) -> UiResult {
+    lists::save_view(&s, &me, "companies", "/companies", &f).await
+}
+
+async fn delete_view(State(s): State<AppState>, me: Signed, Path(id): Path<String>) -> UiResult {
+    lists::delete_view(&s, &me, "/companies", &id).await
 }
 
 /// The users who can own a company, and the custom fields of companies.
@@ -689,7 +773,7 @@ async fn show(
         &s,
         &me,
         id,
-        &query_of(&parts),
+        &all_params(&parts),
         LogForm::new(),
         TaskForm::default(),
     )

@@ -11,6 +11,7 @@ pub mod history;
 pub mod home;
 pub mod i18n;
 pub mod import;
+pub mod lists;
 pub mod people;
 pub mod people_list;
 pub mod record_form;

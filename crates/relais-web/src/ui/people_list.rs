@@ -2,24 +2,21 @@
 //! order, pages, saved views, and actions on the people ticked (assign an advisor, change
 //! the stage, add a tag, export them).
 use super::form::Form;
+use super::lists::{self, CustomFilter, query_of};
 use super::people::stages;
-use super::record_form::Choice;
 use super::session::Signed;
 use super::{Ctx, UiError, UiResult, render, see_other};
 use crate::AppState;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::header;
 use axum::http::request::Parts;
-use axum::response::IntoResponse;
 use axum::routing::{get, post};
-use relais_core::custom_fields::CustomFieldView;
 use relais_core::people::{self, BulkChange, PersonView};
 use relais_core::{CoreError, companies, custom_fields, users, views};
-use relais_domain::custom::{CustomFieldKind, Entity};
+use relais_domain::custom::Entity;
 use relais_domain::person::Stage;
-use relais_domain::{CompanyId, PersonId, UserId};
+use relais_domain::{CompanyId, PersonId};
 use std::collections::HashMap;
 
 pub fn router() -> Router<AppState> {
@@ -40,15 +37,6 @@ struct Row {
     stage: &'static str,
     stage_key: &'static str,
     city: String,
-}
-
-/// A filter of a custom field.
-struct CustomFilter {
-    name: String,
-    label: String,
-    value: String,
-    /// Empty for a free text input.
-    choices: Vec<Choice>,
 }
 
 #[derive(Template)]
@@ -73,6 +61,7 @@ struct ListPage {
     view_error: Option<String>,
     /// Where the list is, to come back to after an action.
     here: String,
+    list_path: &'static str,
 }
 
 impl ListPage {
@@ -102,51 +91,10 @@ fn is_list_param(k: &str) -> bool {
     KNOWN.contains(&k) || k.starts_with("custom.")
 }
 
-fn query_of(pairs: &[(String, String)]) -> String {
-    form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(pairs.iter().filter(|(_, v)| !v.is_empty()))
-        .finish()
-}
-
-fn custom_filters(defs: &[CustomFieldView], p: &HashMap<String, String>) -> Vec<CustomFilter> {
-    defs.iter()
-        .filter(|d| d.entity == Entity::Person)
-        .map(|d| {
-            let name = format!("custom.{}", d.key);
-            let choices = match d.kind {
-                CustomFieldKind::Boolean => vec![
-                    Choice::key("", "filter.any"),
-                    Choice::key("true", "form.yes"),
-                    Choice::key("false", "form.no"),
-                ],
-                CustomFieldKind::Choice => std::iter::once(Choice::key("", "filter.any"))
-                    .chain(d.choices.iter().map(|c| Choice::text(c.clone(), c.clone())))
-                    .collect(),
-                _ => vec![],
-            };
-            CustomFilter {
-                value: p.get(&name).cloned().unwrap_or_default(),
-                name,
-                label: d.label.clone(),
-                choices,
-            }
-        })
-        .collect()
-}
-
 async fn list(State(s): State<AppState>, me: Signed, parts: Parts) -> UiResult {
-    let raw: Vec<(String, String)> =
-        form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
-            .into_owned()
-            .filter(|(k, v)| is_list_param(k) && !v.trim().is_empty())
-            .collect();
-    let extra = |name: &str| {
-        form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.into_owned())
-    };
-    let notice = extra("changed").map(|n| me.tr.fill("bulk.done", &[("n", &n)]));
-    let view_error = extra("view_error");
+    let raw = lists::params(&parts, is_list_param);
+    let notice = lists::param(&parts, "changed").map(|n| me.tr.fill("bulk.done", &[("n", &n)]));
+    let view_error = lists::param(&parts, "view_error");
     let mut params = raw.clone();
     params.push(("limit".into(), "50".into()));
     let (page, error) = match people::list(&s.db, &me.actor, &params).await {
@@ -188,7 +136,7 @@ async fn list(State(s): State<AppState>, me: Signed, parts: Parts) -> UiResult {
     Ok(render(&ListPage {
         ctx: me.ctx("people"),
         trash: p.get("trash").is_some_and(|t| t == "true"),
-        custom: custom_filters(&defs, &p),
+        custom: lists::custom_filters(&defs, Entity::Person, &p),
         query,
         p,
         rows,
@@ -201,6 +149,7 @@ async fn list(State(s): State<AppState>, me: Signed, parts: Parts) -> UiResult {
         error,
         notice,
         view_error,
+        list_path: "/people",
         here: match parts.uri.query() {
             Some(_) => format!("/people?{}", query_of(&raw)),
             None => "/people".into(),
@@ -245,94 +194,38 @@ fn row(p: &PersonView, names: &HashMap<CompanyId, String>) -> Row {
     }
 }
 
-/// The list to come back to: a path of the people list, never elsewhere.
-fn back(to: &str) -> String {
-    if to.starts_with("/people") && !to.starts_with("//") {
-        to.to_string()
-    } else {
-        "/people".into()
-    }
-}
-
-fn with_notice(to: &str, n: usize) -> String {
-    let sep = if to.contains('?') { '&' } else { '?' };
-    format!("{to}{sep}changed={n}")
-}
-
 /// An action on the people ticked in the list.
 async fn bulk(State(s): State<AppState>, me: Signed, Form(f): Form) -> UiResult {
-    let ids: Vec<PersonId> = f
-        .all("id")
-        .iter()
-        .map(|i| PersonId::parse(i).map_err(|_| UiError::NotFound))
-        .collect::<UiResult<_>>()?;
-    let to = back(f.get("back"));
+    let ids: Vec<PersonId> = lists::ticked(&f, PersonId::parse)?;
+    let to = lists::back(f.get("back"), "/people");
     if ids.is_empty() {
         return Ok(see_other(&to));
     }
     let change = match f.get("action") {
         "export" => {
-            let list = ids
-                .iter()
-                .map(|i| i.0.to_string())
-                .collect::<Vec<_>>()
-                .join(",");
             let mut out = Vec::new();
-            relais_core::export::people_where(
-                &s.db,
-                &me.actor,
-                relais_core::export::Format::Csv,
-                &[("id".into(), list)],
-                &mut out,
-                |_| {},
-            )
-            .await?;
-            return Ok((
-                [
-                    (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        "attachment; filename=\"people.csv\"",
-                    ),
-                ],
-                out,
-            )
-                .into_response());
+            let selected = lists::ids_filter(ids.iter().map(|i| i.0));
+            let csv = relais_core::export::Format::Csv;
+            relais_core::export::people_where(&s.db, &me.actor, csv, &selected, &mut out, |_| {})
+                .await?;
+            return Ok(lists::csv_download(out, "people.csv"));
         }
-        "owner" => BulkChange::Owner(match f.opt("owner") {
-            None => None,
-            Some(u) => Some(UserId::parse(&u).map_err(|_| UiError::NotFound)?),
-        }),
+        "owner" => BulkChange::Owner(lists::owner_of(&f)?),
         "stage" => BulkChange::Stage(Stage::parse(f.get("stage")).map_err(|_| UiError::NotFound)?),
         "tag" => BulkChange::AddTag(f.get("tag").to_string()),
         _ => return Err(UiError::NotFound),
     };
     match people::bulk_update(&s.db, &me.actor, &ids, &change).await {
-        Ok(n) => Ok(see_other(&with_notice(&to, n))),
+        Ok(n) => Ok(see_other(&lists::with_notice(&to, n))),
         Err(CoreError::Invalid(_)) => Ok(see_other(&to)),
         Err(e) => Err(e.into()),
     }
 }
 
 async fn save_view(State(s): State<AppState>, me: Signed, Form(f): Form) -> UiResult {
-    let query = f.get("query");
-    match views::save(&s.db, &me.actor, "people", f.get("view_name"), query).await {
-        Ok(()) => Ok(see_other(&format!("/people?{query}"))),
-        Err(CoreError::Invalid(i)) => {
-            // Shown on the list, where the view was asked for.
-            let msg = i.0.first().map(|e| e.message.clone()).unwrap_or_default();
-            let q = form_urlencoded::Serializer::new(String::new())
-                .append_pair("view_error", &msg)
-                .finish();
-            let sep = if query.is_empty() { "" } else { "&" };
-            Ok(see_other(&format!("/people?{query}{sep}{q}")))
-        }
-        Err(e) => Err(e.into()),
-    }
+    lists::save_view(&s, &me, "people", "/people", &f).await
 }
 
 async fn delete_view(State(s): State<AppState>, me: Signed, Path(id): Path<String>) -> UiResult {
-    let id = uuid::Uuid::parse_str(&id).map_err(|_| UiError::NotFound)?;
-    views::delete(&s.db, &me.actor, id).await?;
-    Ok(see_other("/people"))
+    lists::delete_view(&s, &me, "/people", &id).await
 }

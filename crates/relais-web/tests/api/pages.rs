@@ -1347,3 +1347,60 @@ async fn french_errors(app: TestApp) {
         "{html}"
     );
 }
+
+both!(
+    the_company_list_filters_saves_views_and_acts_on_the_companies_ticked,
+    company_list
+);
+async fn company_list(app: TestApp) {
+    let a = app
+        .company(json!({"name": "Alpha SA", "size": "10-49", "tags": ["client"]}))
+        .await;
+    let b_ = app
+        .company(json!({"name": "Beta SARL", "size": "1-9"}))
+        .await;
+    app.company(json!({"name": "Gamma SAS", "size": "10-49"}))
+        .await;
+    let m = app.browser(Role::Manager).await;
+    let (_, _, list) = m.get("/companies?size=10-49").await;
+    assert!(
+        list.contains("Alpha SA") && list.contains("Gamma SAS") && !list.contains("Beta SARL"),
+        "{list}"
+    );
+    let (_, _, list) = m.get("/companies?tag=client").await;
+    assert!(list.contains("Alpha SA") && !list.contains("Gamma SAS"));
+    let ids = [a["id"].as_str().unwrap(), b_["id"].as_str().unwrap()];
+    let (status, headers, _) = m
+        .post(
+            "/companies/bulk",
+            &[
+                ("id", ids[0]),
+                ("id", ids[1]),
+                ("action", "tag"),
+                ("tag", "salon"),
+                ("back", "/companies"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&headers), "/companies?changed=2");
+    let (_, _, list) = m.get("/companies?tag=salon").await;
+    assert!(list.contains("Alpha SA") && list.contains("Beta SARL") && !list.contains("Gamma"));
+    let (status, _, csv) = m
+        .post("/companies/bulk", &[("id", ids[1]), ("action", "export")])
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        csv.contains("Beta SARL") && !csv.contains("Alpha SA"),
+        "{csv}"
+    );
+    let (status, _, _) = m
+        .post(
+            "/companies/views",
+            &[("view_name", "PME"), ("query", "size=10-49")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, list) = m.get("/companies").await;
+    assert!(list.contains(">PME</a>"), "{list}");
+}
