@@ -8,6 +8,7 @@ use crate::people::PersonView;
 use crate::record::{self, ListPage};
 use relais_domain::custom::Entity;
 use relais_domain::filter::{Field, Filter, Op, Sort};
+use relais_domain::interaction::InteractionKind;
 use relais_domain::{Action, CompanyId, PersonId, Resource};
 use relais_store::audit::AuditEntry;
 use relais_store::consents::{self, ConsentRecord};
@@ -40,7 +41,18 @@ pub struct PersonOverview {
     pub counts: Counts,
 }
 
-/// `params` page the timeline (`limit`, `cursor`).
+/// The kind of interactions a timeline is filtered on (`kind=meeting`), if any.
+fn kind_of(params: &[(String, String)]) -> Result<Option<InteractionKind>> {
+    match params.iter().find(|(k, _)| k == "kind") {
+        None => Ok(None),
+        Some((_, v)) if v.is_empty() => Ok(None),
+        Some((_, v)) => Ok(Some(
+            InteractionKind::parse(v).map_err(|m| relais_domain::Invalid::one("kind", m))?,
+        )),
+    }
+}
+
+/// `params` page the timeline (`limit`, `cursor`) and may filter it (`kind`).
 pub async fn person(
     db: &Db,
     actor: &Actor,
@@ -60,7 +72,7 @@ pub async fn person(
         .into_iter()
         .map(CompanyView::from)
         .collect();
-    let rows = interactions::timeline(&mut tx, id, &page).await?;
+    let rows = interactions::timeline(&mut tx, id, kind_of(params)?, &page).await?;
     let timeline = record::finish_page(
         rows,
         page.limit,
@@ -152,7 +164,7 @@ pub async fn company(
             .collect();
     people.truncate(200);
     let people_count = people::count(&mut tx, &filter, &ctx).await? as usize;
-    let rows = interactions::company_timeline(&mut tx, id, &page).await?;
+    let rows = interactions::company_timeline(&mut tx, id, kind_of(params)?, &page).await?;
     let timeline = record::finish_page(
         rows,
         page.limit,

@@ -282,6 +282,7 @@ fn link_condition(f: &Filter) -> Result<sea_query::Condition> {
 pub async fn timeline(
     tx: &mut Tx,
     person: PersonId,
+    kind: Option<InteractionKind>,
     page: &Page,
 ) -> Result<Vec<InteractionRecord>> {
     let mut q = Query::select();
@@ -294,6 +295,9 @@ pub async fn timeline(
         )
         .and_where(Expr::col(("interaction_people", "person_id")).eq(person.0))
         .and_where(Expr::col(("interactions", "deleted_at")).is_null());
+    if let Some(k) = kind {
+        q.and_where(Expr::col(("interactions", "kind")).eq(k.as_str()));
+    }
     filter::keyset_on(
         &mut q,
         ("interaction_people", "occurred_at"),
@@ -340,6 +344,7 @@ pub async fn recent_for_owner(
 pub async fn company_timeline(
     tx: &mut Tx,
     company: CompanyId,
+    kind: Option<InteractionKind>,
     page: &Page,
 ) -> Result<Vec<InteractionRecord>> {
     let mut q = Query::select();
@@ -347,6 +352,9 @@ pub async fn company_timeline(
         .from("interactions")
         .cond_where(of_company(company))
         .and_where(Expr::col(("interactions", "deleted_at")).is_null());
+    if let Some(k) = kind {
+        q.and_where(Expr::col(("interactions", "kind")).eq(k.as_str()));
+    }
     filter::keyset_on(
         &mut q,
         ("interactions", "occurred_at"),

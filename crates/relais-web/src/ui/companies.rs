@@ -626,9 +626,14 @@ pub(crate) async fn company_page(
 ) -> UiResult {
     let mut page_params: Vec<(String, String)> = params
         .iter()
-        .filter(|(k, _)| k == "cursor")
+        .filter(|(k, _)| k == "cursor" || k == "kind")
         .cloned()
         .collect();
+    let kind = params
+        .iter()
+        .find(|(k, _)| k == "kind")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
     page_params.push(("limit".into(), "20".into()));
     let o = overview::company(&s.db, &me.actor, id, &page_params).await?;
     let users: HashMap<UserId, String> = users::list(&s.db, &me.actor)
@@ -689,17 +694,19 @@ pub(crate) async fn company_page(
     let defs = relais_core::custom_fields::list(&s.db, &me.actor).await?;
     facts.extend(custom_facts(tr, &defs, Entity::Company, &d.custom));
     let older = o.timeline.next_cursor.as_ref().map(|c| {
-        let q = form_urlencoded::Serializer::new(String::new())
-            .append_pair("cursor", c)
-            .finish();
-        format!("/companies/{}?{q}#timeline", id.0)
+        let mut q = form_urlencoded::Serializer::new(String::new());
+        if !kind.is_empty() {
+            q.append_pair("kind", &kind);
+        }
+        q.append_pair("cursor", c);
+        format!("/companies/{}?{}#timeline", id.0, q.finish())
     });
     let page = CompanyPage {
         ctx: me.ctx("companies"),
         path: format!("/companies/{}", id.0),
         active: o.company.deleted_at.is_none(),
-        tabs: false,
-        kind: String::new(),
+        tabs: true,
+        kind: kind.clone(),
         facts,
         parent: o
             .parent

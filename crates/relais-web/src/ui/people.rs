@@ -14,7 +14,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use relais_core::overview::{self, PersonOverview};
 use relais_core::people::{self, PersonView};
-use relais_core::{CoreError, companies, interactions, users};
+use relais_core::{CoreError, companies, users};
 use relais_domain::custom::Entity;
 use relais_domain::person::Stage;
 use relais_domain::{PersonId, Role, UserId};
@@ -529,6 +529,8 @@ struct PersonPage {
     facts: Vec<Fact>,
     consents: Vec<(&'static str, &'static str)>,
     consent_channels: Vec<(&'static str, &'static str)>,
+    /// The stages the person went through, newest first: (stage's message key, when, by whom).
+    stages: Vec<(&'static str, When, Option<String>)>,
     timeline: Vec<timeline::Item>,
     older: Option<String>,
     kind: String,
@@ -553,23 +555,14 @@ pub(crate) async fn person_page(
         .find(|(k, _)| k == "kind")
         .map(|(_, v)| v.clone())
         .unwrap_or_default();
-    let cursor: Vec<(String, String)> = params
+    let mut page_params: Vec<(String, String)> = params
         .iter()
-        .filter(|(k, _)| k == "cursor")
+        .filter(|(k, _)| k == "cursor" || k == "kind")
         .cloned()
         .collect();
-    let mut page_params = cursor.clone();
     page_params.push(("limit".into(), "20".into()));
     let o: PersonOverview = overview::person(&s.db, &me.actor, id, &page_params).await?;
-    let (items, next) = if kind.is_empty() {
-        (o.timeline.items, o.timeline.next_cursor)
-    } else {
-        let mut p = page_params.clone();
-        p.push(("person_id".into(), id.0.to_string()));
-        p.push(("kind".into(), kind.clone()));
-        let page = interactions::list(&s.db, &me.actor, &p).await?;
-        (page.items, page.next_cursor)
-    };
+    let (items, next) = (o.timeline.items, o.timeline.next_cursor);
     let users: HashMap<UserId, String> = users::list(&s.db, &me.actor)
         .await?
         .into_iter()
@@ -660,6 +653,18 @@ pub(crate) async fn person_page(
         facts,
         consents,
         consent_channels: super::history::consent_channels(),
+        stages: o
+            .stage_history
+            .iter()
+            .rev()
+            .map(|c| {
+                let key = Stage::parse(&c.to_stage)
+                    .map(stage_key)
+                    .unwrap_or("stage.lead");
+                let by = c.changed_by.and_then(|u| users.get(&UserId(u)).cloned());
+                (key, When::of(tr, &c.changed_at), by)
+            })
+            .collect(),
         timeline: items
             .iter()
             .map(|i| timeline::Item::of(tr, i, &users))

@@ -1404,3 +1404,50 @@ async fn company_list(app: TestApp) {
     let (_, _, list) = m.get("/companies").await;
     assert!(list.contains(">PME</a>"), "{list}");
 }
+
+both!(
+    timelines_filter_by_kind_and_stages_are_dated,
+    kinds_and_stages
+);
+async fn kinds_and_stages(app: TestApp) {
+    let c = app.company(json!({"name": "Atelier Roux"})).await;
+    let p = app
+        .person(json!({"first_name": "Noé", "stage": "lead",
+                       "companies": [{"company_id": c["id"], "primary": true}]}))
+        .await;
+    let b = app.browser(Role::Sales).await;
+    let person = format!("/people/{}", p["id"].as_str().unwrap());
+    let company = format!("/companies/{}", c["id"].as_str().unwrap());
+    b.post(
+        &format!("{person}/interactions"),
+        &[("kind", "visit"), ("subject", "Visite en boutique")],
+    )
+    .await;
+    b.post(
+        &format!("{company}/interactions"),
+        &[("kind", "call"), ("subject", "Appel au standard")],
+    )
+    .await;
+    let (_, _, all) = b.get(&company).await;
+    assert!(
+        all.contains("Visite en boutique") && all.contains("Appel au standard"),
+        "{all}"
+    );
+    let (_, _, calls) = b.get(&format!("{company}?kind=call")).await;
+    assert!(calls.contains("Appel au standard") && !calls.contains("Visite en boutique"));
+    let (_, _, visits) = b.get(&format!("{company}?kind=visit")).await;
+    assert!(visits.contains("Visite en boutique") && !visits.contains("Appel au standard"));
+    app.patch(
+        &format!("/api/v1{person}"),
+        json!({"stage": "customer"}),
+        &[],
+    )
+    .await;
+    let (_, _, page) = b.get(&person).await;
+    let stages = page.split("id=\"stages-h\"").nth(1).unwrap();
+    let (customer, lead) = (
+        stages.find("Customer").unwrap(),
+        stages.find("Lead").unwrap(),
+    );
+    assert!(customer < lead, "newest first: {stages}");
+}
