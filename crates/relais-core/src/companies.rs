@@ -260,11 +260,17 @@ pub async fn bulk_update(
 ) -> Result<usize> {
     actor.require(Action::Update, Resource::Companies)?;
     if let BulkChange::AddTag(t) = change
-        && t.trim().is_empty()
+        && (t.trim().is_empty() || t.contains(','))
     {
-        return Err(Invalid::one("tag", "is empty").into());
+        return Err(Invalid::one("tags", "is empty or holds a comma").into());
     }
     let mut tx = db.write().await?;
+    if let BulkChange::Owner(Some(owner)) = change {
+        let user = relais_store::users::get(&mut tx, *owner).await?;
+        if !user.is_some_and(|u| u.active) {
+            return Err(Invalid::one("owner_id", format!("there is no user {owner}")).into());
+        }
+    }
     let mut changed = 0;
     for id in ids {
         let current = load(&mut tx, *id, false).await?;
@@ -285,7 +291,10 @@ pub async fn bulk_update(
         if data == current.data {
             continue;
         }
-        let (custom, _) = record::resolve_custom(&mut tx, Entity::Company, &data.custom).await?;
+        // Checked as any other save: the tag's length and characters.
+        let doc = serde_json::to_value(&data).map_err(|e| CoreError::Conflict(e.to_string()))?;
+        let draft: CompanyDraft = record::parse_draft(doc)?;
+        let (data, custom) = check(&mut tx, &draft, Some(*id)).await?;
         save(&mut tx, actor, &current, data, &custom).await?;
         changed += 1;
     }

@@ -133,6 +133,18 @@ pub struct MergeRequest {
     /// Field names (`first_name`, `birthday`, `custom.<key>`, ...) to take from the discarded record.
     #[serde(default)]
     pub take: Vec<String>,
+    /// The version of the discarded record the choice was made on: a newer one is refused
+    /// with 412, as a stale `If-Match` is for the survivor.
+    #[serde(default)]
+    pub discarded_version: Option<i64>,
+}
+
+/// Refuses a merge whose discarded record changed since the user chose what to keep of it.
+fn check_discarded(req: &MergeRequest, version: i64, current: &impl Serialize) -> Result<()> {
+    match req.discarded_version {
+        Some(v) => record::check_if_match(Some(&record::etag(v)), version, current),
+        None => Ok(()),
+    }
 }
 
 /// The fields of a person a merge can take from the discarded record.
@@ -249,6 +261,7 @@ pub async fn merge_people(
         .ok_or(CoreError::NotFound("discarded person"))?
         .into();
     record::check_if_match(if_match, survivor.version, &survivor)?;
+    check_discarded(&req, discarded.version, &discarded)?;
     let mut doc =
         serde_json::to_value(&survivor.data).map_err(|e| CoreError::Conflict(e.to_string()))?;
     let other =
@@ -298,6 +311,7 @@ pub async fn merge_companies(
         .await
         .map_err(|_| CoreError::NotFound("discarded company"))?;
     record::check_if_match(if_match, survivor.version, &survivor)?;
+    check_discarded(&req, discarded.version, &discarded)?;
     let mut doc =
         serde_json::to_value(&survivor.data).map_err(|e| CoreError::Conflict(e.to_string()))?;
     let other =

@@ -117,6 +117,12 @@ pub fn from_query(
 ) -> Result<Filter, (String, String)> {
     let mut all = Vec::new();
     for (key, value) in params {
+        // No stored text holds control characters (inputs refuse them), and PostgreSQL
+        // refuses a NUL in a parameter: they can only be noise.
+        let value = &value
+            .chars()
+            .filter(|c| !c.is_control())
+            .collect::<String>();
         if key == "q" {
             if !value.trim().is_empty() {
                 all.push(Filter::Search(value.clone()));

@@ -473,7 +473,7 @@ pub fn keyset(q: &mut SelectStatement, table: &'static str, sort: Sort, page: &P
         q,
         sort_column(table, sort.key),
         (table, "id"),
-        sort.key != SortKey::Name,
+        !matches!(sort.key, SortKey::Name | SortKey::Relevance),
         sort.descending,
         page,
     )

@@ -175,7 +175,7 @@ async fn change_user(
     match users::update(&s.db, &me.actor, id, patch, Some(&etag)).await {
         Ok(_) => Ok(see_other("/admin/users")),
         Err(CoreError::Invalid(i)) => {
-            let notice = Some(i.to_string());
+            let notice = Some(me.tr.invalid(&i));
             let page =
                 users_view(&s, &me, Fields::default(), FormErrors::default(), notice).await?;
             Ok(render_with(StatusCode::UNPROCESSABLE_ENTITY, &page))

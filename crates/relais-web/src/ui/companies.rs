@@ -128,10 +128,11 @@ async fn list(State(s): State<AppState>, me: Signed, parts: Parts) -> UiResult {
                 items: vec![],
                 next_cursor: None,
             },
-            Some(i.to_string()),
+            Some(me.tr.invalid(&i)),
         ),
         Err(e) => return Err(e.into()),
     };
+    let error = error.or(lists::param(&parts, "refused").map(|c| lists::refusal(me.tr, &c)));
     let rows = page
         .items
         .iter()
@@ -193,8 +194,8 @@ async fn list(State(s): State<AppState>, me: Signed, parts: Parts) -> UiResult {
         views,
         error,
         notice: lists::param(&parts, "changed")
-            .map(|n| me.tr.fill("bulk.done_companies", &[("n", &n)])),
-        view_error: lists::param(&parts, "view_error"),
+            .map(|n| me.tr.fill("bulk.done_companies", &[("n", &n.to_string())])),
+        view_error: lists::param(&parts, "view_error").map(|code| lists::view_error(me.tr, &code)),
         list_path: "/companies",
     }))
 }
@@ -228,7 +229,7 @@ async fn bulk(State(s): State<AppState>, me: Signed, Form(f): Form) -> UiResult 
     };
     match companies::bulk_update(&s.db, &me.actor, &ids, &change).await {
         Ok(n) => Ok(see_other(&lists::with_notice(&to, n))),
-        Err(CoreError::Invalid(_)) => Ok(see_other(&to)),
+        Err(CoreError::Invalid(i)) => Ok(see_other(&lists::with_refusal(&to, &i))),
         Err(e) => Err(e.into()),
     }
 }
@@ -344,7 +345,7 @@ fn to_json(
     v: &Values,
     specs: &[Spec],
     parent: Option<CompanyId>,
-    others: &[relais_domain::person::Address],
+    current: Option<&relais_domain::company::CompanyData>,
 ) -> Value {
     let opt = |name: &str| match v.get(name) {
         "" => Value::Null,
@@ -356,12 +357,18 @@ fn to_json(
         .iter()
         .any(|f| !v.get(&format!("addresses[0].{f}")).is_empty())
     {
-        let mut a = json!({"kind": "office"});
+        // What the form does not show of the first address is kept: its kind and region.
+        let first = current.and_then(|c| c.addresses.first());
+        let mut a = json!({
+            "kind": first.map_or("office", |a| a.kind.as_str()),
+            "region": first.and_then(|a| a.region.clone()),
+        });
         for f in address {
             a[f] = opt(&format!("addresses[0].{f}"));
         }
         addresses.push(a);
     }
+    let others = current.map_or(&[][..], |c| c.addresses.get(1..).unwrap_or(&[]));
     addresses.extend(others.iter().filter_map(|a| serde_json::to_value(a).ok()));
     let tags: Vec<Value> = v
         .get("tags")
@@ -471,7 +478,7 @@ async fn create(State(s): State<AppState>, me: Signed, Form(f): Form) -> UiResul
         Ok(p) => p,
         Err(errors) => return again(errors),
     };
-    match companies::create(&s.db, &me.actor, to_json(&v, &specs, parent, &[])).await {
+    match companies::create(&s.db, &me.actor, to_json(&v, &specs, parent, None)).await {
         Ok(c) => Ok(see_other(&format!("/companies/{}", c.id.0))),
         Err(CoreError::Invalid(i)) => again(FormErrors::from_invalid(&i, me.tr)),
         Err(e) => Err(e.into()),
@@ -522,7 +529,6 @@ async fn update(
 ) -> UiResult {
     let id = parse_company(&id)?;
     let current = companies::get(&s.db, &me.actor, id).await?;
-    let others: Vec<_> = current.data.addresses.iter().skip(1).cloned().collect();
     let specs = specs(&extra(&s, &me).await?);
     let mut v = Values::from_form(&f, &specs, "");
     let mut base = Values::from_form(&f, &specs, "base.");
@@ -538,7 +544,7 @@ async fn update(
                 &s.db,
                 &me.actor,
                 id,
-                to_json(&v, &specs, parent, &others),
+                to_json(&v, &specs, parent, Some(&current.data)),
                 Some(&etag),
             )
             .await

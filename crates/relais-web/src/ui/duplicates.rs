@@ -283,13 +283,16 @@ async fn merge_pair(State(s): State<AppState>, me: Signed, Form(f): Form) -> UiR
             .filter_map(|(k, v)| k.strip_prefix("keep.").filter(|_| v == lose))
             .map(str::to_string)
             .collect();
-    let version = f.get(if survivor_is_a {
-        "version_a"
+    let (kept, lost) = if survivor_is_a {
+        ("version_a", "version_b")
     } else {
-        "version_b"
-    });
-    let if_match = format!("\"{version}\"");
-    let body = json!({"survivor_id": survivor, "discarded_id": discarded, "take": take});
+        ("version_b", "version_a")
+    };
+    let if_match = format!("\"{}\"", f.get(kept));
+    // Both records as the user saw them: a change to either since is shown, not merged.
+    let discarded_version: Option<i64> = f.get(lost).parse().ok();
+    let body = json!({"survivor_id": survivor, "discarded_id": discarded, "take": take,
+                      "discarded_version": discarded_version});
     let merged = match kind {
         Kind::People => merge::merge_people(&s.db, &me.actor, body, Some(&if_match))
             .await
@@ -313,7 +316,7 @@ async fn merge_pair(State(s): State<AppState>, me: Signed, Form(f): Form) -> UiR
             Ok(render_with(StatusCode::CONFLICT, &page))
         }
         Err(CoreError::Invalid(i)) => {
-            let page = review_page(&s, &me, kind, &a, &b, Some(i.to_string())).await?;
+            let page = review_page(&s, &me, kind, &a, &b, Some(me.tr.invalid(&i))).await?;
             Ok(render_with(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
         Err(e) => Err(e.into()),

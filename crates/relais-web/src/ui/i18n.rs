@@ -189,6 +189,14 @@ impl Tr {
             .unwrap_or_else(|| message.to_string())
     }
 
+    /// What an input got wrong, each message in the page's language.
+    pub fn invalid(&self, i: &relais_domain::Invalid) -> String {
+        i.0.iter()
+            .map(|e| self.error(&e.message))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
     /// A message with `{name}` placeholders filled.
     pub fn fill(&self, key: &str, args: &[(&str, &str)]) -> String {
         args.iter().fold(self.t(key).to_string(), |s, (k, v)| {

@@ -62,6 +62,32 @@ fn root() -> PathBuf {
     std::env::temp_dir().join("relais-imports")
 }
 
+/// Creates a folder only this process's user can enter (uploads hold personal data), or
+/// checks that the one found is such a folder and not a link planted by someone else.
+fn private_dir(path: &std::path::Path) -> UiResult<()> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    let refuse = |why: &str| {
+        tracing::error!(path = %path.display(), why, "refusing an upload folder");
+        UiError::Internal
+    };
+    match std::fs::DirBuilder::new().mode(0o700).create(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let meta = std::fs::symlink_metadata(path).map_err(|_| refuse("unreadable"))?;
+            if !meta.is_dir() {
+                return Err(refuse("not a folder"));
+            }
+            if meta.permissions().mode() & 0o077 != 0 {
+                // Only its owner may change its mode: succeeding proves the folder is ours.
+                std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))
+                    .map_err(|_| refuse("another user's folder"))?;
+            }
+            Ok(())
+        }
+        Err(_) => Err(refuse("cannot be created")),
+    }
+}
+
 /// The folder of an upload; the id is checked to be one of ours (no path tricks).
 fn folder(id: &str) -> UiResult<PathBuf> {
     if id.len() != 43
@@ -94,8 +120,12 @@ fn save(dir: &std::path::Path, meta: &Meta) -> UiResult<()> {
     })
 }
 
-/// Removes the uploads older than a day.
-fn sweep() {
+/// Removes the uploads older than a day, and forgets their jobs.
+fn sweep(jobs: &Jobs) {
+    jobs.0
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .retain(|id, _| root().join(id).exists());
     let Ok(entries) = std::fs::read_dir(root()) else {
         return;
     };
@@ -134,9 +164,9 @@ async fn upload_page(me: Signed) -> UiResult {
 }
 
 /// Takes the uploaded file to disk as it arrives, with the wizard's first answers.
-async fn upload(me: Signed, mut form: Multipart) -> UiResult {
+async fn upload(State(s): State<AppState>, me: Signed, mut form: Multipart) -> UiResult {
     require(&me)?;
-    sweep();
+    sweep(&s.jobs);
     let again = |me: &Signed, key: &str| {
         render_with(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -148,10 +178,8 @@ async fn upload(me: Signed, mut form: Multipart) -> UiResult {
     };
     let id = relais_core::auth::new_secret("")?;
     let dir = folder(&id)?;
-    std::fs::create_dir_all(&dir).map_err(|e| {
-        tracing::error!(error = %e, "cannot create an upload folder");
-        UiError::Internal
-    })?;
+    private_dir(&root())?;
+    private_dir(&dir)?;
     let mut meta = Meta {
         owner: me.actor.user.ok_or(UiError::SignIn)?,
         kind: "people".into(),
@@ -238,7 +266,7 @@ async fn mapping_page(me: Signed, Path(id): Path<String>) -> UiResult {
     let kind = FileKind::parse(&meta.kind).ok_or(UiError::NotFound)?;
     let (preview, error) = match file::preview(&dir.join("file"), kind, &meta.mapping) {
         Ok(p) => (p, None),
-        Err(CoreError::Invalid(i)) => (Default::default(), Some(i.to_string())),
+        Err(CoreError::Invalid(i)) => (Default::default(), Some(me.tr.invalid(&i))),
         Err(e) => return Err(e.into()),
     };
     let fields = match kind {
@@ -305,11 +333,24 @@ impl Jobs {
             .cloned()
     }
 
-    fn put(&self, id: &str, job: Arc<Mutex<Job>>) {
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(id.to_string(), job);
+    /// Starts a job for an upload unless one runs, or the file was already imported: the
+    /// check and the start are one step, so a double click starts one job.
+    fn start(&self, id: &str, dry_run: bool) -> Option<Arc<Mutex<Job>>> {
+        let mut jobs = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(j) = jobs.get(id) {
+            let j = j.lock().unwrap_or_else(|p| p.into_inner());
+            let running = j.report.is_none() && j.error.is_none();
+            let imported = !j.dry_run && j.report.is_some();
+            if running || imported {
+                return None;
+            }
+        }
+        let job = Arc::new(Mutex::new(Job {
+            dry_run,
+            ..Job::default()
+        }));
+        jobs.insert(id.to_string(), job.clone());
+        Some(job)
     }
 }
 
@@ -341,20 +382,10 @@ async fn start(
                 .collect();
         save(&dir, &meta)?;
     }
-    if let Some(job) = s.jobs.get(&id)
-        && job
-            .lock()
-            .map(|j| j.report.is_none() && j.error.is_none())
-            .unwrap_or(false)
-    {
-        return Ok(see_other(&format!("/import/{id}/job")));
-    }
     let dry_run = f.get("mode") != "import";
-    let job = Arc::new(Mutex::new(Job {
-        dry_run,
-        ..Job::default()
-    }));
-    s.jobs.put(&id, job.clone());
+    let Some(job) = s.jobs.start(&id, dry_run) else {
+        return Ok(see_other(&format!("/import/{id}/job")));
+    };
     let opts = Options {
         dry_run,
         on_duplicate: if meta.on_duplicate == "update" {
@@ -364,14 +395,23 @@ async fn start(
         },
     };
     let (db, actor) = (s.db.clone(), me.actor);
+    let running = job.clone();
+    let work = tokio::spawn(async move {
+        run_job(&db, actor, &dir, kind, &meta.mapping, opts, &running).await
+    });
+    // A second task waits for the first, so that even a panic ends the job visibly.
     tokio::spawn(async move {
-        let outcome = run_job(&db, actor, &dir, kind, &meta.mapping, opts, &job).await;
+        let outcome = work.await;
         let mut j = job.lock().unwrap_or_else(|p| p.into_inner());
         match outcome {
-            Ok(report) => j.report = Some(report),
-            Err(e) => {
+            Ok(Ok(report)) => j.report = Some(report),
+            Ok(Err(e)) => {
                 tracing::warn!(error = %e, "import failed");
                 j.error = Some(e.to_string());
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "import task ended abnormally");
+                j.error = Some("the import stopped unexpectedly; nothing was written".into());
             }
         }
     });

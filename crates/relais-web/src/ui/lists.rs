@@ -158,3 +158,34 @@ pub fn owner_of(f: &Fields) -> UiResult<Option<relais_domain::UserId>> {
             .map_err(|_| UiError::NotFound),
     }
 }
+
+/// Why a view could not be saved, from the code the list was sent back with.
+pub fn view_error(tr: super::i18n::Tr, code: &str) -> String {
+    tr.t(match code {
+        "taken" => "views.taken",
+        "name" => "views.bad_name",
+        _ => "views.bad_filters",
+    })
+    .to_string()
+}
+
+/// The list again, saying why an action on the records ticked was refused (by a code).
+pub fn with_refusal(to: &str, i: &relais_domain::Invalid) -> String {
+    let code = match i.0.first().map(|e| e.field.as_str()) {
+        Some("owner_id") => "owner",
+        Some(f) if f.starts_with("tags") => "tag",
+        _ => "other",
+    };
+    let sep = if to.contains('?') { '&' } else { '?' };
+    format!("{to}{sep}refused={code}")
+}
+
+/// Why an action on the records ticked was refused, from its code.
+pub fn refusal(tr: super::i18n::Tr, code: &str) -> String {
+    tr.t(match code {
+        "owner" => "bulk.bad_owner",
+        "tag" => "bulk.bad_tag",
+        _ => "bulk.refused",
+    })
+    .to_string()
+}

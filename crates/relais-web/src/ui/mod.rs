@@ -117,6 +117,8 @@ pub fn see_other(to: &str) -> Response {
 #[derive(Debug)]
 pub enum UiError {
     SignIn,
+    /// A request no page of Relais makes (a parameter out of its range).
+    BadRequest,
     NotFound,
     Forbidden,
     Gone,
@@ -130,6 +132,7 @@ impl From<CoreError> for UiError {
             CoreError::Forbidden(_) => UiError::Forbidden,
             CoreError::NotFound(_) => UiError::NotFound,
             CoreError::Stale { .. } => UiError::Gone,
+            CoreError::Invalid(_) => UiError::BadRequest,
             other => {
                 tracing::error!(error = %other, "page failed");
                 UiError::Internal
@@ -149,6 +152,11 @@ impl IntoResponse for UiError {
     fn into_response(self) -> Response {
         let (status, fr, en) = match self {
             UiError::SignIn => return see_other("/login"),
+            UiError::BadRequest => (
+                StatusCode::BAD_REQUEST,
+                "Cette adresse n’est pas valide.",
+                "This address is not valid.",
+            ),
             UiError::NotFound => (
                 StatusCode::NOT_FOUND,
                 "Cette page n’existe pas, ou plus.",

@@ -159,8 +159,13 @@ fn posted_specs(f: &Fields, x: &Extra) -> Vec<Spec> {
             .max()
             .unwrap_or(0)
     };
-    specs(count("emails").max(SLOTS), count("phones").max(SLOTS), x)
+    // A form never shows more than a few; a forged one does not get to allocate millions.
+    let count = |list: &str| count(list).clamp(SLOTS, MAX_SLOTS);
+    specs(count("emails"), count("phones"), x)
 }
+
+/// The most e-mail or phone inputs a form is read with.
+const MAX_SLOTS: usize = 20;
 
 /// Inputs shown for e-mails and phones on a new person.
 const SLOTS: usize = 2;
@@ -215,9 +220,14 @@ fn values_of(p: &PersonView, company: String, x: &Extra) -> (Values, Vec<Spec>) 
     (v, specs)
 }
 
-/// The person as the services read it. Empty inputs are null, so an edit can clear a field;
-/// the first address is the one the form edits, `others` are kept.
-fn to_json(v: &Values, specs: &[Spec], others: &[relais_domain::person::Address]) -> Value {
+/// The person as the services read it. Empty inputs are null, so an edit can clear a field.
+/// What the form does not show of `current` is kept: the kinds of e-mails and phones (found
+/// by value, else by position), the first address's kind and region, the other addresses.
+fn to_json(
+    v: &Values,
+    specs: &[Spec],
+    current: Option<&relais_domain::person::PersonData>,
+) -> Value {
     let opt = |name: &str| match v.get(name) {
         "" => Value::Null,
         s => Value::String(s.to_string()),
@@ -225,25 +235,55 @@ fn to_json(v: &Values, specs: &[Spec], others: &[relais_domain::person::Address]
     let emails: Vec<Value> = v
         .list("emails", ".address")
         .into_iter()
-        .map(|e| json!({"address": e}))
+        .enumerate()
+        .map(|(i, e)| {
+            let known = current.and_then(|c| {
+                c.emails
+                    .iter()
+                    .find(|x| x.address.as_str().eq_ignore_ascii_case(&e))
+                    .or_else(|| c.emails.get(i))
+            });
+            match known {
+                Some(k) => json!({"address": e, "kind": k.kind}),
+                None => json!({"address": e}),
+            }
+        })
         .collect();
     let phones: Vec<Value> = v
         .list("phones", ".number")
         .into_iter()
-        .map(|p| json!({"number": p}))
+        .enumerate()
+        .map(|(i, p)| {
+            let parsed = relais_domain::Phone::parse(&p).ok();
+            let known = current.and_then(|c| {
+                c.phones
+                    .iter()
+                    .find(|x| Some(&x.number) == parsed.as_ref())
+                    .or_else(|| c.phones.get(i))
+            });
+            match known {
+                Some(k) => json!({"number": p, "kind": k.kind}),
+                None => json!({"number": p}),
+            }
+        })
         .collect();
+    let first = current.and_then(|c| c.addresses.first());
     let address = ["street", "postal_code", "city", "country"];
     let mut addresses: Vec<Value> = Vec::new();
     if address
         .iter()
         .any(|f| !v.get(&format!("addresses[0].{f}")).is_empty())
     {
-        let mut a = json!({"kind": "work"});
+        let mut a = json!({
+            "kind": first.map_or("work", |a| a.kind.as_str()),
+            "region": first.and_then(|a| a.region.clone()),
+        });
         for f in address {
             a[f] = opt(&format!("addresses[0].{f}"));
         }
         addresses.push(a);
     }
+    let others = current.map_or(&[][..], |c| c.addresses.get(1..).unwrap_or(&[]));
     addresses.extend(others.iter().filter_map(|a| serde_json::to_value(a).ok()));
     let tags: Vec<Value> = v
         .get("tags")
@@ -337,7 +377,7 @@ async fn create(State(s): State<AppState>, me: Signed, Form(f): Form) -> UiResul
     let x = extra(&s, &me).await?;
     let specs = posted_specs(&f, &x);
     let v = Values::from_form(&f, &specs, "");
-    let body = to_json(&v, &specs, &[]);
+    let body = to_json(&v, &specs, None);
     match people::create_at(&s.db, &me.actor, body, Some(v.get("company"))).await {
         Ok(p) => Ok(see_other(&format!("/people/{}", p.id.0))),
         Err(CoreError::Invalid(i)) => {
@@ -405,7 +445,6 @@ async fn update(
 ) -> UiResult {
     let id = parse_person(&id)?;
     let current = people::get(&s.db, &me.actor, id).await?;
-    let others: Vec<_> = current.data.addresses.iter().skip(1).cloned().collect();
     let x = extra(&s, &me).await?;
     let mut specs = posted_specs(&f, &x);
     let mut v = Values::from_form(&f, &specs, "");
@@ -417,9 +456,11 @@ async fn update(
         &s.db,
         &me.actor,
         id,
-        to_json(&v, &specs, &others),
+        to_json(&v, &specs, Some(&current.data)),
         Some(&if_match),
-        Some(v.get("company")),
+        // The company is looked up by name only when the user changed it: two companies may
+        // share a name, and the one linked must stay.
+        (v.get("company") != base.get("company")).then(|| v.get("company")),
     )
     .await;
     let mut errors = FormErrors::default();

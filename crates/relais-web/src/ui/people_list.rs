@@ -93,8 +93,11 @@ fn is_list_param(k: &str) -> bool {
 
 async fn list(State(s): State<AppState>, me: Signed, parts: Parts) -> UiResult {
     let raw = lists::params(&parts, is_list_param);
-    let notice = lists::param(&parts, "changed").map(|n| me.tr.fill("bulk.done", &[("n", &n)]));
-    let view_error = lists::param(&parts, "view_error");
+    let notice = lists::param(&parts, "changed")
+        .and_then(|n| n.parse::<u32>().ok())
+        .map(|n| me.tr.fill("bulk.done", &[("n", &n.to_string())]));
+    let error_of_action = lists::param(&parts, "refused").map(|c| lists::refusal(me.tr, &c));
+    let view_error = lists::param(&parts, "view_error").map(|code| lists::view_error(me.tr, &code));
     let mut params = raw.clone();
     params.push(("limit".into(), "50".into()));
     let (page, error) = match people::list(&s.db, &me.actor, &params).await {
@@ -105,10 +108,11 @@ async fn list(State(s): State<AppState>, me: Signed, parts: Parts) -> UiResult {
                 items: vec![],
                 next_cursor: None,
             },
-            Some(i.to_string()),
+            Some(me.tr.invalid(&i)),
         ),
         Err(e) => return Err(e.into()),
     };
+    let error = error.or(error_of_action);
     let names = company_names(&s, &me, &page.items).await?;
     let rows = page.items.iter().map(|p| row(p, &names)).collect();
     let p: HashMap<String, String> = raw.iter().cloned().collect();
@@ -217,7 +221,7 @@ async fn bulk(State(s): State<AppState>, me: Signed, Form(f): Form) -> UiResult 
     };
     match people::bulk_update(&s.db, &me.actor, &ids, &change).await {
         Ok(n) => Ok(see_other(&lists::with_notice(&to, n))),
-        Err(CoreError::Invalid(_)) => Ok(see_other(&to)),
+        Err(CoreError::Invalid(i)) => Ok(see_other(&lists::with_refusal(&to, &i))),
         Err(e) => Err(e.into()),
     }
 }

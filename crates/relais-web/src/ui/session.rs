@@ -257,9 +257,8 @@ impl Throttle {
 }
 
 /// The client's address, when the server knows it (not in router tests).
-fn client(parts: &Parts) -> String {
-    parts
-        .extensions
+pub fn client(extensions: &axum::http::Extensions) -> String {
+    extensions
         .get::<axum::extract::ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip().to_string())
         .unwrap_or_else(|| "local".into())
@@ -267,9 +266,17 @@ fn client(parts: &Parts) -> String {
 
 /// A page to come back to after signing in: a path of this site, never another site.
 fn local_path(next: Option<&String>) -> String {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\"))
+    next.filter(|n| is_local_path(n))
         .cloned()
         .unwrap_or_else(|| "/".into())
+}
+
+/// A path of this site: one slash first, then no second one, no backslash and no control
+/// character (browsers drop tabs and newlines, so "/\t/evil.example" is "//evil.example").
+pub fn is_local_path(p: &str) -> bool {
+    p.starts_with('/')
+        && !p.chars().any(|c| c == '\\' || c.is_control())
+        && !p[1..].starts_with('/')
 }
 
 fn set_cookie(res: &mut Response, name: &str, value: &str, max_age: i64, secure: bool) {
@@ -344,7 +351,7 @@ async fn login(State(s): State<AppState>, parts: Parts, Form(f): Form) -> UiResu
     if !expected.is_some_and(|t| constant_time_eq(&t, f.get("_login"))) {
         return again(tr.t("login.expired").into(), StatusCode::FORBIDDEN);
     }
-    let ip = client(&parts);
+    let ip = client(&parts.extensions);
     if let Some(wait) = s.throttle.wait(&ip, &email) {
         let minutes = wait.as_secs().div_ceil(60).to_string();
         return again(
@@ -418,6 +425,20 @@ async fn set_language(State(s): State<AppState>, me: Signed, Form(f): Form) -> U
 }
 
 async fn change_password(State(s): State<AppState>, me: Signed, Form(f): Form) -> UiResult {
+    // Someone holding a stolen session must not guess the password at will.
+    let key = format!("password change by {}", me.user.id.0);
+    if let Some(wait) = s.throttle.wait("session", &key) {
+        let mut errors = FormErrors::default();
+        let minutes = wait.as_secs().div_ceil(60).to_string();
+        errors.add(
+            "current_password",
+            &me.tr.fill("login.throttled", &[("minutes", &minutes)]),
+        );
+        return Ok(render_with(
+            StatusCode::TOO_MANY_REQUESTS,
+            &settings(&me, errors, None),
+        ));
+    }
     let (new, again) = (f.get("new_password"), f.get("new_password_again"));
     if new != again {
         let mut errors = FormErrors::default();
@@ -427,13 +448,18 @@ async fn change_password(State(s): State<AppState>, me: Signed, Form(f): Form) -
             &settings(&me, errors, None),
         ));
     }
-    match users::change_password(&s.db, &me.actor, f.get("current_password"), new, &me.secret).await
-    {
+    let current = f.get("current_password");
+    match users::change_password(&s.db, &me.actor, current, new, &me.secret).await {
         Ok(()) => Ok(see_other("/settings?saved=password")),
-        Err(CoreError::Invalid(i)) => Ok(render_with(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &settings(&me, FormErrors::from_invalid(&i, me.tr), None),
-        )),
+        Err(CoreError::Invalid(i)) => {
+            if i.0.iter().any(|e| e.field == "current_password") {
+                s.throttle.failed("session", &key);
+            }
+            Ok(render_with(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &settings(&me, FormErrors::from_invalid(&i, me.tr), None),
+            ))
+        }
         Err(e) => Err(e.into()),
     }
 }

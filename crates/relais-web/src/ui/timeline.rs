@@ -211,7 +211,10 @@ fn moment(local: &str, tz_offset: &str) -> Result<Option<String>, ()> {
         .parse::<i64>()
         .unwrap_or(0)
         .clamp(-24 * 60, 24 * 60);
-    let utc: DateTime<Utc> = (t + Duration::minutes(offset)).and_utc();
+    let utc: DateTime<Utc> = t
+        .checked_add_signed(Duration::minutes(offset))
+        .ok_or(())?
+        .and_utc();
     Ok(Some(utc.to_rfc3339()))
 }
 
@@ -344,7 +347,7 @@ async fn done(
     let id = TaskId::parse(&id).map_err(|_| UiError::NotFound)?;
     let task = interactions::update_task(&s.db, &me.actor, id, json!({"done": true}), None).await?;
     let back = match (f.opt("back"), task.data.person_id, task.data.company_id) {
-        (Some(b), _, _) if b.starts_with('/') && !b.starts_with("//") => b,
+        (Some(b), _, _) if super::session::is_local_path(&b) => b,
         (_, Some(p), _) => format!("/people/{}#tasks", p.0),
         (_, _, Some(c)) => format!("/companies/{}#tasks", c.0),
         _ => "/".into(),
@@ -369,5 +372,9 @@ mod tests {
         );
         assert_eq!(moment("", "-60").unwrap(), None);
         assert!(moment("30/11/2026", "0").is_err());
+        assert!(
+            moment("+262142-12-31T23:59", "1440").is_err(),
+            "no overflow"
+        );
     }
 }

@@ -29,6 +29,7 @@ mod auth;
 mod companies;
 mod consents;
 mod filters;
+mod hardening;
 mod helpers;
 mod interactions;
 mod meta;

@@ -834,6 +834,19 @@ async fn import_wizard(app: TestApp) {
     assert!(report.contains("<dd id=\"created\">2</dd>"), "{report}");
     let (_, _, page) = app.get("/api/v1/people?q=elodie", (), &[]).await;
     assert_eq!(page["items"][0]["phones"][0]["number"], "+33612345678");
+    // Sending the import again (a double click, a reload) does not import twice.
+    let (status, headers_again, _) = b
+        .post(&format!("{wizard}/start"), &[("mode", "import")])
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&headers_again), job);
+    let (_, _, again) = b.get(&job).await;
+    assert!(
+        again.contains("<dd id=\"created\">2</dd>") && !again.contains("http-equiv"),
+        "the finished import is shown, not run again: {again}"
+    );
+    let (_, _, everyone) = app.get("/api/v1/people", (), &[]).await;
+    assert_eq!(everyone["items"].as_array().unwrap().len(), 2, "{everyone}");
     assert_eq!(
         page["items"][0]["addresses"],
         json!([]),

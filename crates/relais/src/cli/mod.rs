@@ -297,7 +297,10 @@ async fn serve(mut cfg: Config, demo: bool, database_given: bool) -> Result<()> 
     let limits = relais_web::Limits {
         attachment_max_bytes: cfg.attachment_max_bytes,
     };
-    axum::serve(listener, relais_web::app_with(state, limits))
+    // The client's address reaches the handlers: the sign-in throttle counts by address.
+    let app = relais_web::app_with(state, limits)
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown())
         .await
         .context("server error")?;

@@ -40,10 +40,31 @@ fn session_cookie(value: &str, max_age: i64, secure: bool) -> HeaderValue {
 }
 
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = Credentials,
-    responses((status = 200, body = Session), (status = 401, body = Problem)))]
-pub async fn sign_in(State(s): State<AppState>, JsonBody(b): JsonBody) -> ApiResult<Response> {
+    responses((status = 200, body = Session), (status = 401, body = Problem), (status = 429, body = Problem)))]
+pub async fn sign_in(
+    State(s): State<AppState>,
+    ext: axum::http::Extensions,
+    JsonBody(b): JsonBody,
+) -> ApiResult<Response> {
     let c: Credentials = parse_draft(b)?;
-    let (secret, csrf_token, user) = users::sign_in(&s.db, &c.email, &c.password).await?;
+    // The same throttle as the sign-in page: a few failures shut this door for a while.
+    let ip = crate::ui::session::client(&ext);
+    if let Some(wait) = s.throttle.wait(&ip, &c.email) {
+        return Ok(crate::error::problem(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too-many-attempts",
+            "Too many failed sign-ins",
+            format!("try again in {} minutes", wait.as_secs().div_ceil(60)),
+        )
+        .into_response());
+    }
+    let signed = users::sign_in(&s.db, &c.email, &c.password).await;
+    match &signed {
+        Ok(_) => s.throttle.succeeded(&ip, &c.email),
+        Err(relais_core::CoreError::Unauthenticated) => s.throttle.failed(&ip, &c.email),
+        Err(_) => {}
+    }
+    let (secret, csrf_token, user) = signed?;
     let mut res = Json(Session { user, csrf_token }).into_response();
     let max_age = users::SESSION_DAYS * 24 * 3600;
     res.headers_mut().insert(
