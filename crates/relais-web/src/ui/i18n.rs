@@ -197,7 +197,7 @@ impl Tr {
             .join("; ")
     }
 
-    /// A message with `{name}` placeholders filled.
+    /// A message with its `{name}` marks filled in.
     pub fn fill(&self, key: &str, args: &[(&str, &str)]) -> String {
         args.iter().fold(self.t(key).to_string(), |s, (k, v)| {
             s.replace(&format!("{{{k}}}"), v)
