@@ -1180,7 +1180,7 @@ async fn consent_and_history(app: TestApp) {
     let (status, _, html) = b.get(&format!("{path}/history")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(
-        html.contains("job_title") && html.contains("Gérante") && html.contains("Directrice"),
+        html.contains("Job title") && html.contains("Gérante") && html.contains("Directrice"),
         "{html}"
     );
     assert!(html.contains("Created"));
