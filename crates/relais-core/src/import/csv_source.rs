@@ -857,8 +857,23 @@ fn detect_encoding(sample: &[u8], at_eof: bool) -> Encoding {
         Ok(_) => Encoding::Utf8,
         // A multi-byte character cut by the end of the sample.
         Err(e) if e.error_len().is_none() && !at_eof => Encoding::Utf8,
+        // Mostly UTF-8 with a damaged byte here and there: read as UTF-8, so that the header
+        // and the good rows come out right and the damaged rows are refused by line. Text
+        // written in Windows-1252 almost never forms valid UTF-8 sequences.
+        Err(_) if mostly_utf8(sample) => Encoding::Utf8,
         Err(_) => Encoding::Windows1252,
     }
+}
+
+/// Whether the non-ASCII characters of a sample that is not valid UTF-8 are mostly valid
+/// UTF-8 sequences: more of those than of invalid bytes.
+fn mostly_utf8(sample: &[u8]) -> bool {
+    let (mut multibyte, mut invalid) = (0usize, 0usize);
+    for chunk in sample.utf8_chunks() {
+        multibyte += chunk.valid().chars().filter(|c| !c.is_ascii()).count();
+        invalid += usize::from(!chunk.invalid().is_empty());
+    }
+    multibyte > invalid
 }
 
 /// The most frequent of `,` `;` tab outside quotes on the first non-empty line, `,` by default.
@@ -2100,6 +2115,22 @@ Lifecycle Stage,Street Address,City,Postal Code,Country/Region,Original Source,C
         assert_eq!(e.reason, "invalid UTF-8 in column Nom");
         assert_eq!(e.raw, vec!["Caf\u{fffd}".to_string(), "Paris".to_string()]);
         assert_eq!(all[rows + 1].clone().expect("row").last_name, s("Dupont"));
+    }
+
+    #[test]
+    fn a_utf8_file_with_one_damaged_byte_is_still_utf8() {
+        let bytes = "Prénom;Nom;Ville\nÉlodie;Martin;Orléans\n"
+            .bytes()
+            .chain(*b"Caf\xe9;Cr\xe8me;Paris\n")
+            .chain("Zoé;Léger;Nîmes\n".bytes())
+            .collect::<Vec<_>>();
+        let mut src = open(&bytes, Target::People);
+        assert_eq!(src.encoding_name(), "UTF-8", "the header reads right");
+        let all = people(&mut src);
+        assert_eq!(all[0].clone().expect("row").first_name, s("Élodie"));
+        let e = all[1].clone().expect_err("the damaged row");
+        assert_eq!(e.reason, "invalid UTF-8 in column Prénom");
+        assert_eq!(all[2].clone().expect("row").first_name, s("Zoé"));
     }
 
     #[test]
