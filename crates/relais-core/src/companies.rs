@@ -3,9 +3,9 @@ use crate::auth::Actor;
 use crate::error::{CoreError, Result};
 use crate::record::{self, ListPage};
 use chrono::{DateTime, Utc};
-use relais_domain::company::{CompanyData, CompanyDraft, FILTER_FIELDS};
+use relais_domain::company::{CompanyData, CompanyDraft};
 use relais_domain::custom::Entity;
-use relais_domain::filter::SortKey;
+use relais_domain::filter::{SortKey, schema};
 use relais_domain::{Action, CompanyId, FieldError, Invalid, Resource};
 use relais_store::companies::{self as store, CompanyRecord};
 use relais_store::filter::split_search;
@@ -356,9 +356,9 @@ pub async fn list(
     params: &[(String, String)],
 ) -> Result<ListPage<CompanyView>> {
     actor.require(Action::Read, Resource::Companies)?;
-    let (filter, sort, page) = record::list_request(params, &FILTER_FIELDS)?;
     let mut tx = db.read().await?;
-    let ctx = record::context(&mut tx, Entity::Company).await?;
+    let ctx = record::context(&mut tx).await?;
+    let (filter, sort, page) = record::list_request(params, &schema::COMPANIES, &ctx)?;
     if sort.key == SortKey::Relevance
         && let Some((q, rest)) = split_search(&filter)
     {

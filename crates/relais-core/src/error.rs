@@ -29,6 +29,9 @@ pub enum CoreError {
     TooLarge { limit: u64 },
     #[error(transparent)]
     Store(StoreError),
+    /// A failure of the server's own (serialisation, hashing, I/O): answered 500, logged.
+    #[error("internal failure: {0}")]
+    Internal(String),
 }
 
 impl From<StoreError> for CoreError {

@@ -88,11 +88,15 @@ pub async fn people_where<W: Write + ?Sized>(
     mut progress: impl FnMut(u64),
 ) -> Result<u64> {
     actor.require(Action::Read, Resource::Transfer)?;
-    let filter = relais_domain::filter::from_query(params, &relais_domain::person::FILTER_FIELDS)
-        .map_err(|(p, m)| relais_domain::Invalid::one(p, m))?;
     let mut tx = db.read().await?;
-    let ctx = crate::record::context(&mut tx, Entity::Person).await?;
-    let custom_keys: Vec<String> = ctx.custom.iter().map(|(k, _, _)| k.clone()).collect();
+    let ctx = crate::record::context(&mut tx).await?;
+    let filter = crate::record::filter_of(params, &relais_domain::filter::schema::PEOPLE, &ctx)?;
+    let custom_keys: Vec<String> = ctx
+        .custom
+        .iter()
+        .filter(|d| d.entity == Entity::Person.as_str())
+        .map(|d| d.key.clone())
+        .collect();
     let mut csv = csv::WriterBuilder::new().from_writer(Vec::new());
     if format == Format::Csv {
         // A BOM, so that Excel opens the UTF-8 file with its accents right.
@@ -316,8 +320,6 @@ pub async fn companies_where<W: Write + ?Sized>(
     mut progress: impl FnMut(u64),
 ) -> Result<u64> {
     actor.require(Action::Read, Resource::Transfer)?;
-    let filter = relais_domain::filter::from_query(params, &relais_domain::company::FILTER_FIELDS)
-        .map_err(|(p, m)| relais_domain::Invalid::one(p, m))?;
     if format == Format::Vcard {
         return Err(relais_domain::Invalid::one(
             "format",
@@ -326,7 +328,8 @@ pub async fn companies_where<W: Write + ?Sized>(
         .into());
     }
     let mut tx = db.read().await?;
-    let ctx = crate::record::context(&mut tx, Entity::Company).await?;
+    let ctx = crate::record::context(&mut tx).await?;
+    let filter = crate::record::filter_of(params, &relais_domain::filter::schema::COMPANIES, &ctx)?;
     out.write_all("\u{feff}".as_bytes()).map_err(io)?;
     let mut csv = csv::WriterBuilder::new().from_writer(Vec::new());
     csv.write_record(COMPANY_HEADERS).map_err(io)?;

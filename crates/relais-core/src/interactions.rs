@@ -3,11 +3,8 @@ use crate::auth::Actor;
 use crate::error::{CoreError, Result};
 use crate::record::{self, ListPage};
 use chrono::{DateTime, Utc};
-use relais_domain::filter as dfilter;
-use relais_domain::interaction::{
-    INTERACTION_FILTER_FIELDS, InteractionData, InteractionDraft, TASK_FILTER_FIELDS, TaskData,
-    TaskDraft,
-};
+use relais_domain::filter::schema::{INTERACTIONS, TASKS};
+use relais_domain::interaction::{InteractionData, InteractionDraft, TaskData, TaskDraft};
 use relais_domain::{Action, FieldError, InteractionId, Invalid, Resource, TaskId, UserId};
 use relais_store::interactions::{self as store, InteractionRecord};
 use relais_store::tasks::{self as tasks_store, TaskRecord};
@@ -250,8 +247,7 @@ pub async fn list(
 ) -> Result<ListPage<InteractionView>> {
     actor.require(Action::Read, Resource::Interactions)?;
     let (rest, page) = split_params(params)?;
-    let filter = dfilter::from_query(&rest, &INTERACTION_FILTER_FIELDS)
-        .map_err(|(p, m)| Invalid::one(p, m))?;
+    let filter = record::filter_of(&rest, &INTERACTIONS, &Default::default())?;
     let mut tx = db.read().await?;
     let rows = store::list(&mut tx, &filter, &page).await?;
     Ok(record::finish_page(
@@ -454,8 +450,7 @@ pub async fn list_tasks(
 ) -> Result<ListPage<TaskView>> {
     actor.require(Action::Read, Resource::Tasks)?;
     let (rest, page) = split_params(params)?;
-    let filter =
-        dfilter::from_query(&rest, &TASK_FILTER_FIELDS).map_err(|(p, m)| Invalid::one(p, m))?;
+    let filter = record::filter_of(&rest, &TASKS, &Default::default())?;
     let mut tx = db.read().await?;
     let rows = tasks_store::list(&mut tx, &filter, &page).await?;
     Ok(record::finish_page(

@@ -6,8 +6,7 @@ use crate::error::{CoreError, Result};
 use crate::interactions::{InteractionView, TaskView};
 use crate::people::PersonView;
 use crate::record::{self, ListPage};
-use relais_domain::custom::Entity;
-use relais_domain::filter::{Field, Filter, Op, Sort};
+use relais_domain::filter::{Filter, Literal, Op, Sort};
 use relais_domain::interaction::InteractionKind;
 use relais_domain::{Action, CompanyId, PersonId, Resource};
 use relais_store::audit::AuditEntry;
@@ -145,12 +144,8 @@ pub async fn company(
         .into_iter()
         .map(CompanyView::from)
         .collect();
-    let filter = Filter::Cond {
-        field: Field::Builtin("company_id"),
-        op: Op::Eq,
-        value: id.to_string(),
-    };
-    let ctx = record::context(&mut tx, Entity::Person).await?;
+    let filter = Filter::cond("company_id", Op::Eq, Literal::Text(id.to_string()));
+    let ctx = record::context(&mut tx).await?;
     let people_page = relais_store::filter::Page {
         after: None,
         limit: 200,

@@ -5,9 +5,9 @@ use crate::error::{CoreError, Result};
 use crate::record::{self, ListPage};
 use chrono::{DateTime, Utc};
 use relais_domain::custom::Entity;
-use relais_domain::filter::SortKey;
+use relais_domain::filter::{SortKey, schema};
 use relais_domain::interaction::ConsentDraft;
-use relais_domain::person::{FILTER_FIELDS, PersonData, PersonDraft};
+use relais_domain::person::{PersonData, PersonDraft};
 use relais_domain::{Action, Invalid, PersonId, Resource};
 use relais_store::consents::{self, ConsentRecord};
 use relais_store::filter::split_search;
@@ -360,16 +360,17 @@ pub async fn purge(db: &Db, actor: &Actor, id: PersonId) -> Result<()> {
 }
 
 /// A page of people. `params` are the query parameters: `q`, `sort`, `limit`, `cursor`,
-/// `trash=true`, and filters on any field (see `FILTER_FIELDS`) or `custom.<key>`.
+/// `trash=true`, and filters on any field (see `filter::schema::PEOPLE`) or `custom.<key>`, and
+/// `filter=` in the segment language.
 pub async fn list(
     db: &Db,
     actor: &Actor,
     params: &[(String, String)],
 ) -> Result<ListPage<PersonView>> {
     actor.require(Action::Read, Resource::People)?;
-    let (filter, sort, page) = record::list_request(params, &FILTER_FIELDS)?;
     let mut tx = db.read().await?;
-    let ctx = record::context(&mut tx, Entity::Person).await?;
+    let ctx = record::context(&mut tx).await?;
+    let (filter, sort, page) = record::list_request(params, &schema::PEOPLE, &ctx)?;
     if sort.key == SortKey::Relevance
         && let Some((q, rest)) = split_search(&filter)
     {

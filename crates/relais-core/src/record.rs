@@ -4,11 +4,12 @@ use crate::error::{CoreError, Result};
 use base64::Engine;
 use chrono::{DateTime, SubsecRound, Utc};
 use relais_domain::custom::{CustomValue, Entity};
+use relais_domain::filter::schema::KindSpec;
 use relais_domain::filter::{Filter, Sort, SortKey, from_query};
 use relais_domain::{FieldError, Invalid};
 use relais_store::audit::Change;
 use relais_store::custom_fields::CustomField;
-use relais_store::filter::{Context, Page, split_search};
+use relais_store::filter::{Context, CustomDef, Page, split_search};
 use relais_store::owned::CustomWrite;
 use relais_store::{StoreError, Tx};
 use serde::Serialize;
@@ -148,12 +149,31 @@ pub fn resolve_custom_with(
     }
 }
 
-/// The filter context of an entity: its custom fields.
-pub async fn context(tx: &mut Tx, entity: Entity) -> Result<Context> {
-    let defs = relais_store::custom_fields::list(tx, Some(entity)).await?;
+/// The filter context: every custom field (filters reach related kinds' fields too), and
+/// now, for relative dates.
+pub async fn context(tx: &mut Tx) -> Result<Context> {
+    let defs = relais_store::custom_fields::list(tx, None).await?;
     Ok(Context {
-        custom: defs.into_iter().map(|d| (d.key, d.id.0, d.kind)).collect(),
+        custom: defs
+            .into_iter()
+            .map(|d| CustomDef {
+                entity: d.entity.as_str().to_string(),
+                key: d.key,
+                id: d.id.0,
+                kind: d.kind,
+            })
+            .collect(),
+        now: now(),
     })
+}
+
+/// A list's filter from its query parameters, checked against the kind's fields.
+pub fn filter_of(
+    params: &[(String, String)],
+    kind: &'static KindSpec,
+    ctx: &Context,
+) -> Result<Filter, Invalid> {
+    from_query(params, kind, ctx).map_err(|e| Invalid::one(e.param, e.message))
 }
 
 /// A page of a list and the cursor of the next one.
@@ -171,7 +191,8 @@ pub const MAX_LIMIT: u64 = 200;
 /// for no order is read in relevance order.
 pub fn list_request(
     params: &[(String, String)],
-    fields: &[&'static str],
+    kind: &'static KindSpec,
+    ctx: &Context,
 ) -> Result<(Filter, Sort, Page)> {
     let mut page = page_of(params)?;
     let mut sort = None;
@@ -183,7 +204,7 @@ pub fn list_request(
             _ => rest.push((k.clone(), v.clone())),
         }
     }
-    let filter = from_query(&rest, fields).map_err(|(p, m)| Invalid::one(p, m))?;
+    let filter = filter_of(&rest, kind, ctx)?;
     let sort = sort.unwrap_or(Sort {
         key: if split_search(&filter).is_some() {
             SortKey::Relevance

@@ -5,15 +5,15 @@ use crate::error::{CoreError, Result};
 use crate::record;
 use relais_domain::Invalid;
 use relais_domain::error::optional_text;
+use relais_domain::filter::schema::{self, KindSpec};
 use relais_store::Db;
 use relais_store::views::{self as store, SavedView};
 use uuid::Uuid;
 
-/// The lists a view can be saved of, with the filters each takes.
-fn fields(list: &str) -> Option<&'static [&'static str]> {
+/// The lists a view can be saved of: the kinds with a list page.
+fn kind(list: &str) -> Option<&'static KindSpec> {
     match list {
-        "people" => Some(&relais_domain::person::FILTER_FIELDS),
-        "companies" => Some(&relais_domain::company::FILTER_FIELDS),
+        "people" | "companies" => schema::kind(list),
         _ => None,
     }
 }
@@ -28,19 +28,27 @@ fn kept(query: &str) -> Vec<(String, String)> {
 
 pub async fn save(db: &Db, actor: &Actor, list: &str, name: &str, query: &str) -> Result<()> {
     let user = actor.user.ok_or(CoreError::Unauthenticated)?;
-    let fields = fields(list).ok_or(CoreError::NotFound("list"))?;
+    let kind = kind(list).ok_or(CoreError::NotFound("list"))?;
     let name = optional_text(Some(name), 80)
         .map_err(|m| Invalid::one("view_name", m))?
         .ok_or_else(|| Invalid::one("view_name", "is required"))?;
     let params = kept(query);
     // A view is checked as the list would read it: an unknown filter is refused now, not
     // each time the view is opened.
-    record::list_request(&params, fields)?;
+    let mut tx = db.write().await?;
+    let ctx = record::context(&mut tx).await?;
+    let (filter, _, _) = record::list_request(&params, kind, &ctx)?;
+    let filter = serde_json::to_string(&filter).map_err(|e| CoreError::Internal(e.to_string()))?;
     let query = form_urlencoded::Serializer::new(String::new())
         .extend_pairs(&params)
         .finish();
-    let mut tx = db.write().await?;
-    store::insert(&mut tx, user, list, &name, &query, record::now())
+    let view = store::NewView {
+        list,
+        name: &name,
+        query: &query,
+        filter: &filter,
+    };
+    store::insert(&mut tx, user, view, record::now())
         .await
         .map_err(|e| match e {
             relais_store::StoreError::Duplicate(_) => {

@@ -586,3 +586,38 @@ async fn search_terms_are_computed_again_when_a_database_is_upgraded() {
         db.close().await;
     }
 }
+
+#[tokio::test]
+async fn folded_filter_columns_are_filled_when_a_database_is_upgraded() {
+    for t in relais_testkit::engines().await {
+        import_csv(&t.db, PEOPLE_CSV, Options::default()).await;
+        t.db.close().await;
+        // A database from before migration 5: no folded columns, no saved filters.
+        relais_testkit::execute(
+            &t.url,
+            "DROP INDEX people_first_name_key; DROP INDEX people_last_name_key; \
+             ALTER TABLE people DROP COLUMN first_name_key; \
+             ALTER TABLE people DROP COLUMN last_name_key; \
+             ALTER TABLE people DROP COLUMN job_title_key; \
+             ALTER TABLE people DROP COLUMN source_key; \
+             ALTER TABLE companies DROP COLUMN industry_key; \
+             ALTER TABLE saved_views DROP COLUMN filter; \
+             DELETE FROM schema_migrations WHERE version = 5;",
+        )
+        .await;
+        let db = relais_core::connect(&t.url).await.expect("upgraded");
+        let found = people::list(
+            &db,
+            &Actor::SYSTEM,
+            &[("first_name[prefix]".into(), "AME".into())],
+        )
+        .await
+        .expect("filter")
+        .items
+        .into_iter()
+        .map(|p| p.display_name)
+        .collect::<Vec<_>>();
+        assert_eq!(found, ["Amélie Poulain"], "{}", t.engine);
+        db.close().await;
+    }
+}

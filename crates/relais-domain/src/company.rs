@@ -55,23 +55,6 @@ pub struct CompanyData {
     pub custom: BTreeMap<String, serde_json::Value>,
 }
 
-pub const FILTER_FIELDS: [&str; 14] = [
-    "id",
-    "name",
-    "siren",
-    "siret",
-    "vat_number",
-    "industry",
-    "size",
-    "owner_id",
-    "parent_id",
-    "city",
-    "country",
-    "tag",
-    "created_at",
-    "updated_at",
-];
-
 fn parse_opt<T>(
     e: &mut Errors,
     field: &str,

@@ -88,15 +88,6 @@ pub struct InteractionData {
     pub user_ids: Vec<UserId>,
 }
 
-pub const INTERACTION_FILTER_FIELDS: [&str; 6] = [
-    "kind",
-    "direction",
-    "person_id",
-    "company_id",
-    "user_id",
-    "occurred_at",
-];
-
 /// A meeting report of a long day fits; a pasted novel does not.
 pub const MAX_BODY: usize = 1_000_000;
 
@@ -187,9 +178,6 @@ pub struct TaskData {
     pub company_id: Option<CompanyId>,
     pub done: bool,
 }
-
-pub const TASK_FILTER_FIELDS: [&str; 5] =
-    ["assignee_id", "person_id", "company_id", "done", "due_at"];
 
 impl TaskDraft {
     pub fn validate(&self) -> Result<TaskData, Invalid> {

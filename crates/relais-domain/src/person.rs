@@ -202,33 +202,6 @@ pub const EMAIL_KINDS: [&str; 3] = ["work", "home", "other"];
 pub const PHONE_KINDS: [&str; 5] = ["mobile", "work", "home", "fax", "other"];
 pub const ADDRESS_KINDS: [&str; 4] = ["work", "home", "billing", "other"];
 
-/// Fields a list of people can be filtered on (besides `custom.<key>` and `q`).
-pub const FILTER_FIELDS: [&str; 22] = [
-    "id",
-    "stage",
-    "owner_id",
-    "source",
-    "language",
-    "preferred_channel",
-    "civility",
-    "first_name",
-    "last_name",
-    "job_title",
-    "email",
-    "phone",
-    "city",
-    "country",
-    "tag",
-    "company_id",
-    "created_at",
-    "updated_at",
-    // The current consent on a channel: granted, withdrawn or unknown (none recorded).
-    "consent_email",
-    "consent_sms",
-    "consent_phone",
-    "consent_post",
-];
-
 pub(crate) fn kind(errors: &mut Errors, field: String, v: &str, allowed: &[&str]) -> String {
     let k = v.trim().to_ascii_lowercase();
     let k = match k.as_str() {

@@ -5,7 +5,7 @@ use crate::search::{self, Hit, Index, TermRows};
 use crate::{Result, StoreError, Tx};
 use chrono::{DateTime, Utc};
 use relais_domain::company::CompanyData;
-use relais_domain::filter::{Filter, Sort};
+use relais_domain::filter::{Filter, Sort, schema};
 use relais_domain::legal::{Siren, Siret, VatNumber};
 use relais_domain::search::SearchQuery;
 use relais_domain::{CompanyId, Email, Phone, UserId};
@@ -63,7 +63,7 @@ const COLUMNS: [&str; 17] = [
     "version",
 ];
 
-const SCALAR_COLUMNS: [&str; 13] = [
+const SCALAR_COLUMNS: [&str; 14] = [
     "name",
     "sort_key",
     "siren",
@@ -77,6 +77,7 @@ const SCALAR_COLUMNS: [&str; 13] = [
     "parent_id",
     "owner_id",
     "notes",
+    "industry_key",
 ];
 
 fn scalar_values(d: &CompanyData) -> Vec<sea_query::Value> {
@@ -94,7 +95,35 @@ fn scalar_values(d: &CompanyData) -> Vec<sea_query::Value> {
         d.parent_id.map(|v| v.0).into(),
         d.owner_id.map(|v| v.0).into(),
         d.notes.clone().into(),
+        crate::people::folded(&d.industry),
     ]
+}
+
+/// Fills the folded shadow column of every company's industry (after migration 5).
+pub(crate) async fn refold(tx: &mut Tx) -> Result<()> {
+    #[derive(sqlx::FromRow)]
+    struct Industry {
+        id: Uuid,
+        industry: Option<String>,
+    }
+    let rows: Vec<Industry> = tx
+        .fetch_all(
+            Query::select()
+                .columns(["id", "industry"])
+                .from("companies")
+                .and_where(Expr::col("industry").is_not_null()),
+        )
+        .await?;
+    for r in rows {
+        tx.execute(
+            Query::update()
+                .table("companies")
+                .value("industry_key", crate::people::folded(&r.industry))
+                .and_where(Expr::col("id").eq(r.id)),
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 pub async fn insert(
@@ -296,7 +325,7 @@ pub async fn list(
     } else {
         Expr::col(("companies", "deleted_at")).is_null()
     });
-    q.cond_where(filter::company_condition(f, ctx)?);
+    q.cond_where(filter::condition(&schema::COMPANIES, f, ctx)?);
     filter::keyset(&mut q, "companies", sort, page)?;
     let rows: Vec<CompanyRow> = tx.fetch_all(&q).await?;
     hydrate(tx, rows).await
@@ -317,7 +346,7 @@ pub async fn search(
         } else {
             Expr::col(("companies", "deleted_at")).is_null()
         })
-        .add(filter::company_condition(f, ctx)?);
+        .add(filter::condition(&schema::COMPANIES, f, ctx)?);
     let hits = search::page(
         tx,
         Index::Companies,

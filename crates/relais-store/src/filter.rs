@@ -1,20 +1,60 @@
-//! Turns the domain's filter tree into SQL conditions, and pages with a keyset cursor.
+//! Turns the domain's filter tree (the segment language) into SQL conditions for either
+//! engine, and pages with a keyset cursor. One compiler for every kind of record: it reads
+//! the kind's field specs (`relais_domain::filter::schema`) to know where each value lives,
+//! and reaches related records through correlated subqueries (`EXISTS`, `COUNT`, `SUM`...),
+//! which the engines answer from the link's index for each candidate record.
 use crate::search::Index;
 use crate::{Result, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
-use relais_domain::custom::{CustomFieldKind, parse_date};
-use relais_domain::filter::{Field, Filter, Op, Sort, SortKey};
+use relais_domain::custom::CustomFieldKind;
+use relais_domain::filter::check::{self, CustomFields, Typed};
+use relais_domain::filter::schema::{self, FieldType, KindSpec, Link, Norm, Search, Stored};
+use relais_domain::filter::{Aggregate, Cond, Filter, Measure, Op, Related, Sort, SortKey};
 use relais_domain::search::SearchQuery;
-use relais_domain::text::fold;
+use relais_domain::text::{fold, prefix_upper_bound};
 use relais_domain::{Invalid, Phone};
-use sea_query::{Condition, Expr, ExprTrait, Order, Query, SelectStatement, Value};
+use sea_query::{Alias, Condition, Expr, ExprTrait, Func, Order, Query, SelectStatement, Value};
 use uuid::Uuid;
 
-/// What filters need to know besides the tree: the custom fields of the entity.
-#[derive(Debug, Clone, Default)]
+/// A custom field as filters need it.
+#[derive(Debug, Clone)]
+pub struct CustomDef {
+    /// `person`, `company`
+    pub entity: String,
+    pub key: String,
+    pub id: Uuid,
+    pub kind: CustomFieldKind,
+}
+
+/// What filters need to know besides the tree: the custom fields, and the moment relative
+/// dates count from.
+#[derive(Debug, Clone)]
 pub struct Context {
-    /// (key, field id, kind)
-    pub custom: Vec<(String, Uuid, CustomFieldKind)>,
+    pub custom: Vec<CustomDef>,
+    pub now: DateTime<Utc>,
+}
+
+impl Default for Context {
+    fn default() -> Self {
+        Context {
+            custom: vec![],
+            now: Utc::now(),
+        }
+    }
+}
+
+impl CustomFields for Context {
+    fn kind_of(&self, entity: &str, key: &str) -> Option<CustomFieldKind> {
+        self.def(entity, key).map(|d| d.kind)
+    }
+}
+
+impl Context {
+    fn def(&self, entity: &str, key: &str) -> Option<&CustomDef> {
+        self.custom
+            .iter()
+            .find(|d| d.entity == entity && d.key == key)
+    }
 }
 
 /// Where a page starts and how long it is.
@@ -31,37 +71,6 @@ fn invalid(param: &str, message: impl Into<String>) -> StoreError {
     StoreError::Invalid(Invalid::one(param.to_string(), message))
 }
 
-/// The kind of value a built-in field holds, to parse the filter's value.
-#[derive(Clone, Copy)]
-enum Ty {
-    Text,
-    Id,
-    Time,
-    Bool,
-}
-
-fn parse_value(ty: Ty, param: &str, v: &str) -> Result<Value> {
-    Ok(match ty {
-        Ty::Text => v.to_string().into(),
-        Ty::Id => Uuid::parse_str(v.trim())
-            .map_err(|_| invalid(param, format!("'{v}' is not a valid id")))?
-            .into(),
-        Ty::Time => parse_time(v)
-            .ok_or_else(|| {
-                invalid(
-                    param,
-                    format!("'{v}' is not a date (2024-03-31 or RFC 3339)"),
-                )
-            })?
-            .into(),
-        Ty::Bool => match v {
-            "true" => true.into(),
-            "false" => false.into(),
-            _ => return Err(invalid(param, "takes true or false")),
-        },
-    })
-}
-
 fn parse_time(v: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(v)
         .map(|t| t.with_timezone(&Utc))
@@ -74,174 +83,369 @@ fn parse_time(v: &str) -> Option<DateTime<Utc>> {
         })
 }
 
-/// Applies `op` between a column expression and the filter's value(s).
-fn compare(col: Expr, op: Op, ty: Ty, param: &str, value: &str) -> Result<Expr> {
-    Ok(match op {
-        Op::Eq => col.eq(parse_value(ty, param, value)?),
-        Op::Ne => col.ne(parse_value(ty, param, value)?),
-        Op::Lt => col.lt(parse_value(ty, param, value)?),
-        Op::Lte => col.lte(parse_value(ty, param, value)?),
-        Op::Gt => col.gt(parse_value(ty, param, value)?),
-        Op::Gte => col.gte(parse_value(ty, param, value)?),
-        Op::In => {
-            let values: Result<Vec<Value>> = value
-                .split(',')
-                .map(|v| parse_value(ty, param, v.trim()))
-                .collect();
-            col.is_in(values?)
-        }
-        Op::Prefix => {
-            let p = value.to_lowercase().replace(['%', '_', '\\'], "");
-            Expr::from(sea_query::Func::lower(col)).like(format!("{p}%"))
-        }
-        Op::Exists => {
-            if value == "true" {
-                col.is_not_null()
-            } else {
-                col.is_null()
+/// The condition of `f` on records of `kind`, its table named as itself.
+pub fn condition(kind: &'static KindSpec, f: &Filter, ctx: &Context) -> Result<Condition> {
+    let scope = Scope {
+        kind,
+        alias: kind.table.to_string(),
+        depth: 0,
+    };
+    scope.condition(f, ctx)
+}
+
+/// Records of a kind under a table alias; related records get the next depth's aliases.
+struct Scope {
+    kind: &'static KindSpec,
+    alias: String,
+    depth: usize,
+}
+
+impl Scope {
+    fn col(&self, column: &'static str) -> Expr {
+        Expr::col((Alias::new(self.alias.as_str()), column))
+    }
+
+    fn condition(&self, f: &Filter, ctx: &Context) -> Result<Condition> {
+        Ok(match f {
+            Filter::And(list) => list.iter().try_fold(Condition::all(), |c, f| {
+                Ok::<_, StoreError>(c.add(self.condition(f, ctx)?))
+            })?,
+            Filter::Or(list) => list.iter().try_fold(Condition::any(), |c, f| {
+                Ok::<_, StoreError>(c.add(self.condition(f, ctx)?))
+            })?,
+            Filter::Not(f) => self.condition(f, ctx)?.not(),
+            Filter::Search(q) => self.search(q)?,
+            Filter::Cond(c) => Condition::all().add(self.cond(c, ctx)?),
+            Filter::Related(r) => Condition::all().add(self.related(r, ctx)?),
+        })
+    }
+
+    /// `q`: every word starts a term of the record (the search index), or a part of the
+    /// kind's text column. A query with nothing to search for is no condition.
+    fn search(&self, q: &str) -> Result<Condition> {
+        match self.kind.search {
+            Search::Index => {
+                let index = match self.kind.name {
+                    "people" if self.depth == 0 => Index::People,
+                    "companies" if self.depth == 0 => Index::Companies,
+                    _ => return Err(invalid("q", "can't be used inside a relation")),
+                };
+                Ok(match SearchQuery::parse(q) {
+                    Some(q) => crate::search::condition(index, &q),
+                    None => Condition::all(),
+                })
+            }
+            Search::Contains(column) => {
+                let p = format!("%{}%", q.to_lowercase().replace(['%', '_', '\\'], ""));
+                Ok(Condition::all().add(Expr::from(Func::lower(self.col(column))).like(p)))
             }
         }
-    })
-}
-
-/// `owner.id IN (SELECT owner_col FROM table WHERE <cond>)`, negated for `ne` and `exists=false`.
-fn via(
-    owner: &'static str,
-    table: &'static str,
-    owner_col: &'static str,
-    op: Op,
-    value: &str,
-    cond: Expr,
-) -> Expr {
-    let sub = Query::select()
-        .column(owner_col)
-        .from(table)
-        .and_where(cond)
-        .to_owned();
-    let negate = op == Op::Ne || (op == Op::Exists && value == "false");
-    if negate {
-        Expr::col((owner, "id")).not_in_subquery(sub)
-    } else {
-        Expr::col((owner, "id")).in_subquery(sub)
     }
-}
 
-/// The comparison inside a child table: `ne` and `exists` are turned around by `via`.
-fn inner(op: Op, col: &'static str, ty: Ty, param: &str, value: &str) -> Result<Expr> {
-    match op {
-        Op::Ne => compare(Expr::col(col), Op::Eq, ty, param, value),
-        Op::Exists => Ok(Expr::col(col).is_not_null()),
-        _ => compare(Expr::col(col), op, ty, param, value),
-    }
-}
-
-/// Turns one filter value into the SQL value of a custom field's column.
-type ValueParser<'a> = Box<dyn Fn(&str) -> Result<Value> + 'a>;
-
-fn custom(owner: &'static str, key: &str, op: Op, value: &str, ctx: &Context) -> Result<Expr> {
-    let param = format!("custom.{key}");
-    let (_, field_id, kind) = ctx
-        .custom
-        .iter()
-        .find(|(k, _, _)| k == key)
-        .ok_or_else(|| invalid(&param, format!("there is no custom field '{key}'")))?;
-    let (col, values): (&'static str, ValueParser) = match kind {
-        CustomFieldKind::Number => (
-            "value_number",
-            Box::new(|v: &str| {
-                v.trim()
-                    .parse::<f64>()
-                    .map(Value::from)
-                    .map_err(|_| invalid(&param, format!("'{v}' is not a number")))
-            }),
-        ),
-        CustomFieldKind::Date => (
-            "value_date",
-            Box::new(|v: &str| {
-                parse_date(v.trim())
-                    .map(Value::from)
-                    .map_err(|m| invalid(&param, m))
-            }),
-        ),
-        CustomFieldKind::Boolean => (
-            "value_bool",
-            Box::new(|v: &str| match v {
-                "true" | "yes" | "oui" => Ok(true.into()),
-                "false" | "no" | "non" => Ok(false.into()),
-                _ => Err(invalid(&param, "takes true or false")),
-            }),
-        ),
-        CustomFieldKind::Text | CustomFieldKind::Choice => {
-            ("value_text", Box::new(|v: &str| Ok(v.to_string().into())))
+    fn cond(&self, c: &Cond, ctx: &Context) -> Result<Expr> {
+        let ty = check::field_type(self.kind, ctx, &c.field).map_err(|m| invalid(&c.field, m))?;
+        let value = check::coerce(ty, c.op, &c.value, ctx.now).map_err(|m| invalid(&c.field, m))?;
+        if let Some(key) = c.field.strip_prefix("custom.") {
+            return self.custom(key, c.op, &value, ctx);
         }
-    };
-    let c = Expr::col(col);
-    let cond = match op {
-        Op::Eq | Op::Ne => c.eq(values(value)?),
-        Op::Lt => c.lt(values(value)?),
-        Op::Lte => c.lte(values(value)?),
-        Op::Gt => c.gt(values(value)?),
-        Op::Gte => c.gte(values(value)?),
-        Op::In => c.is_in(
-            value
-                .split(',')
-                .map(|v| values(v.trim()))
-                .collect::<Result<Vec<_>>>()?,
-        ),
-        Op::Prefix => Expr::from(sea_query::Func::lower(c))
-            .like(format!("{}%", value.to_lowercase().replace(['%', '_'], ""))),
-        Op::Exists => c.is_not_null(),
-    };
-    let cond = cond.and(Expr::col("field_id").eq(*field_id));
-    Ok(via(owner, "custom_values", "owner_id", op, value, cond))
-}
+        let spec = self
+            .kind
+            .field(&c.field)
+            .ok_or_else(|| invalid(&c.field, "unknown field"))?;
+        Ok(match spec.stored {
+            // Text without a folded shadow: a prefix ignores (ASCII) case.
+            Stored::Column(column) if c.op == Op::Prefix => {
+                let p = match &value {
+                    Typed::Text(s) => s.to_lowercase().replace(['%', '_', '\\'], ""),
+                    _ => String::new(),
+                };
+                Expr::from(Func::lower(self.col(column))).like(format!("{p}%"))
+            }
+            Stored::Column(column) => compare(self.col(column), c.op, &value),
+            Stored::Folded { column, key } => match c.op {
+                Op::Exists => compare(self.col(column), c.op, &value),
+                op => compare(self.col(key), op, &normalise(&value, Norm::Fold)),
+            },
+            Stored::Child {
+                table,
+                owner,
+                column,
+                norm,
+            } => {
+                let (op, value, negate) = inside(c.op, &value);
+                let cond = compare(Expr::col(column), op, &normalise(&value, norm));
+                let sub = Query::select()
+                    .column(owner)
+                    .from(table)
+                    .and_where(cond)
+                    .to_owned();
+                self.owned_by(sub, negate)
+            }
+            Stored::Consent(channel) => self.consent(channel, c.op, &value)?,
+            Stored::IsSet(column) => {
+                let set = match (c.op, &value) {
+                    (Op::Eq, Typed::Bool(b)) | (Op::Exists, Typed::Bool(b)) => *b,
+                    (Op::Ne, Typed::Bool(b)) => !*b,
+                    _ => return Err(invalid(&c.field, "takes yes or no")),
+                };
+                if set {
+                    self.col(column).is_not_null()
+                } else {
+                    self.col(column).is_null()
+                }
+            }
+        })
+    }
 
-/// `q` as a condition: every word starts a term of the record. A query with nothing to
-/// search for is no condition.
-fn search(index: Index, q: &str) -> Condition {
-    match SearchQuery::parse(q) {
-        Some(q) => crate::search::condition(index, &q),
-        None => Condition::all(),
+    /// `alias.id IN (sub)`, or `NOT IN` when negated.
+    fn owned_by(&self, sub: SelectStatement, negate: bool) -> Expr {
+        if negate {
+            self.col("id").not_in_subquery(sub)
+        } else {
+            self.col("id").in_subquery(sub)
+        }
+    }
+
+    fn custom(&self, key: &str, op: Op, value: &Typed, ctx: &Context) -> Result<Expr> {
+        let param = format!("custom.{key}");
+        let def = self
+            .kind
+            .custom
+            .and_then(|entity| ctx.def(entity, key))
+            .ok_or_else(|| invalid(&param, format!("there is no custom field '{key}'")))?;
+        let column = match def.kind {
+            CustomFieldKind::Number => "value_number",
+            CustomFieldKind::Date => "value_date",
+            CustomFieldKind::Boolean => "value_bool",
+            CustomFieldKind::Text | CustomFieldKind::Choice => "value_text",
+        };
+        let (op, value, negate) = inside(op, value);
+        let cond = match (op, &value) {
+            // Custom text has no folded shadow: a prefix ignores (ASCII) case.
+            (Op::Prefix, Typed::Text(p)) => Expr::from(Func::lower(Expr::col(column))).like(
+                format!("{}%", p.to_lowercase().replace(['%', '_', '\\'], "")),
+            ),
+            _ => compare(Expr::col(column), op, &value),
+        };
+        let cond = cond.and(Expr::col("field_id").eq(def.id));
+        let sub = Query::select()
+            .column("owner_id")
+            .from("custom_values")
+            .and_where(cond)
+            .to_owned();
+        Ok(self.owned_by(sub, negate))
+    }
+
+    /// `consent_<channel> = granted|withdrawn|unknown`: the current consent on a channel, as
+    /// the latest record says; unknown when there is none (or the latest says so).
+    fn consent(&self, channel: &'static str, op: Op, value: &Typed) -> Result<Expr> {
+        let statuses: Vec<String> = match value {
+            Typed::Text(s) => vec![s.clone()],
+            Typed::List(l) => l
+                .iter()
+                .filter_map(|v| match v {
+                    Typed::Text(s) => Some(s.clone()),
+                    _ => None,
+                })
+                .collect(),
+            _ => vec![],
+        };
+        if !matches!(op, Op::Eq | Op::Ne | Op::In) || statuses.is_empty() {
+            return Err(invalid(
+                &format!("consent_{channel}"),
+                "takes a status: granted, withdrawn or unknown",
+            ));
+        }
+        // Those whose latest record says granted or withdrawn; everyone else is unknown.
+        let known: Vec<&str> = statuses
+            .iter()
+            .map(String::as_str)
+            .filter(|s| *s != "unknown")
+            .collect();
+        let unknown = statuses.iter().any(|s| s == "unknown");
+        let id = self.col("id");
+        let is = match (known.is_empty(), unknown) {
+            (false, false) => id.in_subquery(consent_is(channel, &known)),
+            (true, true) => id.not_in_subquery(consent_is(channel, &["granted", "withdrawn"])),
+            (false, true) => {
+                let other: Vec<&str> = ["granted", "withdrawn"]
+                    .into_iter()
+                    .filter(|s| !known.contains(s))
+                    .collect();
+                if other.is_empty() {
+                    Expr::val(true)
+                } else {
+                    id.not_in_subquery(consent_is(channel, &other))
+                }
+            }
+            (true, false) => Expr::val(false),
+        };
+        Ok(if op == Op::Ne { is.not() } else { is })
+    }
+
+    /// A condition on related records: a correlated subquery over the link, the trashed
+    /// ones left out.
+    fn related(&self, r: &Related, ctx: &Context) -> Result<Expr> {
+        let param = r.relation.as_str();
+        let rel = self
+            .kind
+            .relation(param)
+            .ok_or_else(|| invalid(param, "unknown relation"))?;
+        let target = schema::kind(rel.kind).ok_or_else(|| invalid(param, "unknown kind"))?;
+        let inner = Scope {
+            kind: target,
+            alias: format!("r{}", self.depth + 1),
+            depth: self.depth + 1,
+        };
+        let mut sub = Query::select();
+        let target_alias = Alias::new(inner.alias.as_str());
+        match rel.link {
+            Link::Pairs { table, this, other } => {
+                let link = Alias::new(format!("l{}", self.depth + 1));
+                sub.from_as(table, link.clone()).join_as(
+                    sea_query::JoinType::InnerJoin,
+                    target.table,
+                    target_alias,
+                    inner.col("id").equals((link.clone(), other)),
+                );
+                sub.and_where(Expr::col((link, this)).equals(self.id_ref()));
+            }
+            Link::Column(column) => {
+                sub.from_as(target.table, target_alias);
+                sub.and_where(inner.col(column).equals(self.id_ref()));
+            }
+        }
+        sub.and_where(inner.col("deleted_at").is_null());
+        sub.cond_where(inner.condition(&r.filter, ctx)?);
+        Ok(match &r.measure {
+            Measure::Has => Expr::exists(sub.expr(Expr::val(1)).to_owned()),
+            Measure::None => Expr::exists(sub.expr(Expr::val(1)).to_owned()).not(),
+            Measure::Count { op, value } => {
+                let n = value.round() as i64;
+                let count = sub.expr(Expr::col(sea_query::Asterisk).count()).to_owned();
+                compare(
+                    Expr::SubQuery(None, Box::new(count.into())),
+                    *op,
+                    &Typed::Number(n as f64),
+                )
+            }
+            Measure::Aggregate {
+                aggregate,
+                field,
+                op,
+                value,
+            } => {
+                let name = format!("{param}.{}({field})", aggregate.as_str());
+                let ty = check::field_type(target, ctx, field).map_err(|m| invalid(&name, m))?;
+                let value =
+                    check::coerce(ty, *op, value, ctx.now).map_err(|m| invalid(&name, m))?;
+                let column = match target.field(field).map(|f| f.stored) {
+                    Some(Stored::Column(c)) | Some(Stored::Folded { column: c, .. }) => c,
+                    _ => return Err(invalid(&name, "only a field of the record itself")),
+                };
+                let col = inner.col(column);
+                let measured = match aggregate {
+                    Aggregate::Sum => sub
+                        .expr(Func::coalesce([Expr::from(Func::sum(col)), Expr::val(0)]))
+                        .to_owned(),
+                    Aggregate::Min => sub.expr(Func::min(col)).to_owned(),
+                    Aggregate::Max => sub.expr(Func::max(col)).to_owned(),
+                    Aggregate::Latest => sub
+                        .expr(col)
+                        .order_by(
+                            (Alias::new(inner.alias.as_str()), target.latest_by),
+                            Order::Desc,
+                        )
+                        .order_by((Alias::new(inner.alias.as_str()), "id"), Order::Desc)
+                        .limit(1)
+                        .to_owned(),
+                };
+                let value = match (ty, value) {
+                    (FieldType::Number, Typed::Number(n)) => Typed::Number(n),
+                    (_, v) => v,
+                };
+                compare(Expr::SubQuery(None, Box::new(measured.into())), *op, &value)
+            }
+        })
+    }
+
+    fn id_ref(&self) -> (Alias, &'static str) {
+        (Alias::new(self.alias.as_str()), "id")
     }
 }
 
-/// Splits the search off a list's filter, when the search can lead: the first `q` of a
-/// list's top-level conditions. The rest is returned as the filter of the records found.
-pub fn split_search(f: &Filter) -> Option<(SearchQuery, Filter)> {
-    let Filter::And(list) = f else {
-        return None;
-    };
-    let at = list.iter().position(|c| matches!(c, Filter::Search(_)))?;
-    let Filter::Search(q) = &list[at] else {
-        return None;
-    };
-    let q = SearchQuery::parse(q)?;
-    let mut rest = list.clone();
-    rest.remove(at);
-    Some((q, Filter::And(rest)))
+/// How a condition on one of several child rows is asked: "has none equal" and "has none"
+/// are the negation of "has one equal" and "has one". Returns the operator and value to ask
+/// of the rows, and whether to negate.
+fn inside(op: Op, value: &Typed) -> (Op, Typed, bool) {
+    match (op, value) {
+        (Op::Ne, v) => (Op::Eq, v.clone(), true),
+        (Op::Exists, Typed::Bool(false)) => (Op::Exists, Typed::Bool(true), true),
+        (op, v) => (op, v.clone(), false),
+    }
 }
 
-pub fn person_condition(f: &Filter, ctx: &Context) -> Result<Condition> {
-    Ok(match f {
-        Filter::And(list) => list.iter().try_fold(Condition::all(), |c, f| {
-            Ok::<_, StoreError>(c.add(person_condition(f, ctx)?))
-        })?,
-        Filter::Or(list) => list.iter().try_fold(Condition::any(), |c, f| {
-            Ok::<_, StoreError>(c.add(person_condition(f, ctx)?))
-        })?,
-        Filter::Not(f) => person_condition(f, ctx)?.not(),
-        Filter::Search(q) => search(Index::People, q),
-        Filter::Cond {
-            field: Field::Custom(key),
-            op,
-            value,
-        } => Condition::all().add(custom("people", key, *op, value, ctx)?),
-        Filter::Cond {
-            field: Field::Builtin(name),
-            op,
-            value,
-        } => Condition::all().add(person_field(name, *op, value)?),
-    })
+/// Text made comparable with a column that stores it normalised.
+fn normalise(value: &Typed, norm: Norm) -> Typed {
+    match value {
+        Typed::Text(s) => Typed::Text(match norm {
+            Norm::Exact => s.clone(),
+            Norm::Fold => fold(s),
+            Norm::Lower => s.trim().to_lowercase(),
+            Norm::Phone => Phone::parse(s)
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_else(|_| s.clone()),
+        }),
+        Typed::List(l) => Typed::List(l.iter().map(|v| normalise(v, norm)).collect()),
+        other => other.clone(),
+    }
+}
+
+fn sql_value(v: &Typed) -> Value {
+    match v {
+        Typed::Text(s) => s.clone().into(),
+        Typed::Number(n) if n.fract() == 0.0 && n.abs() < 9e15 => (*n as i64).into(),
+        Typed::Number(n) => (*n).into(),
+        Typed::Time(t) => (*t).into(),
+        Typed::Day(d) => (*d).into(),
+        Typed::Bool(b) => (*b).into(),
+        Typed::Id(id) => (*id).into(),
+        // Lists only go with `in`, which spreads them.
+        Typed::List(_) => Value::String(None),
+    }
+}
+
+/// `col op value`. A prefix is a range on the column (folded columns hold lowercase text
+/// without accents, so the range serves "emi" → "émile" on both engines, from the index).
+fn compare(col: Expr, op: Op, value: &Typed) -> Expr {
+    match op {
+        Op::Eq => col.eq(sql_value(value)),
+        Op::Ne => col.ne(sql_value(value)),
+        Op::Lt => col.lt(sql_value(value)),
+        Op::Lte => col.lte(sql_value(value)),
+        Op::Gt => col.gt(sql_value(value)),
+        Op::Gte => col.gte(sql_value(value)),
+        Op::In => {
+            let values: Vec<Value> = match value {
+                Typed::List(l) => l.iter().map(sql_value).collect(),
+                one => vec![sql_value(one)],
+            };
+            col.is_in(values)
+        }
+        Op::Prefix => {
+            let p = match value {
+                Typed::Text(s) => s.clone(),
+                other => format!("{other:?}"),
+            };
+            col.clone()
+                .gte(p.clone())
+                .and(col.lt(prefix_upper_bound(&p)))
+        }
+        Op::Exists => match value {
+            Typed::Bool(false) => col.is_null(),
+            _ => col.is_not_null(),
+        },
+    }
 }
 
 /// People whose latest consent on `channel` has one of `statuses`.
@@ -262,199 +466,20 @@ fn consent_is(channel: &str, statuses: &[&str]) -> SelectStatement {
         .to_owned()
 }
 
-/// `consent_<channel>=granted|withdrawn|unknown`: the current consent on a channel, as the
-/// latest record says; unknown when there is none (or the latest says so).
-fn consent(name: &'static str, op: Op, value: &str) -> Result<Expr> {
-    let channel = name.trim_start_matches("consent_");
-    if op != Op::Eq {
-        return Err(invalid(
-            name,
-            "takes one status: granted, withdrawn or unknown",
-        ));
-    }
-    let id = Expr::col(("people", "id"));
-    Ok(match value {
-        "granted" | "withdrawn" => id.in_subquery(consent_is(channel, &[value])),
-        "unknown" => id.not_in_subquery(consent_is(channel, &["granted", "withdrawn"])),
-        _ => {
-            return Err(invalid(
-                name,
-                format!("'{value}' is not a consent status (granted, withdrawn, unknown)"),
-            ));
-        }
-    })
-}
-
-fn person_field(name: &'static str, op: Op, value: &str) -> Result<Expr> {
-    let own = |ty| compare(Expr::col(("people", name)), op, ty, name, value);
-    match name {
-        "owner_id" | "id" => own(Ty::Id),
-        "consent_email" | "consent_sms" | "consent_phone" | "consent_post" => {
-            consent(name, op, value)
-        }
-        "created_at" | "updated_at" => own(Ty::Time),
-        "email" => {
-            let v = value.to_lowercase();
-            Ok(via(
-                "people",
-                "person_emails",
-                "person_id",
-                op,
-                &v,
-                inner(op, "address_key", Ty::Text, name, &v)?,
-            ))
-        }
-        "phone" => {
-            let v = Phone::parse(value)
-                .map(|p| p.as_str().to_string())
-                .unwrap_or_else(|_| value.to_string());
-            Ok(via(
-                "people",
-                "person_phones",
-                "person_id",
-                op,
-                &v,
-                inner(op, "number", Ty::Text, name, &v)?,
-            ))
-        }
-        "city" => Ok(via(
-            "people",
-            "addresses",
-            "owner_id",
-            op,
-            value,
-            inner(op, "city_key", Ty::Text, name, &fold(value))?,
-        )),
-        "country" => Ok(via(
-            "people",
-            "addresses",
-            "owner_id",
-            op,
-            value,
-            inner(op, "country", Ty::Text, name, value)?,
-        )),
-        "tag" => Ok(via(
-            "people",
-            "tags",
-            "owner_id",
-            op,
-            value,
-            inner(op, "tag_key", Ty::Text, name, &fold(value))?,
-        )),
-        "company_id" => Ok(via(
-            "people",
-            "person_companies",
-            "person_id",
-            op,
-            value,
-            inner(op, "company_id", Ty::Id, name, value)?,
-        )),
-        _ => own(Ty::Text),
-    }
-}
-
-pub fn company_condition(f: &Filter, ctx: &Context) -> Result<Condition> {
-    Ok(match f {
-        Filter::And(list) => list.iter().try_fold(Condition::all(), |c, f| {
-            Ok::<_, StoreError>(c.add(company_condition(f, ctx)?))
-        })?,
-        Filter::Or(list) => list.iter().try_fold(Condition::any(), |c, f| {
-            Ok::<_, StoreError>(c.add(company_condition(f, ctx)?))
-        })?,
-        Filter::Not(f) => company_condition(f, ctx)?.not(),
-        Filter::Search(q) => search(Index::Companies, q),
-        Filter::Cond {
-            field: Field::Custom(key),
-            op,
-            value,
-        } => Condition::all().add(custom("companies", key, *op, value, ctx)?),
-        Filter::Cond {
-            field: Field::Builtin(name),
-            op,
-            value,
-        } => {
-            let own = |ty| compare(Expr::col(("companies", *name)), *op, ty, name, value);
-            Condition::all().add(match *name {
-                "id" | "owner_id" | "parent_id" => own(Ty::Id)?,
-                "created_at" | "updated_at" => own(Ty::Time)?,
-                "city" => via(
-                    "companies",
-                    "addresses",
-                    "owner_id",
-                    *op,
-                    value,
-                    inner(*op, "city_key", Ty::Text, name, &fold(value))?,
-                ),
-                "country" => via(
-                    "companies",
-                    "addresses",
-                    "owner_id",
-                    *op,
-                    value,
-                    inner(*op, "country", Ty::Text, name, value)?,
-                ),
-                "tag" => via(
-                    "companies",
-                    "tags",
-                    "owner_id",
-                    *op,
-                    value,
-                    inner(*op, "tag_key", Ty::Text, name, &fold(value))?,
-                ),
-                _ => own(Ty::Text)?,
-            })
-        }
-    })
-}
-
-/// Filters of lists whose fields are all columns of one table (interactions, tasks).
-pub fn column_condition(
-    table: &'static str,
-    f: &Filter,
-    id_fields: &[&str],
-    time_fields: &[&str],
-    bool_fields: &[&str],
-) -> Result<Condition> {
-    let rec = |f: &Filter| column_condition(table, f, id_fields, time_fields, bool_fields);
-    Ok(match f {
-        Filter::And(list) => list
-            .iter()
-            .try_fold(Condition::all(), |c, f| Ok::<_, StoreError>(c.add(rec(f)?)))?,
-        Filter::Or(list) => list
-            .iter()
-            .try_fold(Condition::any(), |c, f| Ok::<_, StoreError>(c.add(rec(f)?)))?,
-        Filter::Not(f) => rec(f)?.not(),
-        Filter::Search(q) => {
-            let p = format!("%{}%", q.to_lowercase().replace(['%', '_'], ""));
-            Condition::all()
-                .add(Expr::from(sea_query::Func::lower(Expr::col((table, "subject")))).like(p))
-        }
-        Filter::Cond {
-            field: Field::Custom(k),
-            ..
-        } => {
-            return Err(invalid(
-                &format!("custom.{k}"),
-                "this list has no custom fields",
-            ));
-        }
-        Filter::Cond {
-            field: Field::Builtin(name),
-            op,
-            value,
-        } => {
-            let ty = if id_fields.contains(name) {
-                Ty::Id
-            } else if time_fields.contains(name) {
-                Ty::Time
-            } else if bool_fields.contains(name) {
-                Ty::Bool
-            } else {
-                Ty::Text
-            };
-            Condition::all().add(compare(Expr::col((table, *name)), *op, ty, name, value)?)
-        }
-    })
+/// Splits the search off a list's filter, when the search can lead: the first `q` of a
+/// list's top-level conditions. The rest is returned as the filter of the records found.
+pub fn split_search(f: &Filter) -> Option<(SearchQuery, Filter)> {
+    let Filter::And(list) = f else {
+        return None;
+    };
+    let at = list.iter().position(|c| matches!(c, Filter::Search(_)))?;
+    let Filter::Search(q) = &list[at] else {
+        return None;
+    };
+    let q = SearchQuery::parse(q)?;
+    let mut rest = list.clone();
+    rest.remove(at);
+    Some((q, Filter::And(rest)))
 }
 
 /// The sort column of `key` in `table`.

@@ -3,6 +3,7 @@ use crate::filter::{self, Page};
 use crate::{Result, StoreError, Tx};
 use chrono::{DateTime, Utc};
 use relais_domain::filter::Filter;
+use relais_domain::filter::schema::INTERACTIONS;
 use relais_domain::interaction::{Direction, InteractionData, InteractionKind};
 use relais_domain::{CompanyId, InteractionId, PersonId, UserId};
 use sea_query::{Expr, ExprTrait, Order, Query};
@@ -206,8 +207,6 @@ pub async fn get(
     Ok(hydrate(tx, rows).await?.pop())
 }
 
-pub const ID_FIELDS: [&str; 4] = ["person_id", "company_id", "user_id", "created_by"];
-
 /// Interactions matching `f`, newest first. `person_id` and `user_id` filters go through
 /// the link tables; the rest are columns.
 pub async fn list(tx: &mut Tx, f: &Filter, page: &Page) -> Result<Vec<InteractionRecord>> {
@@ -219,7 +218,11 @@ pub async fn list(tx: &mut Tx, f: &Filter, page: &Page) -> Result<Vec<Interactio
     } else {
         Expr::col(("interactions", "deleted_at")).is_null()
     });
-    q.cond_where(link_condition(f)?);
+    q.cond_where(filter::condition(
+        &INTERACTIONS,
+        f,
+        &filter::Context::default(),
+    )?);
     filter::keyset_on(
         &mut q,
         ("interactions", "occurred_at"),
@@ -230,52 +233,6 @@ pub async fn list(tx: &mut Tx, f: &Filter, page: &Page) -> Result<Vec<Interactio
     )?;
     let rows: Vec<Row> = tx.fetch_all(&q).await?;
     hydrate(tx, rows).await
-}
-
-fn link_condition(f: &Filter) -> Result<sea_query::Condition> {
-    use relais_domain::filter::{Field, Op};
-    match f {
-        Filter::And(list) => list.iter().try_fold(sea_query::Condition::all(), |c, f| {
-            Ok(c.add(link_condition(f)?))
-        }),
-        Filter::Cond {
-            field: Field::Builtin(name @ ("person_id" | "user_id")),
-            op: Op::Eq,
-            value,
-        } => {
-            let id = Uuid::parse_str(value.trim()).map_err(|_| {
-                StoreError::Invalid(relais_domain::Invalid::one(
-                    *name,
-                    format!("'{value}' is not a valid id"),
-                ))
-            })?;
-            let (table, col) = if *name == "person_id" {
-                ("interaction_people", "person_id")
-            } else {
-                ("interaction_users", "user_id")
-            };
-            let sub = Query::select()
-                .column("interaction_id")
-                .from(table)
-                .and_where(Expr::col(col).eq(id))
-                .to_owned();
-            Ok(sea_query::Condition::all().add(Expr::col(("interactions", "id")).in_subquery(sub)))
-        }
-        Filter::Cond {
-            field: Field::Builtin(name @ ("person_id" | "user_id")),
-            ..
-        } => Err(StoreError::Invalid(relais_domain::Invalid::one(
-            *name,
-            "only equality is supported on this filter",
-        ))),
-        other => filter::column_condition(
-            "interactions",
-            other,
-            &ID_FIELDS,
-            &["occurred_at", "created_at"],
-            &[],
-        ),
-    }
 }
 
 /// A person's timeline, newest first: one index range scan on (person, occurred_at).

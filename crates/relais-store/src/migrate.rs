@@ -8,11 +8,16 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../migrations/0002_search_order.sql")),
     (3, include_str!("../migrations/0003_user_language.sql")),
     (4, include_str!("../migrations/0004_saved_views.sql")),
+    (5, include_str!("../migrations/0005_folded_filters.sql")),
 ];
 
 /// Migrations after which the search terms are computed again from the records: the terms
 /// are derived by Rust rules (folding, word cuts) that SQL alone can't reproduce.
 const REINDEX_AFTER: &[i64] = &[2];
+
+/// Migrations after which the folded shadow columns are filled from the records (the same
+/// Rust folding as every write).
+const REFOLD_AFTER: &[i64] = &[5];
 
 fn render(sql: &str, backend: Backend) -> String {
     let types: &[(&str, &str)] = match backend {
@@ -58,11 +63,13 @@ pub(crate) async fn run(db: &Db) -> Result<()> {
         )
         .await?;
     let mut reindex = false;
+    let mut refold = false;
     for (version, sql) in MIGRATIONS {
         if applied.iter().any(|a| a.n == *version) {
             continue;
         }
         reindex |= REINDEX_AFTER.contains(version);
+        refold |= REFOLD_AFTER.contains(version);
         tx.script(&render(sql, db.backend()))
             .await
             .map_err(|e| match e {
@@ -82,6 +89,10 @@ pub(crate) async fn run(db: &Db) -> Result<()> {
     }
     if reindex {
         crate::search::rebuild(&mut tx).await?;
+    }
+    if refold {
+        crate::people::refold(&mut tx).await?;
+        crate::companies::refold(&mut tx).await?;
     }
     tx.commit().await
 }

@@ -5,7 +5,7 @@ use crate::owned::{self, CustomWrite};
 use crate::search::{self, Hit, Index, TermRows};
 use crate::{Result, StoreError, Tx};
 use chrono::{DateTime, Utc};
-use relais_domain::filter::{Filter, Sort};
+use relais_domain::filter::{Filter, Sort, schema};
 use relais_domain::person::{CompanyLink, PersonData, Stage, ValidEmail, ValidPhone};
 use relais_domain::search::SearchQuery;
 use relais_domain::{Birthday, CompanyId, Email, PersonId, Phone, UserId};
@@ -83,10 +83,19 @@ fn scalar_values(d: &PersonData) -> Vec<sea_query::Value> {
         d.source.clone().into(),
         d.owner_id.map(|u| u.0).into(),
         d.notes.clone().into(),
+        folded(&d.first_name),
+        folded(&d.last_name),
+        folded(&d.job_title),
+        folded(&d.source),
     ]
 }
 
-const SCALAR_COLUMNS: [&str; 14] = [
+/// The folded shadow of an optional text (see migration 5).
+pub(crate) fn folded(v: &Option<String>) -> sea_query::Value {
+    v.as_deref().map(relais_domain::text::fold).into()
+}
+
+const SCALAR_COLUMNS: [&str; 18] = [
     "civility",
     "first_name",
     "last_name",
@@ -101,7 +110,43 @@ const SCALAR_COLUMNS: [&str; 14] = [
     "source",
     "owner_id",
     "notes",
+    "first_name_key",
+    "last_name_key",
+    "job_title_key",
+    "source_key",
 ];
+
+/// Fills the folded shadow columns of every person from their fields (after migration 5).
+pub(crate) async fn refold(tx: &mut Tx) -> Result<()> {
+    #[derive(sqlx::FromRow)]
+    struct Names {
+        id: Uuid,
+        first_name: Option<String>,
+        last_name: Option<String>,
+        job_title: Option<String>,
+        source: Option<String>,
+    }
+    let rows: Vec<Names> = tx
+        .fetch_all(
+            Query::select()
+                .columns(["id", "first_name", "last_name", "job_title", "source"])
+                .from("people"),
+        )
+        .await?;
+    for r in rows {
+        tx.execute(
+            Query::update()
+                .table("people")
+                .value("first_name_key", folded(&r.first_name))
+                .value("last_name_key", folded(&r.last_name))
+                .value("job_title_key", folded(&r.job_title))
+                .value("source_key", folded(&r.source))
+                .and_where(Expr::col("id").eq(r.id)),
+        )
+        .await?;
+    }
+    Ok(())
+}
 
 /// A person to insert.
 pub struct NewPerson<'a> {
@@ -399,7 +444,7 @@ pub async fn list(
     } else {
         Expr::col(("people", "deleted_at")).is_null()
     });
-    q.cond_where(filter::person_condition(f, ctx)?);
+    q.cond_where(filter::condition(&schema::PEOPLE, f, ctx)?);
     filter::keyset(&mut q, "people", sort, page)?;
     let rows: Vec<PersonRow> = tx.fetch_all(&q).await?;
     hydrate(tx, rows).await
@@ -420,7 +465,7 @@ pub async fn search(
         } else {
             Expr::col(("people", "deleted_at")).is_null()
         })
-        .add(filter::person_condition(f, ctx)?);
+        .add(filter::condition(&schema::PEOPLE, f, ctx)?);
     let hits = search::page(
         tx,
         Index::People,
@@ -531,7 +576,7 @@ pub async fn count(tx: &mut Tx, f: &Filter, ctx: &filter::Context) -> Result<i64
     q.expr_as(Expr::col(("people", "id")).count(), "n")
         .from("people");
     q.and_where(Expr::col(("people", "deleted_at")).is_null());
-    q.cond_where(filter::person_condition(f, ctx)?);
+    q.cond_where(filter::condition(&schema::PEOPLE, f, ctx)?);
     Ok(tx.fetch_one::<crate::Count>(&q).await?.n)
 }
 

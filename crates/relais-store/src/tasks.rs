@@ -3,6 +3,7 @@ use crate::filter::{self, Page};
 use crate::{Result, StoreError, Tx};
 use chrono::{DateTime, Utc};
 use relais_domain::filter::Filter;
+use relais_domain::filter::schema::TASKS;
 use relais_domain::interaction::TaskData;
 use relais_domain::{CompanyId, PersonId, TaskId, UserId};
 use sea_query::{Expr, ExprTrait, Order, Query};
@@ -200,7 +201,7 @@ pub async fn list(tx: &mut Tx, f: &Filter, page: &Page) -> Result<Vec<TaskRecord
     } else {
         Expr::col(("tasks", "deleted_at")).is_null()
     });
-    q.cond_where(done_condition(f)?);
+    q.cond_where(filter::condition(&TASKS, f, &filter::Context::default())?);
     filter::keyset_on(
         &mut q,
         ("tasks", "created_at"),
@@ -215,39 +216,6 @@ pub async fn list(tx: &mut Tx, f: &Filter, page: &Page) -> Result<Vec<TaskRecord
         .into_iter()
         .map(TaskRecord::from)
         .collect())
-}
-
-fn done_condition(f: &Filter) -> Result<sea_query::Condition> {
-    use relais_domain::filter::{Field, Op};
-    match f {
-        Filter::And(list) => list.iter().try_fold(sea_query::Condition::all(), |c, f| {
-            Ok(c.add(done_condition(f)?))
-        }),
-        Filter::Cond {
-            field: Field::Builtin("done"),
-            op: Op::Eq,
-            value,
-        } => {
-            let col = Expr::col(("tasks", "done_at"));
-            Ok(sea_query::Condition::all().add(match value.as_str() {
-                "true" => col.is_not_null(),
-                "false" => col.is_null(),
-                _ => {
-                    return Err(StoreError::Invalid(relais_domain::Invalid::one(
-                        "done",
-                        "takes true or false",
-                    )));
-                }
-            }))
-        }
-        other => filter::column_condition(
-            "tasks",
-            other,
-            &["assignee_id", "person_id", "company_id"],
-            &["due_at", "created_at"],
-            &[],
-        ),
-    }
 }
 
 /// Open tasks on a person or a company, soonest due first.

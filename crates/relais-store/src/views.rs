@@ -11,27 +11,45 @@ pub struct SavedView {
     pub list: String,
     pub name: String,
     pub query: String,
+    /// The view's filter as the segment language's tree (JSON); absent on views saved
+    /// before it was kept.
+    pub filter: Option<String>,
+}
+
+/// A view to save.
+pub struct NewView<'a> {
+    pub list: &'a str,
+    pub name: &'a str,
+    pub query: &'a str,
+    pub filter: &'a str,
 }
 
 pub async fn insert(
     tx: &mut Tx,
     user: UserId,
-    list: &str,
-    name: &str,
-    query: &str,
+    view: NewView<'_>,
     now: DateTime<Utc>,
 ) -> Result<Uuid> {
     let id = Uuid::now_v7();
     tx.execute(
         Query::insert()
             .into_table("saved_views")
-            .columns(["id", "user_id", "list", "name", "query", "created_at"])
+            .columns([
+                "id",
+                "user_id",
+                "list",
+                "name",
+                "query",
+                "filter",
+                "created_at",
+            ])
             .values_panic([
                 id.into(),
                 user.0.into(),
-                list.into(),
-                name.into(),
-                query.into(),
+                view.list.into(),
+                view.name.into(),
+                view.query.into(),
+                view.filter.into(),
                 now.into(),
             ]),
     )
@@ -43,7 +61,7 @@ pub async fn insert(
 pub async fn list(tx: &mut Tx, user: UserId, list: &str) -> Result<Vec<SavedView>> {
     tx.fetch_all(
         Query::select()
-            .columns(["id", "list", "name", "query"])
+            .columns(["id", "list", "name", "query", "filter"])
             .from("saved_views")
             .and_where(Expr::col("user_id").eq(user.0))
             .and_where(Expr::col("list").eq(list))

@@ -142,6 +142,15 @@ impl IntoResponse for ApiError {
                 }];
                 p
             }
+            CoreError::Internal(e) => {
+                tracing::error!(error = %e, "internal failure");
+                problem(
+                    S::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "Internal error",
+                    "the server could not complete the request; it has been logged".into(),
+                )
+            }
             CoreError::Store(e) => {
                 tracing::error!(error = %e, "storage failure");
                 problem(

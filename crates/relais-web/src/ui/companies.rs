@@ -102,8 +102,9 @@ impl ListPage {
 }
 
 fn is_list_param(k: &str) -> bool {
-    const KNOWN: [&str; 10] = [
+    const KNOWN: [&str; 11] = [
         "q",
+        "filter",
         "industry",
         "size",
         "owner_id",

@@ -73,8 +73,9 @@ impl ListPage {
 
 /// The parameters the list passes on to the service: the known filters and any custom one.
 fn is_list_param(k: &str) -> bool {
-    const KNOWN: [&str; 13] = [
+    const KNOWN: [&str; 14] = [
         "q",
+        "filter",
         "stage",
         "tag",
         "city",

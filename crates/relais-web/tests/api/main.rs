@@ -40,6 +40,7 @@ mod permissions;
 mod preconditions;
 mod problems;
 mod search;
+mod segments;
 mod session;
 mod tasks;
 mod users;

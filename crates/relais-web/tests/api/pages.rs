@@ -1315,6 +1315,22 @@ async fn views(app: TestApp) {
     );
     let (_, _, list) = b.get("/people").await;
     assert!(list.contains("Clients opt-in"), "{list}");
+    // The view keeps its filter as the segment language's tree.
+    let stored = crate::helpers::sql_strings(&app.db, "SELECT filter FROM saved_views").await;
+    let tree: relais_domain::filter::Filter = serde_json::from_str(&stored[0]).unwrap();
+    assert_eq!(
+        tree.to_string(),
+        "stage = \"customer\" and consent_email = \"granted\""
+    );
+    // A filter written in the language is a filter of the list page too, and a mistake in
+    // it is shown on the page.
+    let (_, _, list) = b
+        .get("/people?filter=stage%20%3D%20customer%20and%20consent_email%20%3D%20granted")
+        .await;
+    assert!(list.contains("Ines") && !list.contains("Hugo"), "{list}");
+    let (status, _, list) = b.get("/people?filter=stage%20%3D%3D").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(list.contains("at position 8: expected a value"), "{list}");
     // A view with an unknown filter, or a name taken, is refused with the reason.
     let (_, headers, _) = b
         .post(
