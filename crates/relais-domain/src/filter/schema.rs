@@ -175,6 +175,32 @@ const fn consent(name: &'static str, channel: &'static str) -> FieldSpec {
     }
 }
 
+// Addresses and tags belong to people and companies alike (`owner_id`).
+const CITY: FieldSpec = child(
+    "city",
+    FieldType::Text,
+    "addresses",
+    "owner_id",
+    "city_key",
+    Norm::Fold,
+);
+const COUNTRY: FieldSpec = child(
+    "country",
+    FieldType::Text,
+    "addresses",
+    "owner_id",
+    "country",
+    Norm::Exact,
+);
+const TAG: FieldSpec = child(
+    "tag",
+    FieldType::Text,
+    "tags",
+    "owner_id",
+    "tag_key",
+    Norm::Fold,
+);
+
 const STAGES: &[&str] = &["lead", "prospect", "customer", "former_customer"];
 const CHANNELS: &[&str] = &["email", "sms", "phone", "post"];
 const INTERACTION_KINDS: &[&str] = &[
@@ -216,30 +242,9 @@ pub static PEOPLE: KindSpec = KindSpec {
             "number",
             Norm::Phone,
         ),
-        child(
-            "city",
-            FieldType::Text,
-            "addresses",
-            "owner_id",
-            "city_key",
-            Norm::Fold,
-        ),
-        child(
-            "country",
-            FieldType::Text,
-            "addresses",
-            "owner_id",
-            "country",
-            Norm::Exact,
-        ),
-        child(
-            "tag",
-            FieldType::Text,
-            "tags",
-            "owner_id",
-            "tag_key",
-            Norm::Fold,
-        ),
+        CITY,
+        COUNTRY,
+        TAG,
         child(
             "company_id",
             FieldType::Id,
@@ -301,30 +306,9 @@ pub static COMPANIES: KindSpec = KindSpec {
         ),
         column("owner_id", FieldType::Id),
         column("parent_id", FieldType::Id),
-        child(
-            "city",
-            FieldType::Text,
-            "addresses",
-            "owner_id",
-            "city_key",
-            Norm::Fold,
-        ),
-        child(
-            "country",
-            FieldType::Text,
-            "addresses",
-            "owner_id",
-            "country",
-            Norm::Exact,
-        ),
-        child(
-            "tag",
-            FieldType::Text,
-            "tags",
-            "owner_id",
-            "tag_key",
-            Norm::Fold,
-        ),
+        CITY,
+        COUNTRY,
+        TAG,
         column("created_at", FieldType::Time),
         column("updated_at", FieldType::Time),
     ],

@@ -34,7 +34,7 @@ fn id(raw: &str) -> ApiResult<CompanyId> {
 /// unless `sort` names another), `sort`, `limit`, `cursor`, `trash=true`, and filters on any field
 /// (`industry=…`, `size=10-49`, `parent_id=…`, `city=…`, `tag=…`, `custom.<key>=…`).
 #[utoipa::path(get, path = "/api/v1/companies", tag = "companies",
-    params(("q" = Option<String>, Query, description = "search prefixes"), ("limit" = Option<u64>, Query), ("cursor" = Option<String>, Query), ("sort" = Option<String>, Query, description = "name, -name, created_at, -created_at, updated_at, -updated_at, relevance (the default with q)")),
+    params(("q" = Option<String>, Query, description = "search prefixes"), ("filter" = Option<String>, Query, description = "a filter in the segment language, e.g. stage = customer and no interactions(occurred_at > 180 days ago); see the README"), ("limit" = Option<u64>, Query), ("cursor" = Option<String>, Query), ("sort" = Option<String>, Query, description = "name, -name, created_at, -created_at, updated_at, -updated_at, relevance (the default with q)")),
     responses((status = 200, body = ListPage<CompanyView>), (status = 422, body = Problem)))]
 pub async fn list(
     State(s): State<AppState>,

@@ -32,7 +32,7 @@ fn id(raw: &str) -> ApiResult<InteractionId> {
 /// Interactions, newest first. Filters: kind, direction, person_id, company_id, user_id,
 /// occurred_at[gte|lt]; `q` searches the subject.
 #[utoipa::path(get, path = "/api/v1/interactions", tag = "interactions",
-    params(("limit" = Option<u64>, Query), ("cursor" = Option<String>, Query), ("person_id" = Option<String>, Query), ("kind" = Option<String>, Query)),
+    params(("limit" = Option<u64>, Query), ("cursor" = Option<String>, Query), ("person_id" = Option<String>, Query), ("kind" = Option<String>, Query), ("filter" = Option<String>, Query, description = "a filter in the segment language, e.g. kind = call and occurred_at > 90 days ago")),
     responses((status = 200, body = ListPage<InteractionView>)))]
 pub async fn list(
     State(s): State<AppState>,
