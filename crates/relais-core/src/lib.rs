@@ -10,6 +10,7 @@ pub mod error;
 pub mod export;
 pub mod import;
 pub mod interactions;
+pub mod jobs;
 pub mod merge;
 pub mod my_day;
 pub mod overview;

@@ -391,6 +391,16 @@ pub async fn list(
     ))
 }
 
+/// How many people a list's filters select (the same parameters as `list`; `limit`,
+/// `cursor` and `sort` mean nothing here).
+pub async fn count(db: &Db, actor: &Actor, params: &[(String, String)]) -> Result<i64> {
+    actor.require(Action::Read, Resource::People)?;
+    let mut tx = db.read().await?;
+    let ctx = record::context(&mut tx).await?;
+    let filter = record::filter_of(params, &schema::PEOPLE, &ctx)?;
+    Ok(store::count(&mut tx, &filter, &ctx).await?)
+}
+
 fn sort_value(r: &PersonRecord, key: SortKey) -> String {
     match key {
         SortKey::Name | SortKey::Relevance => r.data.sort_key(),

@@ -43,3 +43,17 @@ async fn pg_dump(url: &str, out: &Path) -> Result<bool> {
     .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
     Ok(status.success())
 }
+
+/// Refreshes the planner's statistics after a bulk load (`ANALYZE` on both engines; on
+/// PostgreSQL autovacuum would do it soon after, SQLite has no such thing).
+pub async fn analyze(db: &Db) -> Result<()> {
+    match db {
+        Db::Sqlite(pool) => {
+            sqlx::raw_sql("ANALYZE").execute(pool).await?;
+        }
+        Db::Postgres(pool) => {
+            sqlx::raw_sql("ANALYZE").execute(pool).await?;
+        }
+    }
+    Ok(())
+}

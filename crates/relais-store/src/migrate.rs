@@ -9,6 +9,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("../migrations/0003_user_language.sql")),
     (4, include_str!("../migrations/0004_saved_views.sql")),
     (5, include_str!("../migrations/0005_folded_filters.sql")),
+    (6, include_str!("../migrations/0006_jobs.sql")),
 ];
 
 /// Migrations after which the search terms are computed again from the records: the terms

@@ -19,8 +19,6 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Failed sign-ins, to slow down password guessing (pages and API alike).
     pub throttle: std::sync::Arc<ui::session::Throttle>,
-    /// The checks and imports started from the import wizard.
-    pub jobs: std::sync::Arc<ui::import::Jobs>,
 }
 
 impl AppState {
@@ -29,7 +27,6 @@ impl AppState {
             db,
             secure_cookies,
             throttle: Default::default(),
-            jobs: Default::default(),
         }
     }
 }

@@ -860,3 +860,81 @@ fn the_default_database_is_a_file_in_the_working_folder() {
     assert_eq!(ok(out, &args), "");
     assert!(f.path("relais.db").exists());
 }
+
+/// The state of a job, as the API tells it.
+fn job(server: &Server, token: &str, id: &str) -> serde_json::Value {
+    let r = server.request(
+        "GET",
+        &format!("/api/v1/jobs/{id}"),
+        &[("Authorization", &format!("Bearer {token}"))],
+        None,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.json()
+}
+
+#[test]
+fn an_import_job_survives_kill_9_of_its_worker_and_is_done_once() {
+    let f = Folder::new();
+    assert!(f.add_user("camille@example.fr", "admin").status.success());
+    let token = f.ok(&["token", "create", "--user", "camille@example.fr"]);
+    let token = token.trim();
+    // The server runs no job: the worker processes below do.
+    let server = Server::start(&f, Some(&f.url("a.db")), &["--workers", "0"]);
+    let rows = 30_000;
+    let mut csv = String::from("Prénom;Nom;E-mail\n");
+    for i in 0..rows {
+        csv.push_str(&format!(
+            "Jeanne{i};Martin{i};jeanne.martin{i}@example.com\n"
+        ));
+    }
+    let posted = server.request(
+        "POST",
+        "/api/v1/imports?kind=people",
+        &[("Authorization", &format!("Bearer {token}"))],
+        Some(&csv),
+    );
+    assert_eq!(posted.status, 202, "{}", posted.body);
+    let id = posted.json()["id"].as_str().unwrap().to_string();
+    assert_eq!(job(&server, token, &id)["status"], "queued");
+
+    let worker = |log: &str| {
+        f.command(Some(&f.url("a.db")), &["worker", "--lease-seconds", "2"])
+            .stderr(std::fs::File::create(f.path(log)).expect("worker log"))
+            .spawn()
+            .expect("start relais worker")
+    };
+    let mut first = worker("worker1.log");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while job(&server, token, &id)["status"] != "running" {
+        assert!(Instant::now() < deadline, "{}", f.read("worker1.log"));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(800));
+    first.kill().expect("kill -9 the worker");
+    first.wait().expect("the worker is gone");
+    let j = job(&server, token, &id);
+    assert_eq!(j["status"], "running", "killed mid-run: {j}");
+    assert_eq!(
+        f.people(&f.url("a.db")).rows.len(),
+        0,
+        "the interrupted run left nothing"
+    );
+
+    let mut second = worker("worker2.log");
+    let deadline = Instant::now() + Duration::from_secs(300);
+    let j = loop {
+        let j = job(&server, token, &id);
+        if j["status"] != "running" && j["status"] != "queued" {
+            break j;
+        }
+        assert!(Instant::now() < deadline, "{}", f.read("worker2.log"));
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let _ = second.kill();
+    let _ = second.wait();
+    assert_eq!(j["status"], "succeeded", "{j}");
+    assert_eq!(j["attempts"], 2);
+    assert_eq!(j["result"]["created"], rows);
+    assert_eq!(f.people(&f.url("a.db")).rows.len(), rows, "each row once");
+}

@@ -39,7 +39,7 @@ pub struct Rejected {
 }
 
 /// What a run did (or, dry, would do).
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Report {
     pub created: u64,
     pub updated: u64,

@@ -5,6 +5,7 @@
 //! counts are exactly what the real run would do.
 pub mod csv_source;
 pub mod file;
+pub mod job;
 pub mod raw;
 pub mod vcard;
 

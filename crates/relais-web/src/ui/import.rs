@@ -16,17 +16,18 @@ use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
+use relais_core::CoreError;
+use relais_core::import::Report;
 use relais_core::import::csv_source::{company_fields, person_fields};
-use relais_core::import::file::{self, FileImport, FileKind, Progress};
-use relais_core::import::{OnDuplicate, Options, Report};
-use relais_core::{Actor, CoreError};
+use relais_core::import::file::{self, FileKind};
+use relais_core::import::job::{self as import_job, ImportSettings};
+use relais_core::jobs::{self, Status};
 use relais_domain::{Action, Resource, UserId};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
+use uuid::Uuid;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -56,6 +57,11 @@ struct Meta {
     on_duplicate: String,
     /// Columns mapped by hand: (header, field; "" = not imported).
     mapping: Vec<(String, String)>,
+    /// The last check or import started from this upload.
+    #[serde(default)]
+    job: Option<Uuid>,
+    #[serde(default)]
+    last_dry_run: bool,
 }
 
 fn root() -> PathBuf {
@@ -120,12 +126,8 @@ fn save(dir: &std::path::Path, meta: &Meta) -> UiResult<()> {
     })
 }
 
-/// Removes the uploads older than a day, and forgets their jobs.
-fn sweep(jobs: &Jobs) {
-    jobs.0
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .retain(|id, _| root().join(id).exists());
+/// Removes the uploads older than a day (their jobs stay, with the jobs' files).
+fn sweep() {
     let Ok(entries) = std::fs::read_dir(root()) else {
         return;
     };
@@ -164,9 +166,9 @@ async fn upload_page(me: Signed) -> UiResult {
 }
 
 /// Takes the uploaded file to disk as it arrives, with the wizard's first answers.
-async fn upload(State(s): State<AppState>, me: Signed, mut form: Multipart) -> UiResult {
+async fn upload(me: Signed, mut form: Multipart) -> UiResult {
     require(&me)?;
-    sweep(&s.jobs);
+    sweep();
     let again = |me: &Signed, key: &str| {
         render_with(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -186,6 +188,8 @@ async fn upload(State(s): State<AppState>, me: Signed, mut form: Multipart) -> U
         filename: String::new(),
         on_duplicate: "skip".into(),
         mapping: vec![],
+        job: None,
+        last_dry_run: false,
     };
     let mut size = 0u64;
     loop {
@@ -311,50 +315,12 @@ async fn mapping_page(me: Signed, Path(id): Path<String>) -> UiResult {
     }))
 }
 
-/// A check or an import running or done.
-#[derive(Debug, Clone, Default)]
-pub struct Job {
-    pub dry_run: bool,
-    pub progress: Progress,
-    pub report: Option<Report>,
-    pub error: Option<String>,
-}
+/// One start at a time in this process: the check "is a job running for this upload?" and
+/// the queueing of a new one are one step, so a double click starts one job.
+static STARTING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// The jobs of the wizard, by upload id.
-#[derive(Default)]
-pub struct Jobs(Mutex<HashMap<String, Arc<Mutex<Job>>>>);
-
-impl Jobs {
-    fn get(&self, id: &str) -> Option<Arc<Mutex<Job>>> {
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(id)
-            .cloned()
-    }
-
-    /// Starts a job for an upload unless one runs, or the file was already imported: the
-    /// check and the start are one step, so a double click starts one job.
-    fn start(&self, id: &str, dry_run: bool) -> Option<Arc<Mutex<Job>>> {
-        let mut jobs = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(j) = jobs.get(id) {
-            let j = j.lock().unwrap_or_else(|p| p.into_inner());
-            let running = j.report.is_none() && j.error.is_none();
-            let imported = !j.dry_run && j.report.is_some();
-            if running || imported {
-                return None;
-            }
-        }
-        let job = Arc::new(Mutex::new(Job {
-            dry_run,
-            ..Job::default()
-        }));
-        jobs.insert(id.to_string(), job.clone());
-        Some(job)
-    }
-}
-
-/// Starts a check (`mode=check`) or the import (`mode=import`) with the mapping sent.
+/// Starts a check (`mode=check`) or the import (`mode=import`) with the mapping sent, as a
+/// durable job (`relais_core::import::job`).
 async fn start(
     State(s): State<AppState>,
     me: Signed,
@@ -362,8 +328,9 @@ async fn start(
     Form(f): Form,
 ) -> UiResult {
     require(&me)?;
+    let _one = STARTING.lock().await;
     let (dir, mut meta) = load(&id, &me)?;
-    let kind = FileKind::parse(&meta.kind).ok_or(UiError::NotFound)?;
+    FileKind::parse(&meta.kind).ok_or(UiError::NotFound)?;
     if f.has("columns") {
         meta.mapping =
             f.0.iter()
@@ -380,77 +347,32 @@ async fn start(
                     ))
                 })
                 .collect();
-        save(&dir, &meta)?;
+    }
+    if let Some(job) = meta.job {
+        let last = jobs::get(&s.db, &me.actor, job).await?;
+        let running = !last.status.is_finished();
+        let imported = last.status == Status::Succeeded && !meta.last_dry_run;
+        if running || imported {
+            return Ok(see_other(&format!("/import/{id}/job")));
+        }
     }
     let dry_run = f.get("mode") != "import";
-    let Some(job) = s.jobs.start(&id, dry_run) else {
-        return Ok(see_other(&format!("/import/{id}/job")));
-    };
-    let opts = Options {
+    let settings = ImportSettings {
+        file_kind: meta.kind.clone(),
+        filename: meta.filename.clone(),
+        mapping: meta.mapping.clone(),
         dry_run,
-        on_duplicate: if meta.on_duplicate == "update" {
-            OnDuplicate::Update
-        } else {
-            OnDuplicate::Skip
-        },
+        on_duplicate: meta.on_duplicate.clone(),
     };
-    let (db, actor) = (s.db.clone(), me.actor);
-    let running = job.clone();
-    let work = tokio::spawn(async move {
-        run_job(&db, actor, &dir, kind, &meta.mapping, opts, &running).await
-    });
-    // A second task waits for the first, so that even a panic ends the job visibly.
-    tokio::spawn(async move {
-        let outcome = work.await;
-        let mut j = job.lock().unwrap_or_else(|p| p.into_inner());
-        match outcome {
-            Ok(Ok(report)) => j.report = Some(report),
-            Ok(Err(e)) => {
-                tracing::warn!(error = %e, "import failed");
-                j.error = Some(e.to_string());
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "import task ended abnormally");
-                j.error = Some("the import stopped unexpectedly; nothing was written".into());
-            }
-        }
-    });
+    let data = std::fs::read(dir.join("file")).map_err(|e| {
+        tracing::error!(error = %e, "cannot read an upload");
+        UiError::Internal
+    })?;
+    let job = import_job::start(&s.db, &me.actor, &settings, data).await?;
+    meta.job = Some(job.id);
+    meta.last_dry_run = dry_run;
+    save(&dir, &meta)?;
     Ok(see_other(&format!("/import/{id}/job")))
-}
-
-async fn run_job(
-    db: &relais_core::Db,
-    actor: Actor,
-    dir: &std::path::Path,
-    kind: FileKind,
-    mapping: &[(String, String)],
-    opts: Options,
-    job: &Arc<Mutex<Job>>,
-) -> Result<Report, CoreError> {
-    let path = dir.join("file");
-    let out = std::fs::File::create(dir.join("rejected.csv"))
-        .map_err(|e| CoreError::Conflict(format!("cannot write the rejected rows: {e}")))?;
-    let headers = file::headers(&path, kind)?;
-    let mut rejects = Some(file::Rejects::new(
-        Some(std::io::BufWriter::new(out)),
-        headers,
-    ));
-    let progress = |p: Progress| {
-        if let Ok(mut j) = job.lock() {
-            j.progress = p;
-        }
-    };
-    let import = FileImport {
-        path: &path,
-        kind,
-        explicit: mapping,
-        opts,
-    };
-    let report = file::run(db, &actor, &import, &mut rejects, progress).await?;
-    if let Some(r) = rejects {
-        r.finish()?;
-    }
-    Ok(report)
 }
 
 #[derive(Template)]
@@ -459,38 +381,54 @@ struct JobPage {
     ctx: Ctx,
     id: String,
     filename: String,
-    job: Job,
+    dry_run: bool,
     percent: u64,
     running: bool,
+    report: Option<Report>,
+    error: Option<String>,
+    /// The job's id, for its page in the jobs' list.
+    job: Uuid,
 }
 
 async fn job_page(State(s): State<AppState>, me: Signed, Path(id): Path<String>) -> UiResult {
     require(&me)?;
     let (_, meta) = load(&id, &me)?;
-    let Some(job) = s.jobs.get(&id) else {
+    let Some(job) = meta.job else {
         return Ok(see_other(&format!("/import/{id}")));
     };
-    let job = job.lock().map(|j| j.clone()).unwrap_or_default();
-    let running = job.report.is_none() && job.error.is_none();
-    let percent = match (running, job.progress.total) {
-        (false, _) => 100,
-        (true, 0) => 0,
-        (true, t) => (job.progress.done * 100 / t).min(99),
+    let job = jobs::get(&s.db, &me.actor, job).await?;
+    let report: Option<Report> = match job.status {
+        Status::Succeeded => job
+            .result
+            .clone()
+            .and_then(|r| serde_json::from_value(r).ok()),
+        _ => None,
+    };
+    let error = match job.status {
+        Status::Failed => Some(job.error.clone().unwrap_or_default()),
+        Status::Cancelled => Some(me.tr.t("jobs.cancelled").to_string()),
+        _ => None,
     };
     Ok(render(&JobPage {
         ctx: me.ctx("import"),
         id,
         filename: meta.filename,
-        job,
-        percent,
-        running,
+        dry_run: meta.last_dry_run,
+        percent: job.percent(),
+        running: !job.status.is_finished(),
+        report,
+        error,
+        job: job.id,
     }))
 }
 
-async fn rejected(me: Signed, Path(id): Path<String>) -> UiResult {
+async fn rejected(State(s): State<AppState>, me: Signed, Path(id): Path<String>) -> UiResult {
     require(&me)?;
-    let (dir, meta) = load(&id, &me)?;
-    let bytes = std::fs::read(dir.join("rejected.csv")).map_err(|_| UiError::NotFound)?;
+    let (_, meta) = load(&id, &me)?;
+    let job = meta.job.ok_or(UiError::NotFound)?;
+    let bytes = jobs::file(&s.db, &me.actor, job, import_job::REJECTED)
+        .await?
+        .data;
     let name = format!(
         "rejected-{}.csv",
         meta.filename

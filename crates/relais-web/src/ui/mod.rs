@@ -11,6 +11,7 @@ pub mod history;
 pub mod home;
 pub mod i18n;
 pub mod import;
+pub mod jobs;
 pub mod lists;
 pub mod people;
 pub mod people_list;
@@ -36,6 +37,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(companies::router())
         .merge(duplicates::router())
         .merge(import::router())
+        .merge(jobs::router())
         .merge(admin::router())
         .merge(history::router())
         .merge(timeline::router())

@@ -142,6 +142,7 @@ impl TestApp {
             .await
             .unwrap_or_else(|e| panic!("database at {url}: {e}"));
         let router = app(AppState::new(db.clone(), false));
+        spawn_worker(&db);
         let mut app = TestApp {
             router,
             db,
@@ -296,6 +297,15 @@ impl TestApp {
         let (status, _, f) = self.post("/api/v1/custom-fields", body, &[]).await;
         assert_eq!(status, StatusCode::CREATED, "create custom field: {f}");
     }
+}
+
+/// A job worker for the app, as `relais serve` runs one; it polls often so that tests wait
+/// little. It ends with the test's runtime.
+pub fn spawn_worker(db: &Db) {
+    let mut worker =
+        relais_core::jobs::Worker::new(db.clone(), relais_core::jobs::Registry::standard());
+    worker.poll = std::time::Duration::from_millis(20);
+    tokio::spawn(worker.run(std::future::pending::<()>()));
 }
 
 /// Runs a scenario on a fresh SQLite file.

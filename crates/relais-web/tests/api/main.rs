@@ -32,6 +32,7 @@ mod filters;
 mod hardening;
 mod helpers;
 mod interactions;
+mod jobs;
 mod meta;
 mod pages;
 mod paging;

@@ -43,6 +43,11 @@ const API_PATHS: &[&str] = &[
     "/api/v1/custom-fields",
     "/api/v1/custom-fields/{id}",
     "/api/v1/session",
+    "/api/v1/jobs",
+    "/api/v1/jobs/{id}",
+    "/api/v1/jobs/{id}/cancel",
+    "/api/v1/jobs/{id}/files/{name}",
+    "/api/v1/imports",
 ];
 
 both!(the_health_check_answers_ok_without_credentials, healthz);

@@ -864,6 +864,17 @@ async fn import_wizard(app: TestApp) {
     assert!(csv.contains("pas-un-email"), "{csv}");
     assert!(csv.contains("'=HYPERLINK"), "formula neutralised: {csv}");
     assert!(!csv.contains(",=HYPERLINK"));
+    // The jobs page lists the check and the import, finished, with their counts and files.
+    let (status, _, jobs) = b.get("/jobs").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(jobs.matches("<tr id=\"job-").count(), 2, "{jobs}");
+    assert!(!jobs.contains("http-equiv"), "nothing runs: no refresh");
+    assert!(jobs.contains("rejected.csv"), "{jobs}");
+    assert!(!jobs.contains("/cancel"), "nothing to stop");
+    // Another user sees none of them.
+    let other = app.browser(Role::Sales).await;
+    let (_, _, theirs) = other.get("/jobs").await;
+    assert_eq!(theirs.matches("<tr id=\"job-").count(), 0, "{theirs}");
     // A role without imports does not see the wizard.
     let delivery = app.browser(Role::Delivery).await;
     let (status, _, _) = delivery.get("/import").await;

@@ -155,6 +155,12 @@ pub const ROUTES: &[(&str, &str, Need)] = &[
         "/api/v1/custom-fields/{id}",
         May(Delete, CustomFields),
     ),
+    // Jobs: everyone follows their own (others' are not found).
+    ("GET", "/api/v1/jobs", SignedIn),
+    ("GET", "/api/v1/jobs/{id}", SignedIn),
+    ("POST", "/api/v1/jobs/{id}/cancel", SignedIn),
+    ("GET", "/api/v1/jobs/{id}/files/{name}", SignedIn),
+    ("POST", "/api/v1/imports", May(Create, Transfer)),
 ];
 
 fn allowed(role: Role, need: Need) -> bool {

@@ -45,6 +45,11 @@ fn server() -> Server {
         let addr = listener.local_addr().expect("address");
         let router = app(AppState::new(db.clone(), false));
         tokio::spawn(async move { axum::serve(listener, router).await });
+        // A job worker, as `relais serve` runs one (the import wizard's checks and imports).
+        let mut worker =
+            relais_core::jobs::Worker::new(db.clone(), relais_core::jobs::Registry::standard());
+        worker.poll = std::time::Duration::from_millis(50);
+        tokio::spawn(worker.run(std::future::pending::<()>()));
         (db, addr)
     });
     Server {

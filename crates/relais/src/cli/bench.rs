@@ -32,6 +32,22 @@ pub enum Bench {
         #[arg(long, default_value_t = 5_000)]
         interactions: u64,
     },
+    /// p50/p95 of counting a segment written in the filter language ("customers in a city
+    /// with no interaction in the last 180 days and at least 3 calls ever") and of its first
+    /// list page, on N people and M interactions written straight to the tables.
+    Segment {
+        #[arg(long, default_value_t = 1_000_000)]
+        people: u64,
+        #[arg(long, default_value_t = 5_000_000)]
+        interactions: u64,
+        /// The database to fill and query (default: a fresh SQLite file); a
+        /// `postgres://` URL benches PostgreSQL. It must be empty unless `--reuse`.
+        #[arg(long)]
+        on: Option<String>,
+        /// The database already holds the generated data: time the queries only.
+        #[arg(long)]
+        reuse: bool,
+    },
     /// p50/p95 server time of the web app's pages (list, search, 360° page), rendered to
     /// the last byte, on a fresh database of N imported people. Adds a user and a person
     /// with 5,000 interactions to the database it runs on.
@@ -51,6 +67,12 @@ pub async fn run(b: Bench) -> Result<()> {
         Bench::List { people, reuse } => bench_list(dir.path(), people, reuse).await,
         Bench::Overview { interactions } => bench_overview(dir.path(), interactions).await,
         Bench::Pages { people, reuse } => bench_pages(dir.path(), people, reuse).await,
+        Bench::Segment {
+            people,
+            interactions,
+            on,
+            reuse,
+        } => bench_segment(dir.path(), people, interactions, on, reuse).await,
     }
 }
 
@@ -529,5 +551,68 @@ async fn bench_overview(dir: &Path, n: u64) -> Result<()> {
     println!(
         "overview of a person with {n} interactions (SQLite, 1,000 other people): p50 {p50:.2} ms, p95 {p95:.2} ms"
     );
+    Ok(())
+}
+
+/// The segment the issue names, in the filter language.
+const SEGMENT: &str = "stage = customer and city = \"Lyon\" and no interactions(occurred_at > 180 days ago) and interactions(kind = call).count >= 3";
+
+async fn bench_segment(
+    dir: &Path,
+    people: u64,
+    interactions: u64,
+    on: Option<String>,
+    reuse: bool,
+) -> Result<()> {
+    let url = on.unwrap_or_else(|| format!("sqlite://{}", dir.join("segment.db").display()));
+    let db = relais_core::connect(&url).await?;
+    if !reuse {
+        if n_people(&db).await? > 0 {
+            bail!(
+                "{} already holds people: give an empty database, or --reuse",
+                super::config::redact(&url)
+            );
+        }
+        let t = Instant::now();
+        let mut last = Instant::now();
+        relais_store::synthetic::people_and_interactions(
+            &db,
+            people,
+            interactions,
+            chrono::Utc::now(),
+            |what, n| {
+                if last.elapsed() > Duration::from_secs(10) {
+                    eprintln!("  {what}: {n}");
+                    last = Instant::now();
+                }
+            },
+        )
+        .await?;
+        println!(
+            "generated {people} people and {interactions} interactions in {:.1} s",
+            t.elapsed().as_secs_f64()
+        );
+        relais_store::dialect::analyze(&db).await?;
+    }
+    let a = Actor::SYSTEM;
+    let query = params(&[("filter", SEGMENT)]);
+    let found = people::count(&db, &a, &query).await.map_err(core)?;
+    println!("segment: {SEGMENT}");
+    println!("  {found} people of {}", n_people(&db).await?);
+    let (p50, p95) = time(20, |_| async {
+        people::count(&db, &a, &query).await.map_err(core)?;
+        Ok(())
+    })
+    .await?;
+    println!("  count: p50 {p50:.1} ms, p95 {p95:.1} ms (target p95 <= 500 ms)");
+    let mut page = query.clone();
+    page.push(("limit".into(), "50".into()));
+    let (p50, p95) = time(20, |_| async {
+        people::list(&db, &a, &page).await.map_err(core)?;
+        Ok(())
+    })
+    .await?;
+    println!("  first page of 50, by name: p50 {p50:.1} ms, p95 {p95:.1} ms");
+    db.close().await;
     Ok(())
 }

@@ -33,6 +33,20 @@ enum Command {
         /// Start on a fresh database filled with demo data; prints the URL and an admin login.
         #[arg(long)]
         demo: bool,
+        /// Job workers run inside the server (0: none, jobs wait for `relais worker`).
+        #[arg(long, default_value_t = 1)]
+        workers: u32,
+    },
+    /// Run background jobs (imports...) without the web app: more workers for the same
+    /// database, on this machine or another. Stops on Ctrl-C or SIGTERM.
+    Worker {
+        /// How many jobs to run at once.
+        #[arg(long, default_value_t = 1)]
+        workers: u32,
+        /// Seconds a job's lease lasts without renewal: how soon a job whose worker died
+        /// is taken up again.
+        #[arg(long, default_value_t = 30)]
+        lease_seconds: u32,
     },
     /// Manage users.
     User {
@@ -104,9 +118,13 @@ pub async fn run() -> Result<()> {
     let file = config::read_file(cli.config.as_deref())?;
     init_tracing();
     match cli.command {
-        Command::Serve { listen, demo } => {
+        Command::Serve {
+            listen,
+            demo,
+            workers,
+        } => {
             let cfg = config::resolve(&file, cli.database.clone(), listen)?;
-            serve(cfg, demo, cli.database.is_some()).await
+            serve(cfg, demo, workers, cli.database.is_some()).await
         }
         Command::Permissions => {
             print!("{}", relais_domain::role::matrix_markdown());
@@ -215,6 +233,24 @@ async fn command(cmd: Command, db: &Db, cfg: &Config) -> Result<()> {
             eprintln!("backup written to {}", out.display());
             Ok(())
         }
+        Command::Worker {
+            workers,
+            lease_seconds,
+        } => {
+            let lease = chrono::Duration::seconds(i64::from(lease_seconds.max(2)));
+            let (stop, _) = tokio::sync::watch::channel(false);
+            let handles = start_workers(db, workers.max(1), lease, &stop);
+            eprintln!(
+                "running jobs with {} worker(s); Ctrl-C stops",
+                workers.max(1)
+            );
+            shutdown().await;
+            let _ = stop.send(true);
+            for h in handles {
+                let _ = h.await;
+            }
+            Ok(())
+        }
         Command::Serve { .. } | Command::Permissions | Command::Bench { .. } => {
             unreachable_command()
         }
@@ -242,7 +278,27 @@ fn read_password() -> Result<String> {
     Ok(line)
 }
 
-async fn serve(mut cfg: Config, demo: bool, database_given: bool) -> Result<()> {
+/// Starts `n` job workers on `db`; they stop when `stop` turns true.
+fn start_workers(
+    db: &Db,
+    n: u32,
+    lease: chrono::Duration,
+    stop: &tokio::sync::watch::Sender<bool>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    (0..n)
+        .map(|_| {
+            let mut worker =
+                relais_core::jobs::Worker::new(db.clone(), relais_core::jobs::Registry::standard());
+            worker.lease = lease;
+            let mut rx = stop.subscribe();
+            tokio::spawn(worker.run(async move {
+                let _ = rx.wait_for(|stop| *stop).await;
+            }))
+        })
+        .collect()
+}
+
+async fn serve(mut cfg: Config, demo: bool, workers: u32, database_given: bool) -> Result<()> {
     let mut login = None;
     if demo {
         if !database_given {
@@ -300,10 +356,16 @@ async fn serve(mut cfg: Config, demo: bool, database_given: bool) -> Result<()> 
     // The client's address reaches the handlers: the sign-in throttle counts by address.
     let app = relais_web::app_with(state, limits)
         .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let (stop, _) = tokio::sync::watch::channel(false);
+    let handles = start_workers(&db, workers, chrono::Duration::seconds(30), &stop);
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown())
         .await
         .context("server error")?;
+    let _ = stop.send(true);
+    for h in handles {
+        let _ = h.await;
+    }
     db.close().await;
     Ok(())
 }

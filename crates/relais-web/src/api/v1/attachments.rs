@@ -90,7 +90,7 @@ pub async fn upload(
 
 /// The body, up to `max` bytes: a larger one is refused as soon as it is announced
 /// (`Content-Length`) or read past the limit, never held whole in memory.
-async fn read_body(headers: &HeaderMap, body: Body, max: u64) -> ApiResult<Bytes> {
+pub(crate) async fn read_body(headers: &HeaderMap, body: Body, max: u64) -> ApiResult<Bytes> {
     let too_large = || ApiError(CoreError::TooLarge { limit: max });
     let announced = headers
         .get(header::CONTENT_LENGTH)

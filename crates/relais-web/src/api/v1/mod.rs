@@ -3,7 +3,9 @@ pub mod attachments;
 pub mod companies;
 pub mod custom_fields;
 pub mod duplicates;
+pub mod imports;
 pub mod interactions;
+pub mod jobs;
 pub mod openapi;
 pub mod people;
 pub mod session;
@@ -26,6 +28,8 @@ pub fn router() -> Router<AppState> {
         .merge(users::router())
         .merge(custom_fields::router())
         .merge(duplicates::router())
+        .merge(jobs::router())
+        .merge(imports::router())
         .merge(session::router())
         .merge(openapi::router())
 }

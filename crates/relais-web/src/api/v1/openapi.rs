@@ -1,6 +1,7 @@
 //! The OpenAPI document of /api/v1, built from the handlers' annotations.
 use super::{
-    attachments, companies, custom_fields, duplicates, interactions, people, session, tasks, users,
+    attachments, companies, custom_fields, duplicates, imports, interactions, jobs, people,
+    session, tasks, users,
 };
 use crate::AppState;
 use axum::routing::get;
@@ -28,6 +29,7 @@ use utoipa::{Modify, OpenApi};
         custom_fields::list, custom_fields::create, custom_fields::read, custom_fields::update, custom_fields::delete,
         session::sign_in, session::sign_out,
         duplicates::people_duplicates, duplicates::merge_people, duplicates::company_duplicates, duplicates::merge_companies,
+        jobs::list, jobs::read, jobs::cancel, jobs::file, imports::start,
     ),
     modifiers(&Security),
     security(("bearer" = []), ("session" = []))

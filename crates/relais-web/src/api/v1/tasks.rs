@@ -25,7 +25,7 @@ fn id(raw: &str) -> ApiResult<TaskId> {
 
 /// Tasks and reminders. Filters: assignee_id, person_id, company_id, done=true|false, due_at[lt|gte].
 #[utoipa::path(get, path = "/api/v1/tasks", tag = "tasks",
-    params(("limit" = Option<u64>, Query), ("cursor" = Option<String>, Query), ("assignee_id" = Option<String>, Query), ("done" = Option<bool>, Query), ("filter" = Option<String>, Query, description = "a filter in the segment language, e.g. kind = call and occurred_at > 90 days ago")),
+    params(("limit" = Option<u64>, Query), ("cursor" = Option<String>, Query), ("assignee_id" = Option<String>, Query), ("done" = Option<bool>, Query), ("filter" = Option<String>, Query, description = "a filter in the segment language, e.g. done = no and due_at < today")),
     responses((status = 200, body = ListPage<TaskView>)))]
 pub async fn list(
     State(s): State<AppState>,

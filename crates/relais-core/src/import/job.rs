@@ -1,0 +1,219 @@
+//! An import as a durable job: the file is kept with the job (`job_files`), so that any
+//! worker can run it and a run interrupted by a crash starts over. The run itself is one
+//! transaction (`import::people`), so an interrupted run leaves nothing and running it again
+//! does everything once; its rejected rows are kept with the job as `rejected.csv`.
+use super::file::{self, FileImport, FileKind, Progress};
+use super::{OnDuplicate, Options};
+use crate::auth::Actor;
+use crate::error::{CoreError, Result};
+use crate::jobs::{self, BoxFuture, Handler, InputFile, JobRun, JobView};
+use relais_domain::{Action, Invalid, Resource};
+use relais_store::Db;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The name of import jobs in the registry and in `jobs.kind`.
+pub const KIND: &str = "import";
+
+/// The name of the rejected rows' file of an import job.
+pub const REJECTED: &str = "rejected.csv";
+
+/// What to import and how: the same choices as `relais import`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ImportSettings {
+    /// `people`, `companies` or `vcard`.
+    pub file_kind: String,
+    /// The file's name as uploaded, for people to recognise it.
+    pub filename: String,
+    /// Columns mapped by hand: (header as in the file, field), overriding the detection.
+    #[serde(default)]
+    pub mapping: Vec<(String, String)>,
+    #[serde(default)]
+    pub dry_run: bool,
+    /// `skip` (the default) or `update`.
+    #[serde(default)]
+    pub on_duplicate: String,
+}
+
+impl ImportSettings {
+    /// Reads the parameters of an import; an unknown or repeated one is refused by name.
+    pub fn from_params(params: &[(String, String)]) -> Result<ImportSettings, Invalid> {
+        let mut s = ImportSettings {
+            file_kind: String::new(),
+            filename: "import".into(),
+            mapping: vec![],
+            dry_run: false,
+            on_duplicate: String::new(),
+        };
+        let mut seen = Vec::new();
+        for (k, v) in params {
+            if k != "map" {
+                if seen.contains(k) {
+                    return Err(Invalid::one(k.clone(), "is given twice"));
+                }
+                seen.push(k.clone());
+            }
+            match k.as_str() {
+                "kind" => s.file_kind = v.clone(),
+                "filename" => {
+                    s.filename = v.chars().filter(|c| !c.is_control()).take(255).collect()
+                }
+                "dry_run" => {
+                    s.dry_run = match v.as_str() {
+                        "true" => true,
+                        "false" => false,
+                        _ => return Err(Invalid::one("dry_run", "takes true or false")),
+                    }
+                }
+                "on_duplicate" => s.on_duplicate = v.clone(),
+                "map" => {
+                    let (header, field) = v
+                        .split_once('=')
+                        .ok_or_else(|| Invalid::one("map", format!("'{v}' is not HEADER=field")))?;
+                    s.mapping.push((header.to_string(), field.to_string()));
+                }
+                other => {
+                    return Err(Invalid::one(
+                        other,
+                        "unknown parameter (kind, filename, dry_run, on_duplicate, map)",
+                    ));
+                }
+            }
+        }
+        if s.file_kind.is_empty() {
+            return Err(Invalid::one(
+                "kind",
+                "is required: people, companies or vcard",
+            ));
+        }
+        Ok(s)
+    }
+
+    fn check(&self) -> Result<(FileKind, Options), Invalid> {
+        let kind = FileKind::parse(&self.file_kind).ok_or_else(|| {
+            Invalid::one(
+                "kind",
+                format!("'{}' is not people, companies or vcard", self.file_kind),
+            )
+        })?;
+        let on_duplicate = match self.on_duplicate.as_str() {
+            "" | "skip" => OnDuplicate::Skip,
+            "update" => OnDuplicate::Update,
+            other => {
+                return Err(Invalid::one(
+                    "on_duplicate",
+                    format!("'{other}' is not skip or update"),
+                ));
+            }
+        };
+        Ok((
+            kind,
+            Options {
+                dry_run: self.dry_run,
+                on_duplicate,
+            },
+        ))
+    }
+}
+
+fn require(actor: &Actor, kind: FileKind) -> Result<()> {
+    actor.require(Action::Create, Resource::Transfer)?;
+    let resource = match kind {
+        FileKind::Companies => Resource::Companies,
+        FileKind::People | FileKind::Vcard => Resource::People,
+    };
+    actor.require(Action::Create, resource)
+}
+
+/// Queues the import of `data` with the settings read from an API request's parameters
+/// (`kind`, `dry_run`, `on_duplicate`, `map`, `filename`): the rights first, then the
+/// parameters, so that a role without them learns nothing else.
+pub async fn start_from_params(
+    db: &Db,
+    actor: &Actor,
+    params: &[(String, String)],
+    data: Vec<u8>,
+) -> Result<JobView> {
+    actor.require(Action::Create, Resource::Transfer)?;
+    let settings = ImportSettings::from_params(params)?;
+    start(db, actor, &settings, data).await
+}
+
+/// Queues the import of `data` (the file's bytes) with these settings.
+pub async fn start(
+    db: &Db,
+    actor: &Actor,
+    settings: &ImportSettings,
+    data: Vec<u8>,
+) -> Result<JobView> {
+    let (kind, _) = settings.check()?;
+    require(actor, kind)?;
+    if data.is_empty() {
+        return Err(Invalid::one("file", "is empty").into());
+    }
+    let content_type = match kind {
+        FileKind::Vcard => "text/vcard",
+        _ => "text/csv",
+    };
+    let input = InputFile {
+        name: "input",
+        content_type,
+        data,
+    };
+    jobs::enqueue(db, actor, KIND, settings, vec![input]).await
+}
+
+/// Runs import jobs.
+pub struct ImportJob;
+
+impl Handler for ImportJob {
+    fn run<'a>(&'a self, job: JobRun<'a>) -> BoxFuture<'a, Result<Value>> {
+        Box::pin(run(job))
+    }
+}
+
+async fn run(job: JobRun<'_>) -> Result<Value> {
+    let settings: ImportSettings = serde_json::from_value(job.payload.clone())
+        .map_err(|e| Invalid::one("settings", e.to_string()))?;
+    let (kind, opts) = settings.check()?;
+    require(&job.actor, kind)?;
+    let input = {
+        let mut tx = job.db.read().await?;
+        relais_store::jobs::file(&mut tx, job.id, "input")
+            .await?
+            .ok_or(CoreError::NotFound("the job's file"))?
+    };
+    let dir = tempfile::tempdir().map_err(internal)?;
+    let path = dir.path().join("input");
+    std::fs::write(&path, &input.data).map_err(internal)?;
+    drop(input);
+    let headers = file::headers(&path, kind)?;
+    let import = FileImport {
+        path: &path,
+        kind,
+        explicit: &settings.mapping,
+        opts,
+    };
+    let progress = |p: Progress| job.progress.set(p.done, p.total);
+    let rejected = std::fs::File::create(dir.path().join(REJECTED)).map_err(internal)?;
+    let mut rejects = Some(file::Rejects::new(
+        Some(std::io::BufWriter::new(rejected)),
+        headers,
+    ));
+    let report = file::run(job.db, &job.actor, &import, &mut rejects, progress).await?;
+    if let Some(r) = rejects {
+        r.finish()?;
+    }
+    if report.rejected > 0 {
+        let out = std::fs::read(dir.path().join(REJECTED)).map_err(internal)?;
+        let mut tx = job.db.write().await?;
+        relais_store::jobs::put_file(&mut tx, job.id, REJECTED, "text/csv; charset=utf-8", out)
+            .await?;
+        tx.commit().await?;
+    }
+    serde_json::to_value(&report).map_err(internal)
+}
+
+fn internal(e: impl std::fmt::Display) -> CoreError {
+    CoreError::Internal(e.to_string())
+}

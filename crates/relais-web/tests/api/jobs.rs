@@ -1,0 +1,195 @@
+//! Imports through the API run as jobs: POST /api/v1/imports answers 202 with the job, which
+//! `/api/v1/jobs/{id}` follows to its report and rejected rows. Bad parameters are refused
+//! by name before anything is queued; a user sees only their own jobs.
+use crate::helpers::{TestApp, assert_invalid, assert_problem};
+use axum::http::{Method, StatusCode};
+use relais_domain::Role;
+use serde_json::Value;
+
+const CSV: &str = "Prénom;Nom;E-mail\nÉlodie;Martin;elodie@example.fr\nJean;Dupont;pas-un-email\nZoé;Durand;zoe@example.fr\n";
+
+async fn import(
+    app: &TestApp,
+    query: &str,
+    body: &str,
+    token: Option<&str>,
+) -> crate::helpers::Answer {
+    let auth = token.map(crate::helpers::bearer);
+    let headers: Vec<(&str, &str)> = auth
+        .as_deref()
+        .map(|a| vec![("authorization", a)])
+        .unwrap_or_default();
+    app.raw(
+        Method::POST,
+        &format!("/api/v1/imports{query}"),
+        Some("text/csv"),
+        body.to_string(),
+        &headers,
+    )
+    .await
+}
+
+/// Follows a job until it ends.
+async fn finished(app: &TestApp, id: &str) -> Value {
+    for _ in 0..500 {
+        let (status, _, job) = app.get(&format!("/api/v1/jobs/{id}"), (), &[]).await;
+        assert_eq!(status, StatusCode::OK, "{job}");
+        if !matches!(job["status"].as_str(), Some("queued" | "running")) {
+            return job;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("job {id} never ended");
+}
+
+both!(
+    an_import_posted_to_the_api_runs_as_a_job_with_its_report_and_rejected_rows,
+    posted
+);
+async fn posted(app: TestApp) {
+    // A check first: nothing is written.
+    let (status, headers, job) = import(
+        &app,
+        "?kind=people&dry_run=true&filename=clients.csv",
+        CSV,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{job}");
+    let id = job["id"].as_str().unwrap().to_string();
+    assert_eq!(headers["location"], format!("/api/v1/jobs/{id}"));
+    assert_eq!(job["kind"], "import");
+    let job = finished(&app, &id).await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    assert_eq!(job["result"]["created"], 2);
+    assert_eq!(job["result"]["dry_run"], true);
+    let (_, _, people) = app.get("/api/v1/people", (), &[]).await;
+    assert_eq!(
+        people["items"].as_array().unwrap().len(),
+        0,
+        "a check writes nothing"
+    );
+
+    let (status, _, job) = import(&app, "?kind=people", CSV, None).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let id = job["id"].as_str().unwrap().to_string();
+    let job = finished(&app, &id).await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    assert_eq!(
+        (
+            job["result"]["created"].as_u64(),
+            job["result"]["rejected"].as_u64()
+        ),
+        (Some(2), Some(1))
+    );
+    assert_eq!(job["progress"]["done"], job["progress"]["total"]);
+    assert_eq!(job["files"], serde_json::json!(["input", "rejected.csv"]));
+    let (status, headers, rejected) = app
+        .get(&format!("/api/v1/jobs/{id}/files/rejected.csv"), (), &[])
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    let rejected = rejected.as_str().unwrap();
+    assert!(
+        rejected.contains("Dupont") && rejected.contains("pas-un-email"),
+        "{rejected}"
+    );
+    let (_, _, people) = app.get("/api/v1/people?sort=name", (), &[]).await;
+    let names: Vec<&str> = people["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["last_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Durand", "Martin"]);
+    // The same file again changes nothing.
+    let (_, _, again) = import(&app, "?kind=people", CSV, None).await;
+    let again = finished(&app, again["id"].as_str().unwrap()).await;
+    assert_eq!(
+        (
+            again["result"]["created"].as_u64(),
+            again["result"]["skipped"].as_u64()
+        ),
+        (Some(0), Some(2))
+    );
+
+    let (status, _, list) = app.get("/api/v1/jobs?limit=2", (), &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(list["items"][0]["id"], again["id"], "newest first");
+    assert!(list["next_cursor"].is_string());
+    let (_, _, rest) = app
+        .get(
+            &format!(
+                "/api/v1/jobs?limit=2&cursor={}",
+                list["next_cursor"].as_str().unwrap()
+            ),
+            (),
+            &[],
+        )
+        .await;
+    assert_eq!(rest["items"].as_array().unwrap().len(), 1);
+    // An ended job can't be cancelled.
+    let answer = app
+        .post(&format!("/api/v1/jobs/{id}/cancel"), (), &[])
+        .await;
+    assert_problem(&answer, StatusCode::CONFLICT);
+}
+
+both!(
+    bad_import_parameters_are_refused_by_name_and_queue_nothing,
+    refused
+);
+async fn refused(app: TestApp) {
+    for (query, field) in [
+        ("", "kind"),
+        ("?kind=spreadsheet", "kind"),
+        ("?kind=people&dry_run=maybe", "dry_run"),
+        ("?kind=people&on_duplicate=merge", "on_duplicate"),
+        ("?kind=people&map=Nom", "map"),
+        ("?kind=people&colour=red", "colour"),
+        ("?kind=people&kind=companies", "kind"),
+    ] {
+        assert_invalid(&import(&app, query, CSV, None).await, field);
+    }
+    assert_invalid(&import(&app, "?kind=people", "", None).await, "file");
+    let (_, _, list) = app.get("/api/v1/jobs", (), &[]).await;
+    assert_eq!(list["items"], serde_json::json!([]), "nothing was queued");
+    let answer = app.get("/api/v1/jobs?limit=0", (), &[]).await;
+    assert_invalid(&answer, "limit");
+    let answer = app.get("/api/v1/jobs/not-an-id", (), &[]).await;
+    assert_problem(&answer, StatusCode::NOT_FOUND);
+}
+
+both!(
+    a_user_sees_only_their_own_jobs_and_read_only_users_import_nothing,
+    rights
+);
+async fn rights(app: TestApp) {
+    let (_, sales) = app.user(Role::Sales).await;
+    let (_, other) = app.user(Role::Sales).await;
+    let (_, reader) = app.user(Role::ReadOnly).await;
+    let answer = import(&app, "?kind=people", CSV, Some(&reader)).await;
+    assert_problem(&answer, StatusCode::FORBIDDEN);
+    let (status, _, job) = import(&app, "?kind=people", CSV, Some(&sales)).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{job}");
+    let id = job["id"].as_str().unwrap();
+    finished(&app, id).await;
+    let as_other = [("authorization", crate::helpers::bearer(&other))];
+    let as_other: Vec<(&str, &str)> = as_other.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let answer = app.get(&format!("/api/v1/jobs/{id}"), (), &as_other).await;
+    assert_problem(&answer, StatusCode::NOT_FOUND);
+    let answer = app
+        .get(&format!("/api/v1/jobs/{id}/files/input"), (), &as_other)
+        .await;
+    assert_problem(&answer, StatusCode::NOT_FOUND);
+    let (_, _, theirs) = app.get("/api/v1/jobs", (), &as_other).await;
+    assert_eq!(theirs["items"], serde_json::json!([]));
+    // The administrator sees every job.
+    let (_, _, all) = app.get("/api/v1/jobs", (), &[]).await;
+    assert_eq!(all["items"][0]["id"], id);
+}
