@@ -47,7 +47,7 @@ pub fn hash_password(password: &str) -> Result<String> {
     Argon2::default()
         .hash_password(password.as_bytes())
         .map(|h| h.to_string())
-        .map_err(|e| CoreError::Conflict(format!("could not hash the password: {e}")))
+        .map_err(|e| CoreError::Internal(format!("could not hash the password: {e}")))
 }
 
 pub fn verify_password(password: &str, hash: &str) -> bool {
@@ -63,7 +63,7 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
 pub fn new_secret(prefix: &str) -> Result<String> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes)
-        .map_err(|e| CoreError::Conflict(format!("no randomness available: {e}")))?;
+        .map_err(|e| CoreError::Internal(format!("no randomness available: {e}")))?;
     Ok(format!(
         "{prefix}{}",
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)

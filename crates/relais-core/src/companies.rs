@@ -292,7 +292,7 @@ pub async fn bulk_update(
             continue;
         }
         // Checked as any other save: the tag's length and characters.
-        let doc = serde_json::to_value(&data).map_err(|e| CoreError::Conflict(e.to_string()))?;
+        let doc = serde_json::to_value(&data).map_err(|e| CoreError::Internal(e.to_string()))?;
         let draft: CompanyDraft = record::parse_draft(doc)?;
         let (data, custom) = check(&mut tx, &draft, Some(*id)).await?;
         save(&mut tx, actor, &current, data, &custom).await?;

@@ -38,7 +38,7 @@ fn flush<W: Write + ?Sized>(csv: &mut csv::Writer<Vec<u8>>, out: &mut W) -> Resu
 }
 
 fn io(e: impl std::fmt::Display) -> CoreError {
-    CoreError::Conflict(format!("cannot write the export: {e}"))
+    CoreError::Internal(format!("cannot write the export: {e}"))
 }
 
 const PEOPLE_HEADERS: [&str; 22] = [

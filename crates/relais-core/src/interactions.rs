@@ -230,7 +230,7 @@ fn split_params(
     let mut rest = Vec::new();
     for (k, v) in params {
         match k.as_str() {
-            "trash" => page.trash = v == "true",
+            "trash" => page.trash = record::trash(v)?,
             "sort" => return Err(Invalid::one("sort", "this list has a fixed order").into()),
             _ => rest.push((k.clone(), v.clone())),
         }
@@ -288,7 +288,14 @@ impl From<TaskRecord> for TaskView {
     }
 }
 
-async fn check_task(tx: &mut Tx, draft: &TaskDraft) -> Result<TaskData> {
+/// A task's draft checked, its references included. `current`: the task as stored, whose
+/// references stand even if their record went to the trash since (its task can still be
+/// marked done); a new or changed reference must be to a live record.
+async fn check_task(
+    tx: &mut Tx,
+    draft: &TaskDraft,
+    current: Option<&TaskData>,
+) -> Result<TaskData> {
     let data = draft.validate()?;
     let mut errors = Vec::new();
     if let Some(u) = data.assignee_id
@@ -300,6 +307,7 @@ async fn check_task(tx: &mut Tx, draft: &TaskDraft) -> Result<TaskData> {
         });
     }
     if let Some(p) = data.person_id
+        && current.and_then(|c| c.person_id) != Some(p)
         && relais_store::people::get(tx, p, false).await?.is_none()
     {
         errors.push(FieldError {
@@ -308,6 +316,7 @@ async fn check_task(tx: &mut Tx, draft: &TaskDraft) -> Result<TaskData> {
         });
     }
     if let Some(c) = data.company_id
+        && current.and_then(|t| t.company_id) != Some(c)
         && relais_store::companies::get(tx, c, false).await?.is_none()
     {
         errors.push(FieldError {
@@ -349,7 +358,7 @@ pub async fn create_task(db: &Db, actor: &Actor, body: Value) -> Result<TaskView
     actor.require(Action::Create, Resource::Tasks)?;
     let draft: TaskDraft = record::parse_draft(body)?;
     let mut tx = db.write().await?;
-    let mut data = check_task(&mut tx, &draft).await?;
+    let mut data = check_task(&mut tx, &draft, None).await?;
     if data.assignee_id.is_none() {
         data.assignee_id = actor.user;
     }
@@ -388,7 +397,7 @@ pub async fn update_task(
     record::check_if_match(if_match, current.version, &current)?;
     let patched = record::apply_patch(&task_doc(&current.data), &patch)?;
     let draft: TaskDraft = record::parse_draft(patched)?;
-    let data = check_task(&mut tx, &draft).await?;
+    let data = check_task(&mut tx, &draft, Some(&current.data)).await?;
     let changes = record::diff(&task_doc(&current.data), &task_doc(&data));
     if !changes.is_empty() {
         let now = record::now();
@@ -411,8 +420,7 @@ pub async fn update_task(
 }
 
 pub async fn delete_task(db: &Db, actor: &Actor, id: TaskId, deleted: bool) -> Result<()> {
-    // Tasks are everyone's to-do list: whoever may update them may also throw one away.
-    actor.require(Action::Update, Resource::Tasks)?;
+    actor.require(Action::Delete, Resource::Tasks)?;
     let mut tx = db.write().await?;
     let now = record::now();
     tasks_store::set_deleted(&mut tx, id, deleted, now)

@@ -287,6 +287,12 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// skipped when already done.
 pub trait Handler: Send + Sync {
     fn run<'a>(&'a self, job: JobRun<'a>) -> BoxFuture<'a, Result<Value>>;
+
+    /// After a run was stopped by cancellation: undo what it had done, if it must.
+    fn cancelled<'a>(&'a self, job: JobRun<'a>) -> BoxFuture<'a, Result<()>> {
+        let _ = job;
+        Box::pin(async { Ok(()) })
+    }
 }
 
 /// The kinds of job workers know, by name.
@@ -302,6 +308,7 @@ impl Registry {
     pub fn standard() -> Registry {
         let mut r = Registry::default();
         r.register(crate::import::job::KIND, crate::import::job::ImportJob);
+        r.register(crate::import::job::UNDO_KIND, crate::import::job::UndoJob);
         r
     }
 }
@@ -393,6 +400,7 @@ impl Worker {
         );
         set_live(row.id, Some(progress.clone()));
         let (db, id, shared) = (self.db.clone(), row.id, progress.clone());
+        let handler_again = handler.clone();
         // Its own task, so that a panic ends this job only, as a failure.
         let mut task = tokio::spawn(async move {
             let job = JobRun {
@@ -424,6 +432,17 @@ impl Worker {
                         Ok(Some(false)) => {}
                         Ok(Some(true)) => {
                             task.abort();
+                            let _ = (&mut task).await;
+                            let job = JobRun {
+                                db: &self.db,
+                                id: row.id,
+                                actor,
+                                payload: serde_json::from_str(&row.payload).unwrap_or_default(),
+                                progress: &progress,
+                            };
+                            if let Err(e) = handler_again.cancelled(job).await {
+                                tracing::error!(error = %e, "could not undo a cancelled job");
+                            }
                             return Ran::Cancelled(progress.get());
                         }
                         Ok(None) => {

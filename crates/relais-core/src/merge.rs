@@ -263,9 +263,9 @@ pub async fn merge_people(
     record::check_if_match(if_match, survivor.version, &survivor)?;
     check_discarded(&req, discarded.version, &discarded)?;
     let mut doc =
-        serde_json::to_value(&survivor.data).map_err(|e| CoreError::Conflict(e.to_string()))?;
+        serde_json::to_value(&survivor.data).map_err(|e| CoreError::Internal(e.to_string()))?;
     let other =
-        serde_json::to_value(&discarded.data).map_err(|e| CoreError::Conflict(e.to_string()))?;
+        serde_json::to_value(&discarded.data).map_err(|e| CoreError::Internal(e.to_string()))?;
     take_fields(&mut doc, &other, &req.take, &PERSON_FIELDS)?;
     let draft: PersonDraft = record::parse_draft(doc)?;
     let (mut data, _) = crate::people::check(&mut tx, &draft).await?;
@@ -313,9 +313,9 @@ pub async fn merge_companies(
     record::check_if_match(if_match, survivor.version, &survivor)?;
     check_discarded(&req, discarded.version, &discarded)?;
     let mut doc =
-        serde_json::to_value(&survivor.data).map_err(|e| CoreError::Conflict(e.to_string()))?;
+        serde_json::to_value(&survivor.data).map_err(|e| CoreError::Internal(e.to_string()))?;
     let other =
-        serde_json::to_value(&discarded.data).map_err(|e| CoreError::Conflict(e.to_string()))?;
+        serde_json::to_value(&discarded.data).map_err(|e| CoreError::Internal(e.to_string()))?;
     take_fields(&mut doc, &other, &req.take, &COMPANY_FIELDS)?;
     if doc["parent_id"] == serde_json::json!(sid) || doc["parent_id"] == serde_json::json!(did) {
         doc["parent_id"] = Value::Null;

@@ -153,7 +153,7 @@ pub async fn create_at(
     Ok(view)
 }
 
-async fn load(tx: &mut Tx, id: PersonId, include_deleted: bool) -> Result<PersonView> {
+pub(crate) async fn load(tx: &mut Tx, id: PersonId, include_deleted: bool) -> Result<PersonView> {
     store::get(tx, id, include_deleted)
         .await?
         .map(PersonView::from)
@@ -308,7 +308,7 @@ pub async fn bulk_update(
             continue;
         }
         // Checked as any other save: the tag's length and characters, the advisor's existence.
-        let doc = serde_json::to_value(&data).map_err(|e| CoreError::Conflict(e.to_string()))?;
+        let doc = serde_json::to_value(&data).map_err(|e| CoreError::Internal(e.to_string()))?;
         let draft: PersonDraft = record::parse_draft(doc)?;
         let (data, custom) = check(&mut tx, &draft).await?;
         save(&mut tx, actor, &current, data, &custom).await?;

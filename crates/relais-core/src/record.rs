@@ -47,7 +47,7 @@ pub fn apply_patch(current: &impl Serialize, patch: &Value) -> Result<Value> {
     if !patch.is_object() {
         return Err(Invalid::one("body", "a merge patch is a JSON object").into());
     }
-    let mut doc = serde_json::to_value(current).map_err(|e| CoreError::Conflict(e.to_string()))?;
+    let mut doc = serde_json::to_value(current).map_err(|e| CoreError::Internal(e.to_string()))?;
     json_patch::merge(&mut doc, patch);
     Ok(doc)
 }
@@ -200,7 +200,7 @@ pub fn list_request(
     for (k, v) in params {
         match k.as_str() {
             "sort" => sort = Some(Sort::parse(v).map_err(|m| Invalid::one("sort", m))?),
-            "trash" => page.trash = v == "true",
+            "trash" => page.trash = trash(v)?,
             _ => rest.push((k.clone(), v.clone())),
         }
     }
@@ -216,8 +216,23 @@ pub fn list_request(
     Ok((filter, sort, page))
 }
 
-/// Reads `limit` and `cursor` from list parameters.
+/// `trash=true|false`; anything else is refused rather than read as false.
+pub fn trash(v: &str) -> Result<bool, Invalid> {
+    match v {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(Invalid::one("trash", "takes true or false")),
+    }
+}
+
+/// Reads `limit` and `cursor` from list parameters. A parameter a list reads once (`limit`,
+/// `cursor`, `sort`, `q`, `trash`) given twice is refused: which one was meant?
 pub fn page_of(params: &[(String, String)]) -> Result<Page> {
+    for once in ["limit", "cursor", "sort", "q", "trash"] {
+        if params.iter().filter(|(k, _)| k == once).count() > 1 {
+            return Err(Invalid::one(once, "is given twice").into());
+        }
+    }
     let mut page = Page {
         after: None,
         limit: DEFAULT_LIMIT,

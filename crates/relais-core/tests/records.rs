@@ -247,12 +247,23 @@ async fn french_excel_file_in_windows_1252_with_semicolons_imports() {
 }
 
 #[tokio::test]
-async fn an_interrupted_import_leaves_the_database_as_it_was() {
+async fn an_interrupted_import_is_undone_from_its_log_and_a_later_change_is_kept() {
     for t in relais_testkit::engines().await {
-        let rows: Vec<RawContact> = (0..500)
+        // Someone already in Relais, whom the file updates.
+        let known = people::create(
+            &t.db,
+            &Actor::SYSTEM,
+            json!({"first_name": "Ada", "last_name": "Known", "job_title": "Comptable",
+                   "emails": [{"address": "p3@example.org"}]}),
+        )
+        .await
+        .unwrap();
+        let rows: Vec<RawContact> = (0..1500)
             .map(|i| RawContact {
                 line: i + 2,
                 last_name: Some(format!("Person {i}")),
+                job_title: Some("Directrice".into()),
+                company: (i % 3 == 0).then(|| format!("Société {}", i % 7)),
                 emails: vec![("work".into(), format!("p{i}@example.org"))],
                 ..Default::default()
             })
@@ -262,23 +273,84 @@ async fn an_interrupted_import_leaves_the_database_as_it_was() {
         let mut iter = rows.into_iter();
         let next = move || {
             let row = iter.next()?;
-            if row.line == 250
+            if row.line == 1200
                 && let Some(s) = stop.take()
             {
                 let _ = s.send(());
             }
             Some(Ok((row, vec![])))
         };
-        let run = import::people(&t.db, &Actor::SYSTEM, Options::default(), next, |_| {});
+        let id = uuid::Uuid::now_v7();
+        let opts = Options {
+            on_duplicate: OnDuplicate::Update,
+            log: Some(id),
+            ..Options::default()
+        };
+        let run = import::people(&t.db, &Actor::SYSTEM, opts, next, |_| {});
         tokio::select! {
             r = run => panic!("the import should have been interrupted, it ended with {r:?}"),
             _ = stopped => {}
         }
-        assert!(
-            all_people(&t.db).await.is_empty(),
-            "nothing half-imported ({})",
+        // Two batches of 500 were committed: the import blocked no one for long.
+        let count = |db: &Db| {
+            let db = db.clone();
+            async move { people::count(&db, &Actor::SYSTEM, &[]).await.unwrap() }
+        };
+        assert_eq!(count(&t.db).await, 1000, "Ada and 999 new ({})", t.engine);
+        let ada = people::get(&t.db, &Actor::SYSTEM, known.id).await.unwrap();
+        assert_eq!(ada.data.job_title.as_deref(), Some("Directrice"));
+        // Meanwhile someone edits a person the import created: undo leaves it.
+        let q = [("last_name".to_string(), "Person 9".to_string())];
+        let edited = people::list(&t.db, &Actor::SYSTEM, &q).await.unwrap().items[0].clone();
+        people::update(
+            &t.db,
+            &Actor::SYSTEM,
+            edited.id,
+            json!({"notes": "rappeler"}),
+            None,
+        )
+        .await
+        .unwrap();
+        let report = import::undo::undo(&t.db, &Actor::SYSTEM, id, |_, _| {})
+            .await
+            .unwrap();
+        // 998 people and 6 of the 7 companies it created go; Ada is restored; the edited
+        // person and their company stay.
+        assert_eq!(
+            (report.removed, report.restored, report.kept),
+            (1004, 1, 2),
+            "{report:?} ({})",
             t.engine
         );
+        let left = all_people(&t.db).await;
+        let names: Vec<_> = left.iter().map(|p| p.display_name.clone()).collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+        let ada = people::get(&t.db, &Actor::SYSTEM, known.id).await.unwrap();
+        assert_eq!(
+            ada.data.job_title.as_deref(),
+            Some("Comptable"),
+            "{}",
+            t.engine
+        );
+        // The companies it created went with their people; the log is spent.
+        let companies = relais_core::companies::list(&t.db, &Actor::SYSTEM, &[])
+            .await
+            .unwrap();
+        let kept: Vec<_> = companies
+            .items
+            .iter()
+            .map(|c| c.data.name.clone())
+            .collect();
+        assert_eq!(
+            kept,
+            ["Société 2"],
+            "the edited person's company stays ({})",
+            t.engine
+        );
+        let again = import::undo::undo(&t.db, &Actor::SYSTEM, id, |_, _| {})
+            .await
+            .unwrap();
+        assert_eq!(again, Default::default());
     }
 }
 
@@ -619,5 +691,60 @@ async fn folded_filter_columns_are_filled_when_a_database_is_upgraded() {
         .collect::<Vec<_>>();
         assert_eq!(found, ["Amélie Poulain"], "{}", t.engine);
         db.close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_save_during_a_large_import_waits_for_one_batch_at_most() {
+    for t in relais_testkit::engines().await {
+        let rows: Vec<RawContact> = (0..12_000)
+            .map(|i| RawContact {
+                line: i + 2,
+                first_name: Some("Jeanne".into()),
+                last_name: Some(format!("Martin {i}")),
+                emails: vec![("work".into(), format!("jeanne{i}@example.org"))],
+                ..Default::default()
+            })
+            .collect();
+        let mut iter = rows.into_iter();
+        let next = move || iter.next().map(|r| Ok((r, vec![])));
+        let opts = Options {
+            log: Some(uuid::Uuid::now_v7()),
+            ..Options::default()
+        };
+        let db = t.db.clone();
+        let import =
+            tokio::spawn(
+                async move { import::people(&db, &Actor::SYSTEM, opts, next, |_| {}).await },
+            );
+        let (mut saves, mut worst) = (0, std::time::Duration::ZERO);
+        while !import.is_finished() {
+            let started = std::time::Instant::now();
+            people::create(
+                &t.db,
+                &Actor::SYSTEM,
+                json!({"first_name": "Pendant", "last_name": format!("L'import {saves}")}),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("a save during the import failed: {e} ({})", t.engine));
+            worst = worst.max(started.elapsed());
+            saves += 1;
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        let report = import.await.unwrap().unwrap();
+        assert_eq!(report.created, 12_000, "{}", t.engine);
+        assert!(
+            saves >= 3,
+            "the import ran long enough to be tried: {saves} saves"
+        );
+        assert!(
+            worst < std::time::Duration::from_millis(1500),
+            "the slowest save waited {worst:?} ({})",
+            t.engine
+        );
+        assert_eq!(
+            people::count(&t.db, &Actor::SYSTEM, &[]).await.unwrap(),
+            12_000 + saves as i64
+        );
     }
 }

@@ -39,7 +39,9 @@ impl Birthday {
         };
         if let Some(rest) = s.strip_prefix("--") {
             let digits: String = rest.chars().filter(|c| *c != '-').collect();
-            if digits.len() != 4 {
+            // Byte indexes below are character indexes only for ASCII digits ("--1é2" is
+            // four bytes long too).
+            if digits.len() != 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(bad());
             }
             let n = nums(&[&digits[..2], &digits[2..]]).ok_or_else(bad)?;
@@ -152,5 +154,42 @@ mod tests {
             assert!(Birthday::parse(bad).is_err(), "{bad}");
         }
         assert!(Birthday::parse("29/02").is_ok());
+    }
+}
+
+#[cfg(test)]
+mod no_panic {
+    use super::Birthday;
+
+    /// Any text is read or refused, never a panic: multi-byte characters where digits are
+    /// expected included (`--1é2` once cut a character in two).
+    #[test]
+    fn no_input_panics() {
+        for s in [
+            "--1é2",
+            "--é",
+            "--12-1é",
+            "1815121é",
+            "é/é/é",
+            "--",
+            "",
+            "--12345",
+        ] {
+            let _ = Birthday::parse(s);
+        }
+        let alphabet: Vec<char> = "0123456789-/. Té€🙂a".chars().collect();
+        let mut seed: u64 = 0xDEAD_BEEF_CAFE_F00D;
+        for _ in 0..50_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let len = (seed % 12) as usize;
+            let s: String = (0..len)
+                .map(|i| alphabet[((seed >> (i * 5)) as usize) % alphabet.len()])
+                .collect();
+            let _ = Birthday::parse(&s);
+            let _ = Birthday::parse(&format!("--{s}"));
+        }
+        assert!(Birthday::parse("--1é2").is_err());
     }
 }

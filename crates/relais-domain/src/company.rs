@@ -116,6 +116,12 @@ impl CompanyDraft {
         let notes = e
             .check("notes", optional_text(self.notes.as_deref(), 100_000))
             .flatten();
+        crate::person::too_many(
+            &mut e,
+            "addresses",
+            self.addresses.len(),
+            crate::person::MAX_CONTACTS,
+        );
         let addresses = addresses(&mut e, &self.addresses);
         let tags = tags(&mut e, &self.tags);
         e.finish(|| CompanyData {

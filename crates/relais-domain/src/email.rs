@@ -15,7 +15,8 @@ impl Email {
         let parsed: email_address::EmailAddress = s
             .parse()
             .map_err(|_| format!("'{s}' is not a valid e-mail address"))?;
-        let domain = parsed.domain().to_ascii_lowercase();
+        // Internationalised domains are case-insensitive too: "EXÄMPLE.FR" is "exämple.fr".
+        let domain = parsed.domain().to_lowercase();
         if !domain.contains('.') || domain.starts_with('[') || domain.ends_with('.') {
             return Err(format!(
                 "'{s}' is not a valid e-mail address (the domain has no dot)"
@@ -50,6 +51,14 @@ impl From<Email> for String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_internationalised_domain_is_lowercased_too() {
+        assert_eq!(
+            Email::parse("ÉLODIE@EXÄMPLE.FR").unwrap().as_str(),
+            "ÉLODIE@exämple.fr"
+        );
+    }
 
     #[test]
     fn valid_addresses_are_kept_with_lowercase_domain() {

@@ -244,7 +244,20 @@ pub(crate) fn addresses(errors: &mut Errors, list: &[Address]) -> Vec<Address> {
     out
 }
 
+/// How many items a list of a record may hold: more than anyone keeps by hand, few enough that
+/// no request can make a record unreadable.
+pub const MAX_TAGS: usize = 100;
+pub const MAX_CONTACTS: usize = 50;
+
+/// An error on a list that is too long, named by the list.
+pub(crate) fn too_many(errors: &mut Errors, name: &str, len: usize, max: usize) {
+    if len > max {
+        errors.add(name, format!("holds at most {max} items, not {len}"));
+    }
+}
+
 pub(crate) fn tags(errors: &mut Errors, list: &[String]) -> Vec<String> {
+    too_many(errors, "tags", list.len(), MAX_TAGS);
     let mut out: Vec<String> = Vec::new();
     for (i, t) in list.iter().enumerate() {
         match optional_text(Some(t), 50) {
@@ -268,6 +281,10 @@ impl PersonDraft {
         let job_title = text(&mut e, "job_title", &self.job_title, 200);
         let source = text(&mut e, "source", &self.source, 100);
         let notes = text(&mut e, "notes", &self.notes, 100_000);
+        too_many(&mut e, "emails", self.emails.len(), MAX_CONTACTS);
+        too_many(&mut e, "phones", self.phones.len(), MAX_CONTACTS);
+        too_many(&mut e, "addresses", self.addresses.len(), MAX_CONTACTS);
+        too_many(&mut e, "companies", self.companies.len(), MAX_CONTACTS);
         let emails = self.emails.iter().enumerate().filter_map(|(i, m)| {
             let kind = kind(&mut e, format!("emails[{i}].kind"), &m.kind, &EMAIL_KINDS);
             e.check(format!("emails[{i}].address"), Email::parse(&m.address))
@@ -405,6 +422,27 @@ impl PersonData {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lists_have_sane_limits() {
+        let draft: PersonDraft = serde_json::from_value(serde_json::json!({
+            "last_name": "Tags",
+            "tags": (0..101).map(|i| format!("t{i}")).collect::<Vec<_>>(),
+            "emails": (0..51).map(|i| serde_json::json!({"address": format!("a{i}@example.fr")})).collect::<Vec<_>>(),
+        }))
+        .unwrap();
+        let fields: Vec<String> = draft
+            .validate()
+            .unwrap_err()
+            .0
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert!(
+            fields.contains(&"tags".to_string()) && fields.contains(&"emails".to_string()),
+            "{fields:?}"
+        );
+    }
 
     fn draft(v: serde_json::Value) -> PersonDraft {
         serde_json::from_value(v).unwrap()

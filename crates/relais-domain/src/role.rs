@@ -92,6 +92,9 @@ impl Role {
             (Marketing, Create | Update, Transfer) => true,
             (Sales, Create | Update, Transfer) => true,
             (_, _, Transfer) => false,
+            // Tasks are everyone's to-do list: whoever may update them may throw one away
+            // (and take it back from the trash).
+            (_, Delete, Tasks) => true,
             (_, Delete, _) => false,
             (Sales | Support | Marketing, Create | Update, People | Companies) => true,
             (Accounting, Create | Update, Companies) => true,

@@ -51,9 +51,22 @@ pub async fn analyze(db: &Db) -> Result<()> {
         Db::Sqlite(pool) => {
             sqlx::raw_sql("ANALYZE").execute(pool).await?;
         }
+        // After a bulk load, VACUUM also marks the pages all-visible, which index-only
+        // scans need (autovacuum would get there later).
         Db::Postgres(pool) => {
-            sqlx::raw_sql("ANALYZE").execute(pool).await?;
+            sqlx::raw_sql("VACUUM ANALYZE").execute(pool).await?;
         }
+    }
+    Ok(())
+}
+
+/// During a long import on PostgreSQL: fresh statistics of the tables its lookups read, so
+/// that the planner, which otherwise still believes them as small as when the import began,
+/// uses their indexes. SQLite plans from its indexes alone: nothing to do.
+pub async fn refresh_import_statistics(tx: &mut crate::Tx) -> Result<()> {
+    if tx.backend() == crate::Backend::Postgres {
+        tx.script("ANALYZE people, person_emails, person_phones, person_companies, companies")
+            .await?;
     }
     Ok(())
 }

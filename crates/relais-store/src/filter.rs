@@ -89,6 +89,7 @@ pub fn condition(kind: &'static KindSpec, f: &Filter, ctx: &Context) -> Result<C
         kind,
         alias: kind.table.to_string(),
         depth: 0,
+        copied: None,
     };
     scope.condition(f, ctx)
 }
@@ -98,11 +99,19 @@ struct Scope {
     kind: &'static KindSpec,
     alias: String,
     depth: usize,
+    /// Columns read from the pair table that reached these records (its alias, the columns
+    /// it repeats), rather than from the records' own table.
+    copied: Option<(String, &'static [&'static str])>,
 }
 
 impl Scope {
     fn col(&self, column: &'static str) -> Expr {
-        Expr::col((Alias::new(self.alias.as_str()), column))
+        match &self.copied {
+            Some((link, columns)) if columns.contains(&column) => {
+                Expr::col((Alias::new(link.as_str()), column))
+            }
+            _ => Expr::col((Alias::new(self.alias.as_str()), column)),
+        }
     }
 
     fn condition(&self, f: &Filter, ctx: &Context) -> Result<Condition> {
@@ -292,22 +301,37 @@ impl Scope {
             .relation(param)
             .ok_or_else(|| invalid(param, "unknown relation"))?;
         let target = schema::kind(rel.kind).ok_or_else(|| invalid(param, "unknown kind"))?;
+        let link_alias = format!("l{}", self.depth + 1);
         let inner = Scope {
             kind: target,
             alias: format!("r{}", self.depth + 1),
             depth: self.depth + 1,
+            copied: match rel.link {
+                Link::Pairs { copied, .. } => Some((link_alias.clone(), copied)),
+                Link::Column(_) => None,
+            },
         };
         let mut sub = Query::select();
         let target_alias = Alias::new(inner.alias.as_str());
         match rel.link {
-            Link::Pairs { table, this, other } => {
-                let link = Alias::new(format!("l{}", self.depth + 1));
-                sub.from_as(table, link.clone()).join_as(
-                    sea_query::JoinType::InnerJoin,
-                    target.table,
-                    target_alias,
-                    inner.col("id").equals((link.clone(), other)),
-                );
+            Link::Pairs {
+                table,
+                this,
+                other,
+                copied,
+            } => {
+                let link = Alias::new(link_alias);
+                sub.from_as(table, link.clone());
+                // The related records themselves are read only when the condition needs
+                // more than the pair table repeats.
+                if !answered_by(target, &r.filter, &r.measure, copied) {
+                    sub.join_as(
+                        sea_query::JoinType::InnerJoin,
+                        target.table,
+                        target_alias,
+                        inner.col("id").equals((link.clone(), other)),
+                    );
+                }
                 sub.and_where(Expr::col((link, this)).equals(self.id_ref()));
             }
             Link::Column(column) => {
@@ -372,6 +396,32 @@ impl Scope {
     fn id_ref(&self) -> (Alias, &'static str) {
         (Alias::new(self.alias.as_str()), "id")
     }
+}
+
+/// Whether a condition on related records needs only columns a pair table repeats (the
+/// trash's `deleted_at` among them), so that the pair table alone answers it.
+fn answered_by(target: &KindSpec, f: &Filter, measure: &Measure, copied: &[&str]) -> bool {
+    let column = |field: &str| match target.field(field).map(|s| s.stored) {
+        Some(Stored::Column(c)) => copied.contains(&c),
+        _ => false,
+    };
+    fn walk(f: &Filter, column: &dyn Fn(&str) -> bool) -> bool {
+        match f {
+            Filter::And(l) | Filter::Or(l) => l.iter().all(|f| walk(f, column)),
+            Filter::Not(f) => walk(f, column),
+            Filter::Cond(c) => column(&c.field),
+            Filter::Related(_) | Filter::Search(_) => false,
+        }
+    }
+    let measured = match measure {
+        Measure::Has | Measure::None | Measure::Count { .. } => true,
+        Measure::Aggregate {
+            aggregate: Aggregate::Latest,
+            ..
+        } => false,
+        Measure::Aggregate { field, .. } => column(field),
+    };
+    copied.contains(&"deleted_at") && measured && walk(f, &column)
 }
 
 /// How a condition on one of several child rows is asked: "has none equal" and "has none"

@@ -88,10 +88,20 @@ pub async fn insert(
 async fn insert_links(tx: &mut Tx, id: InteractionId, d: &InteractionData) -> Result<()> {
     if !d.person_ids.is_empty() {
         let mut q = Query::insert();
-        q.into_table("interaction_people")
-            .columns(["interaction_id", "person_id", "occurred_at"]);
+        // occurred_at and kind are repeated for filters and timelines (migration 8).
+        q.into_table("interaction_people").columns([
+            "interaction_id",
+            "person_id",
+            "occurred_at",
+            "kind",
+        ]);
         for p in &d.person_ids {
-            q.values_panic([id.0.into(), p.0.into(), d.occurred_at.into()]);
+            q.values_panic([
+                id.0.into(),
+                p.0.into(),
+                d.occurred_at.into(),
+                d.kind.as_str().into(),
+            ]);
         }
         tx.execute(&q).await?;
     }
@@ -167,6 +177,14 @@ pub async fn set_deleted(
     if tx.execute(&q).await? == 0 {
         return Err(StoreError::NotFound);
     }
+    // The links repeat whether the interaction is in the trash (migration 8).
+    tx.execute(
+        Query::update()
+            .table("interaction_people")
+            .value("deleted_at", if deleted { Some(now) } else { None })
+            .and_where(Expr::col("interaction_id").eq(id.0)),
+    )
+    .await?;
     Ok(())
 }
 

@@ -11,6 +11,7 @@ pub mod custom_fields;
 pub mod dialect;
 pub mod duplicates;
 pub mod filter;
+pub mod import_log;
 pub mod interactions;
 pub mod jobs;
 mod migrate;
@@ -55,6 +56,10 @@ pub enum StoreError {
     Conflict,
     #[error("database migration {version} failed: {source}")]
     Migration { version: i64, source: sqlx::Error },
+    /// Another writer held the database longer than the busy timeout (SQLite's lock, a
+    /// PostgreSQL lock timeout): worth trying again in a moment.
+    #[error("the database is busy: {0}")]
+    Busy(sqlx::Error),
     #[error("database error: {0}")]
     Database(sqlx::Error),
 }
@@ -71,6 +76,17 @@ impl From<sqlx::Error> for StoreError {
                 }
                 ForeignKeyViolation => return StoreError::MissingReference,
                 _ => {}
+            }
+            // SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended codes; PostgreSQL's
+            // lock_not_available (55P03).
+            let code = db.code();
+            let busy = match code.as_deref() {
+                Some("55P03") => true,
+                Some(c) => c.parse::<i32>().is_ok_and(|n| matches!(n & 0xff, 5 | 6)),
+                None => false,
+            };
+            if busy {
+                return StoreError::Busy(e);
             }
         }
         StoreError::Database(e)
@@ -131,7 +147,9 @@ async fn open(url: &str) -> Result<Db> {
         return Ok(Db::Sqlite(pool));
     }
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let opts = PgConnectOptions::from_str(url)?;
+        // No JIT: Relais's queries are short, and compiling a plan costs more (150 ms and up)
+        // than running it.
+        let opts = PgConnectOptions::from_str(url)?.options([("jit", "off")]);
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .connect_with(opts)

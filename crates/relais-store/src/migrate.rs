@@ -10,6 +10,12 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("../migrations/0004_saved_views.sql")),
     (5, include_str!("../migrations/0005_folded_filters.sql")),
     (6, include_str!("../migrations/0006_jobs.sql")),
+    (7, include_str!("../migrations/0007_import_log.sql")),
+    (8, include_str!("../migrations/0008_timeline_copies.sql")),
+    (
+        9,
+        include_str!("../migrations/0009_covering_owner_indexes.sql"),
+    ),
 ];
 
 /// Migrations after which the search terms are computed again from the records: the terms

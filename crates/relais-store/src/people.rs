@@ -775,15 +775,12 @@ pub async fn find_by_keys(
 ) -> Result<HashMap<MatchKey, (PersonId, DateTime<Utc>)>> {
     let mut emails = Vec::new();
     let mut phones = Vec::new();
-    let (mut names, mut companies) = (Vec::new(), Vec::new());
+    let mut pairs = Vec::new();
     for k in keys {
         match k {
             MatchKey::Email(e) => emails.push(e.clone()),
             MatchKey::Phone(p) => phones.push(p.clone()),
-            MatchKey::NameInCompany(n, c) => {
-                names.push(n.clone());
-                companies.push(c.0);
-            }
+            MatchKey::NameInCompany(n, c) => pairs.push((n.clone(), c.0)),
         }
     }
     let mut found = HashMap::new();
@@ -822,13 +819,21 @@ pub async fn find_by_keys(
             }
         }
     }
-    names.sort();
-    names.dedup();
-    companies.sort();
-    companies.dedup();
-    let wanted: std::collections::HashSet<&MatchKey> = keys.iter().collect();
-    for names in names.chunks(IN_LIST) {
-        for companies in companies.chunks(IN_LIST) {
+    // Exact (name, company) pairs: a real file repeats names and companies, and asking for
+    // every name at every company of the batch returns more rows with each batch.
+    pairs.sort();
+    pairs.dedup();
+    for chunk in pairs.chunks(PAIRS) {
+        let any = chunk
+            .iter()
+            .fold(sea_query::Condition::any(), |c, (n, id)| {
+                c.add(
+                    Expr::col(("p", "sort_key"))
+                        .eq(n.clone())
+                        .and(Expr::col(("pc", "company_id")).eq(*id)),
+                )
+            });
+        {
             let q = Query::select()
                 .expr_as(Expr::col(("p", "sort_key")), "key")
                 .column(("pc", "company_id"))
@@ -841,20 +846,23 @@ pub async fn find_by_keys(
                     "pc",
                     Expr::col(("pc", "person_id")).equals(("p", "id")),
                 )
-                .and_where(Expr::col(("p", "sort_key")).is_in(names.iter().cloned()))
-                .and_where(Expr::col(("pc", "company_id")).is_in(companies.iter().copied()))
+                .cond_where(any)
                 .and_where(Expr::col(("p", "deleted_at")).is_null())
                 .to_owned();
             for r in tx.fetch_all::<NameRow>(&q).await? {
-                let key = MatchKey::NameInCompany(r.key, CompanyId(r.company_id));
-                if wanted.contains(&key) {
-                    keep(key, r.id, r.created_at);
-                }
+                keep(
+                    MatchKey::NameInCompany(r.key, CompanyId(r.company_id)),
+                    r.id,
+                    r.created_at,
+                );
             }
         }
     }
     Ok(found)
 }
+
+/// (name, company) pairs per lookup: each is two bound values in an OR of conditions.
+const PAIRS: usize = 200;
 
 /// Values per `IN (...)` list: well under the engines' parameter limits.
 const IN_LIST: usize = 5_000;

@@ -168,15 +168,16 @@ pub async fn people_and_interactions(
         );
         let mut links = Rows::new(
             "interaction_people",
-            &["interaction_id", "person_id", "occurred_at"],
+            &["interaction_id", "person_id", "occurred_at", "kind"],
         );
         for _ in 0..n {
             let id = Uuid::now_v7();
             let person = ids[rng.below(ids.len() as u64) as usize];
             let at = now - Duration::minutes(rng.below(3 * 365 * 24 * 60) as i64);
+            let kind = rng.pick(&KINDS);
             rows.push([
                 id.into(),
-                rng.pick(&KINDS).into(),
+                kind.into(),
                 "outbound".into(),
                 at.into(),
                 (rng.below(60) as i64).into(),
@@ -185,7 +186,7 @@ pub async fn people_and_interactions(
                 at.into(),
                 1i64.into(),
             ]);
-            links.push([id.into(), person.into(), at.into()]);
+            links.push([id.into(), person.into(), at.into(), kind.into()]);
         }
         rows.write(&mut tx).await?;
         links.write(&mut tx).await?;

@@ -151,6 +151,21 @@ impl IntoResponse for ApiError {
                     "the server could not complete the request; it has been logged".into(),
                 )
             }
+            CoreError::Store(relais_store::StoreError::Busy(e)) => {
+                tracing::warn!(error = %e, "the database was busy");
+                let mut res = problem(
+                    S::SERVICE_UNAVAILABLE,
+                    "busy",
+                    "Busy",
+                    "the database is busy; try again in a moment".into(),
+                )
+                .into_response();
+                res.headers_mut().insert(
+                    axum::http::header::RETRY_AFTER,
+                    axum::http::HeaderValue::from_static("1"),
+                );
+                return res;
+            }
             CoreError::Store(e) => {
                 tracing::error!(error = %e, "storage failure");
                 problem(

@@ -10,6 +10,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use axum::{Extension, Router};
 use relais_core::Db;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
 #[derive(Clone)]
@@ -36,12 +37,21 @@ impl AppState {
 pub struct Limits {
     /// The largest attachment accepted, in bytes (`attachment_max_bytes` in the config).
     pub attachment_max_bytes: u64,
+    /// For how many days a finished import can be undone (`import_undo_days`).
+    pub import_undo_days: u32,
+}
+
+impl Limits {
+    pub fn import_undo(&self) -> chrono::Duration {
+        chrono::Duration::days(i64::from(self.import_undo_days))
+    }
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
             attachment_max_bytes: relais_domain::attachment::DEFAULT_MAX_BYTES,
+            import_undo_days: 30,
         }
     }
 }
@@ -63,8 +73,26 @@ pub fn app_with(state: AppState, limits: Limits) -> Router {
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
         .layer(Extension(limits))
+        .layer(CatchPanicLayer::custom(panicked))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// A bug met by one request: logged, answered 500 with a generic problem, and the server
+/// goes on serving everyone else.
+fn panicked(err: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    let what = err
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| err.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    tracing::error!(panic = what, "a request panicked");
+    axum::response::IntoResponse::into_response(error::problem(
+        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "Internal error",
+        "the server could not complete the request; it has been logged".into(),
+    ))
 }
 
 async fn healthz(
@@ -91,4 +119,36 @@ async fn not_found() -> error::Problem {
         "Not found",
         "no such route".into(),
     )
+}
+
+#[cfg(test)]
+mod panics {
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode, header};
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn a_request_that_panics_is_a_500_problem_and_the_router_serves_on() {
+        let app = axum::Router::new()
+            .route(
+                "/boom",
+                axum::routing::get(|| async {
+                    let v: Vec<u8> = vec![];
+                    #[allow(clippy::indexing_slicing)]
+                    let b = v[1];
+                    b.to_string()
+                }),
+            )
+            .route("/fine", axum::routing::get(|| async { "ok" }))
+            .layer(super::CatchPanicLayer::custom(super::panicked));
+        let req = |p: &str| Request::get(p).body(Body::empty()).unwrap();
+        let res = app.clone().oneshot(req("/boom")).await.unwrap();
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(
+            res.headers()[header::CONTENT_TYPE],
+            "application/problem+json"
+        );
+        let res = app.oneshot(req("/fine")).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+    }
 }

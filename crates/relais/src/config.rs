@@ -21,6 +21,8 @@ pub struct FileConfig {
     pub secure_cookies: Option<bool>,
     /// The largest attachment accepted, in bytes (default 10 MiB).
     pub attachment_max_bytes: Option<u64>,
+    /// For how many days a finished import can be undone (default 30).
+    pub import_undo_days: Option<u32>,
 }
 
 #[derive(Clone)]
@@ -29,6 +31,7 @@ pub struct Config {
     pub listen: String,
     pub secure_cookies: bool,
     pub attachment_max_bytes: u64,
+    pub import_undo_days: u32,
 }
 
 impl std::fmt::Debug for Config {
@@ -39,6 +42,7 @@ impl std::fmt::Debug for Config {
             .field("listen", &self.listen)
             .field("secure_cookies", &self.secure_cookies)
             .field("attachment_max_bytes", &self.attachment_max_bytes)
+            .field("import_undo_days", &self.import_undo_days)
             .finish()
     }
 }
@@ -94,6 +98,13 @@ pub fn resolve(
         listen,
         secure_cookies: file.secure_cookies.unwrap_or(false),
         attachment_max_bytes: attachment_max_bytes(env.as_deref(), file.attachment_max_bytes)?,
+        import_undo_days: match file.import_undo_days {
+            Some(d) if !(1..=3650).contains(&d) => {
+                bail!("import_undo_days must be between 1 and 3650, not {d}")
+            }
+            Some(d) => d,
+            None => 30,
+        },
     })
 }
 
@@ -125,6 +136,7 @@ mod tests {
             listen: None,
             secure_cookies: Some(true),
             attachment_max_bytes: None,
+            import_undo_days: None,
         };
         let c = resolve(&file, None, None).unwrap();
         assert_eq!(

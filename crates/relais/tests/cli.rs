@@ -915,11 +915,9 @@ fn an_import_job_survives_kill_9_of_its_worker_and_is_done_once() {
     first.wait().expect("the worker is gone");
     let j = job(&server, token, &id);
     assert_eq!(j["status"], "running", "killed mid-run: {j}");
-    assert_eq!(
-        f.people(&f.url("a.db")).rows.len(),
-        0,
-        "the interrupted run left nothing"
-    );
+    // It wrote in short batches: some are there, not all.
+    let partial = f.people(&f.url("a.db")).rows.len();
+    assert!(partial < rows, "killed before the end: {partial}");
 
     let mut second = worker("worker2.log");
     let deadline = Instant::now() + Duration::from_secs(300);

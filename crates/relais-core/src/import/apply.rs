@@ -10,10 +10,12 @@ use relais_domain::person::{
 use relais_domain::text::fold;
 use relais_domain::{Action, CompanyId, PersonId, Resource};
 use relais_store::custom_fields::CustomField;
+use relais_store::import_log::LoggedChange;
 use relais_store::owned::CustomWrite;
 use relais_store::people::{MatchKey, NewPerson};
 use relais_store::{Db, Tx};
 use std::collections::{HashMap, HashSet};
+use uuid::Uuid;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum OnDuplicate {
@@ -28,6 +30,9 @@ pub enum OnDuplicate {
 pub struct Options {
     pub dry_run: bool,
     pub on_duplicate: OnDuplicate,
+    /// The import's id, under which what each batch changes is logged so that the import can
+    /// be undone (`import::undo`); none for an import that needs no undo (a benchmark).
+    pub log: Option<Uuid>,
 }
 
 /// A row that was not imported, with the reason and its cells as read.
@@ -76,18 +81,137 @@ pub enum Event<'a> {
 /// One row of a source: a contact and its cells, or a row that could not be read.
 pub type Row<T> = std::result::Result<(T, Vec<String>), Rejected>;
 
-/// Rows checked before their duplicates are looked up and they are written together.
+/// Rows checked before their duplicates are looked up and they are written together, in
+/// one short transaction: another user's save waits for one batch at most.
 const BATCH: usize = 500;
+
+/// The transactions of a run: one per batch, committed when the batch ends, with the log of
+/// what the batch changed written in it. A dry run is one transaction for the whole run,
+/// never committed: its counts are exact and it leaves nothing.
+pub(crate) struct Writer<'a> {
+    db: &'a Db,
+    /// The open batch's transaction; the next one opens when it is first needed.
+    tx: Option<Tx>,
+    dry_run: bool,
+    log: Option<Uuid>,
+    seq: i64,
+    changes: Vec<LoggedChange>,
+    batches: u64,
+}
+
+impl<'a> Writer<'a> {
+    async fn open(db: &'a Db, opts: Options) -> Result<Writer<'a>> {
+        let mut tx = db.write().await?;
+        let seq = match opts.log {
+            // A run taken up again after an interruption has undone the first one's changes
+            // first (`import::job`); numbering goes on after any that remain.
+            Some(id) => relais_store::import_log::summary(&mut tx, id).await?.0,
+            None => 0,
+        };
+        Ok(Writer {
+            db,
+            tx: Some(tx),
+            dry_run: opts.dry_run,
+            log: opts.log,
+            seq,
+            changes: Vec::new(),
+            batches: 0,
+        })
+    }
+
+    async fn tx(&mut self) -> Result<&mut Tx> {
+        if self.tx.is_none() {
+            let mut tx = self.db.write().await?;
+            if self.batches.is_power_of_two() {
+                relais_store::dialect::refresh_import_statistics(&mut tx).await?;
+            }
+            self.tx = Some(tx);
+        }
+        self.tx
+            .as_mut()
+            .ok_or_else(|| crate::CoreError::Internal("no transaction".into()))
+    }
+
+    fn logged(&mut self, entity: &str, id: Uuid, before: Option<String>, version_after: i64) {
+        if self.log.is_none() {
+            return;
+        }
+        self.seq += 1;
+        self.changes.push(LoggedChange {
+            seq: self.seq,
+            entity: entity.into(),
+            record_id: id,
+            action: if before.is_some() {
+                "updated"
+            } else {
+                "created"
+            }
+            .into(),
+            before,
+            version_after,
+        });
+    }
+
+    fn created(&mut self, entity: &str, id: Uuid) {
+        self.logged(entity, id, None, 1);
+    }
+
+    fn updated(
+        &mut self,
+        entity: &str,
+        id: Uuid,
+        before: &impl serde::Serialize,
+        version_after: i64,
+    ) {
+        let before = serde_json::to_string(before).unwrap_or_default();
+        self.logged(entity, id, Some(before), version_after);
+    }
+
+    /// Ends a batch: its log and data are committed together, and the next batch gets a new
+    /// transaction. The planner of PostgreSQL learns the tables' new sizes now and then, so
+    /// that the lookups of later batches use their indexes.
+    async fn end_batch(&mut self) -> Result<()> {
+        if self.dry_run {
+            return Ok(());
+        }
+        let Some(mut tx) = self.tx.take() else {
+            return Ok(());
+        };
+        if let Some(id) = self.log {
+            let changes = std::mem::take(&mut self.changes);
+            relais_store::import_log::append(&mut tx, id, &changes, record::now()).await?;
+        }
+        tx.commit().await?;
+        self.batches += 1;
+        Ok(())
+    }
+
+    /// The end of the run: the last batch is committed; a dry run's one transaction is
+    /// rolled back.
+    async fn finish(mut self) -> Result<()> {
+        self.end_batch().await?;
+        match self.tx.take() {
+            Some(tx) => Ok(tx.rollback().await?),
+            None => Ok(()),
+        }
+    }
+}
 
 /// A valid row waiting for its batch.
 struct Pending {
     data: PersonData,
     custom: Vec<CustomWrite>,
     stage_given: bool,
+    /// The company the row names: found or created when the batch is written, so that a
+    /// refused row leaves no company behind.
+    company: Option<String>,
+    line: u64,
+    cells: Vec<String>,
 }
 
 /// Imports people. `next` yields rows until the source ends. Rows are checked one by one and
-/// written by batches: one lookup of the batch's duplicates, a few multi-row inserts.
+/// written by batches, each in its own short transaction: one lookup of the batch's
+/// duplicates, a few multi-row inserts, the log of what it changed.
 ///
 /// In update mode, a row that repeats a person already met in this run (created or updated
 /// by an earlier row) only fills what is still empty and adds e-mails, phones, addresses and
@@ -101,11 +225,12 @@ pub async fn people(
 ) -> Result<Report> {
     actor.require(Action::Create, Resource::Transfer)?;
     actor.require(Action::Create, Resource::People)?;
-    let mut tx = db.write().await?;
+    let mut w = Writer::open(db, opts).await?;
+    let defs = relais_store::custom_fields::list(w.tx().await?, Some(Entity::Person)).await?;
     let mut run = PeopleRun {
         actor,
         opts,
-        defs: relais_store::custom_fields::list(&mut tx, Some(Entity::Person)).await?,
+        defs,
         companies: HashMap::new(),
         touched: HashSet::new(),
         report: Report {
@@ -118,35 +243,27 @@ pub async fn people(
     while let Some(row) = next() {
         rows += 1;
         let outcome = match row {
-            Ok((raw, cells)) => match run.prepare(&mut tx, &raw).await? {
-                Ok(p) => {
-                    batch.push(p);
-                    Ok(())
-                }
-                Err(reason) => Err(Rejected {
-                    line: raw.line,
-                    reason,
-                    raw: cells,
-                }),
-            },
+            Ok((raw, cells)) => run.prepare(&raw, cells),
             Err(r) => Err(r),
         };
-        if let Err(r) = outcome {
-            run.report.rejected += 1;
-            on(Event::Rejected(&r));
+        match outcome {
+            Ok(p) => batch.push(p),
+            Err(r) => {
+                run.report.rejected += 1;
+                on(Event::Rejected(&r));
+            }
         }
         if batch.len() == BATCH {
-            run.write_batch(&mut tx, &mut batch).await?;
+            run.write_batch(&mut w, &mut batch, &mut on).await?;
+            w.end_batch().await?;
         }
         if rows.is_multiple_of(1000) {
             on(Event::Progress(rows));
         }
     }
-    run.write_batch(&mut tx, &mut batch).await?;
+    run.write_batch(&mut w, &mut batch, &mut on).await?;
+    w.finish().await?;
     on(Event::Progress(rows));
-    if !opts.dry_run {
-        tx.commit().await?;
-    }
     Ok(run.report)
 }
 
@@ -163,60 +280,95 @@ struct PeopleRun<'a> {
 }
 
 impl PeopleRun<'_> {
-    /// Checks one person row. The outer error is a storage failure (stops the run); the
-    /// inner one a refused row (the run goes on).
-    async fn prepare(
+    /// Checks one person row, without writing anything.
+    fn prepare(
         &mut self,
-        tx: &mut Tx,
         raw: &RawContact,
-    ) -> Result<std::result::Result<Pending, String>> {
-        let mut draft = person_draft(raw);
-        if let Some(name) = raw
+        cells: Vec<String>,
+    ) -> std::result::Result<Pending, Rejected> {
+        let refuse = |reason: String, cells: Vec<String>| Rejected {
+            line: raw.line,
+            reason,
+            raw: cells,
+        };
+        let company = raw
             .company
             .as_deref()
             .map(str::trim)
             .filter(|n| !n.is_empty())
-        {
-            match company_for(tx, self.actor, name, &mut self.companies, &mut self.report).await? {
-                Ok(id) => draft.companies.push(CompanyLink {
-                    company_id: id,
-                    role: raw.job_title.clone(),
-                    primary: true,
-                }),
-                Err(reason) => return Ok(Err(format!("company: {reason}"))),
+            .map(str::to_string);
+        if let Some(name) = &company {
+            let probe = CompanyDraft {
+                name: Some(name.clone()),
+                ..Default::default()
+            };
+            if let Err(i) = probe.validate() {
+                return Err(refuse(format!("company: {i}"), cells));
             }
         }
-        let checked = draft.validate().and_then(|mut data| {
+        let checked = person_draft(raw).validate().and_then(|mut data| {
             let (custom, normal) =
                 record::resolve_custom_with(&self.defs, Entity::Person, &data.custom)?;
             data.custom = normal;
             Ok((data, custom))
         });
-        Ok(match checked {
+        match checked {
             Ok((data, custom)) => Ok(Pending {
                 data,
                 custom,
                 stage_given: raw.stage.is_some(),
+                company,
+                line: raw.line,
+                cells,
             }),
-            Err(invalid) => Err(invalid.to_string()),
-        })
+            Err(invalid) => Err(refuse(invalid.to_string(), cells)),
+        }
     }
 
-    /// Writes a batch: rows that match a person already stored are skipped or update them;
-    /// rows that match an earlier row of the batch are skipped or merged into it; the others
-    /// are inserted together.
-    async fn write_batch(&mut self, tx: &mut Tx, batch: &mut Vec<Pending>) -> Result<()> {
+    /// Writes a batch: each row's company is found or created; rows that match a person
+    /// already stored are skipped or update them; rows that match an earlier row of the
+    /// batch are skipped or merged into it; the others are inserted together.
+    async fn write_batch(
+        &mut self,
+        w: &mut Writer<'_>,
+        batch: &mut Vec<Pending>,
+        on: &mut impl FnMut(Event<'_>),
+    ) -> Result<()> {
         if batch.is_empty() {
             return Ok(());
         }
+        let mut linked = Vec::with_capacity(batch.len());
+        for mut p in batch.drain(..) {
+            if let Some(name) = p.company.take() {
+                match company_for(w, self.actor, &name, &mut self.companies, &mut self.report)
+                    .await?
+                {
+                    Ok(id) => p.data.companies.push(CompanyLink {
+                        company_id: id,
+                        role: p.data.job_title.clone(),
+                        primary: true,
+                    }),
+                    Err(reason) => {
+                        self.report.rejected += 1;
+                        on(Event::Rejected(&Rejected {
+                            line: p.line,
+                            reason: format!("company: {reason}"),
+                            raw: std::mem::take(&mut p.cells),
+                        }));
+                        continue;
+                    }
+                }
+            }
+            linked.push(p);
+        }
         let update = self.opts.on_duplicate == OnDuplicate::Update;
-        let keys: Vec<Vec<MatchKey>> = batch.iter().map(|p| MatchKey::of(&p.data)).collect();
+        let keys: Vec<Vec<MatchKey>> = linked.iter().map(|p| MatchKey::of(&p.data)).collect();
         let all: Vec<MatchKey> = keys.iter().flatten().cloned().collect();
-        let stored = relais_store::people::find_by_keys(tx, &all).await?;
-        let mut fresh: Vec<Pending> = Vec::with_capacity(batch.len());
+        let stored = relais_store::people::find_by_keys(w.tx().await?, &all).await?;
+        let mut fresh: Vec<Pending> = Vec::with_capacity(linked.len());
         let mut fresh_keys: HashMap<MatchKey, usize> = HashMap::new();
         let mut updates = Vec::new();
-        for (p, keys) in batch.drain(..).zip(keys) {
+        for (p, keys) in linked.into_iter().zip(keys) {
             let oldest = keys
                 .iter()
                 .filter_map(|k| stored.get(k))
@@ -245,13 +397,16 @@ impl PeopleRun<'_> {
             }
             fresh.push(p);
         }
-        let ids = insert_fresh(tx, self.actor, &fresh).await?;
+        let ids = insert_fresh(w.tx().await?, self.actor, &fresh).await?;
+        for id in &ids {
+            w.created("person", id.0);
+        }
         self.report.created += ids.len() as u64;
         if update {
             self.touched.extend(ids);
         }
         for (id, p) in updates {
-            self.update_stored(tx, id, p).await?;
+            self.update_stored(w, id, p).await?;
         }
         Ok(())
     }
@@ -265,17 +420,15 @@ impl PeopleRun<'_> {
         }
         let (custom, _) = record::resolve_custom_with(&self.defs, Entity::Person, &merged.custom)
             .map_err(crate::CoreError::from)?;
-        *target = Pending {
-            data: merged,
-            custom,
-            stage_given: target.stage_given,
-        };
+        target.data = merged;
+        target.custom = custom;
         self.report.updated += 1;
         Ok(())
     }
 
     /// Adds what a row says to the stored person it duplicates.
-    async fn update_stored(&mut self, tx: &mut Tx, id: PersonId, p: Pending) -> Result<()> {
+    async fn update_stored(&mut self, w: &mut Writer<'_>, id: PersonId, p: Pending) -> Result<()> {
+        let tx = w.tx().await?;
         let Some(current) = relais_store::people::get(tx, id, false).await? else {
             self.report.skipped += 1;
             return Ok(());
@@ -296,6 +449,7 @@ impl PeopleRun<'_> {
         let (writes, _) = record::resolve_custom_with(&self.defs, Entity::Person, &merged.custom)
             .map_err(crate::CoreError::from)?;
         crate::people::save(tx, self.actor, &current, merged, &writes).await?;
+        w.updated("person", id.0, &current.data, current.version + 1);
         self.report.updated += 1;
         Ok(())
     }
@@ -329,7 +483,7 @@ async fn insert_fresh(tx: &mut Tx, actor: &Actor, fresh: &[Pending]) -> Result<V
 /// The company named in a person row: one already in Relais (same folded name), one created
 /// earlier in this run, or a new one.
 async fn company_for(
-    tx: &mut Tx,
+    w: &mut Writer<'_>,
     actor: &Actor,
     name: &str,
     cache: &mut HashMap<String, CompanyId>,
@@ -339,9 +493,12 @@ async fn company_for(
     if let Some(id) = cache.get(&key) {
         return Ok(Ok(*id));
     }
-    let id = match crate::companies::find_or_create(tx, actor, name).await {
+    let id = match crate::companies::find_or_create(w.tx().await?, actor, name).await {
         Ok((id, created)) => {
-            report.companies_created += u64::from(created);
+            if created {
+                report.companies_created += 1;
+                w.created("company", id.0);
+            }
             id
         }
         Err(crate::CoreError::Invalid(i)) => return Ok(Err(i.to_string())),
@@ -537,7 +694,7 @@ pub async fn companies(
 ) -> Result<Report> {
     actor.require(Action::Create, Resource::Transfer)?;
     actor.require(Action::Create, Resource::Companies)?;
-    let mut tx = db.write().await?;
+    let mut w = Writer::open(db, opts).await?;
     let mut report = Report {
         dry_run: opts.dry_run,
         ..Default::default()
@@ -546,7 +703,7 @@ pub async fn companies(
     while let Some(row) = next() {
         rows += 1;
         let outcome = match row {
-            Ok((raw, cells)) => company_row(&mut tx, actor, opts, &raw, &mut report)
+            Ok((raw, cells)) => company_row(&mut w, actor, opts, &raw, &mut report)
                 .await?
                 .map_err(|reason| Rejected {
                     line: raw.line,
@@ -559,24 +716,26 @@ pub async fn companies(
             report.rejected += 1;
             on(Event::Rejected(&r));
         }
+        if rows.is_multiple_of(BATCH as u64) {
+            w.end_batch().await?;
+        }
         if rows.is_multiple_of(1000) {
             on(Event::Progress(rows));
         }
     }
+    w.finish().await?;
     on(Event::Progress(rows));
-    if !opts.dry_run {
-        tx.commit().await?;
-    }
     Ok(report)
 }
 
 async fn company_row(
-    tx: &mut Tx,
+    w: &mut Writer<'_>,
     actor: &Actor,
     opts: Options,
     raw: &RawCompany,
     report: &mut Report,
 ) -> Result<std::result::Result<(), String>> {
+    let tx = w.tx().await?;
     let parent_id = match raw
         .parent
         .as_deref()
@@ -642,7 +801,8 @@ async fn company_row(
         .first()
         .copied()
     else {
-        crate::companies::insert(tx, actor, &data, &custom).await?;
+        let id = crate::companies::insert(tx, actor, &data, &custom).await?;
+        w.created("company", id.0);
         report.created += 1;
         return Ok(Ok(()));
     };
@@ -675,6 +835,7 @@ async fn company_row(
     }
     let (writes, _) = record::resolve_custom(tx, Entity::Company, &merged.custom).await?;
     crate::companies::save(tx, actor, &current, merged, &writes).await?;
+    w.updated("company", existing.0, &current.data, current.version + 1);
     report.updated += 1;
     Ok(Ok(()))
 }

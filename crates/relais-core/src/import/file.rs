@@ -159,7 +159,7 @@ impl<W: Write> Rejects<W> {
 
     pub fn finish(self) -> Result<()> {
         let failed = |e: &dyn std::fmt::Display| {
-            CoreError::Conflict(format!("cannot write the rejected rows: {e}"))
+            CoreError::Internal(format!("cannot write the rejected rows: {e}"))
         };
         if let Some(e) = self.error {
             return Err(failed(&e));

@@ -3,6 +3,7 @@
 //! transaction (`import::people`), so an interrupted run leaves nothing and running it again
 //! does everything once; its rejected rows are kept with the job as `rejected.csv`.
 use super::file::{self, FileImport, FileKind, Progress};
+use super::undo;
 use super::{OnDuplicate, Options};
 use crate::auth::Actor;
 use crate::error::{CoreError, Result};
@@ -111,6 +112,7 @@ impl ImportSettings {
             Options {
                 dry_run: self.dry_run,
                 on_duplicate,
+                log: None,
             },
         ))
     }
@@ -170,13 +172,31 @@ impl Handler for ImportJob {
     fn run<'a>(&'a self, job: JobRun<'a>) -> BoxFuture<'a, Result<Value>> {
         Box::pin(run(job))
     }
+
+    /// A cancelled import leaves nothing: what its batches wrote is undone.
+    fn cancelled<'a>(&'a self, job: JobRun<'a>) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            undo::undo(job.db, &Actor::SYSTEM, job.id, |_, _| {}).await?;
+            Ok(())
+        })
+    }
 }
 
 async fn run(job: JobRun<'_>) -> Result<Value> {
     let settings: ImportSettings = serde_json::from_value(job.payload.clone())
         .map_err(|e| Invalid::one("settings", e.to_string()))?;
-    let (kind, opts) = settings.check()?;
+    let (kind, mut opts) = settings.check()?;
     require(&job.actor, kind)?;
+    // Taken up again after its worker died: what the first attempt wrote goes first, then
+    // the file is imported from its start.
+    let leftover = undo::undo(job.db, &Actor::SYSTEM, job.id, |_, _| {}).await?;
+    if leftover != undo::UndoReport::default() {
+        tracing::info!(
+            ?leftover,
+            "undid an interrupted attempt before starting over"
+        );
+    }
+    opts.log = (!opts.dry_run).then_some(job.id);
     let input = {
         let mut tx = job.db.read().await?;
         relais_store::jobs::file(&mut tx, job.id, "input")
@@ -216,4 +236,64 @@ async fn run(job: JobRun<'_>) -> Result<Value> {
 
 fn internal(e: impl std::fmt::Display) -> CoreError {
     CoreError::Internal(e.to_string())
+}
+
+/// The name of undo jobs.
+pub const UNDO_KIND: &str = "import_undo";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct UndoSettings {
+    /// The import job whose changes to undo.
+    import: uuid::Uuid,
+}
+
+/// Queues the undo of a finished import, within `retention` of its first change.
+pub async fn start_undo(
+    db: &Db,
+    actor: &Actor,
+    import: uuid::Uuid,
+    retention: chrono::Duration,
+) -> Result<JobView> {
+    actor.require(Action::Create, Resource::Transfer)?;
+    let job = jobs::get(db, actor, import).await?;
+    if job.kind != KIND {
+        return Err(Invalid::one("id", "only an import can be undone").into());
+    }
+    if job.status != jobs::Status::Succeeded {
+        return Err(CoreError::Conflict(format!(
+            "only a finished import can be undone (this one is {})",
+            job.status.as_str()
+        )));
+    }
+    let (left, first) = {
+        let mut tx = db.read().await?;
+        relais_store::import_log::summary(&mut tx, import).await?
+    };
+    if left == 0 {
+        return Err(CoreError::Conflict(
+            "this import changed nothing that is left to undo (a check, or already undone)".into(),
+        ));
+    }
+    if first.is_some_and(|at| at + retention < crate::record::now()) {
+        return Err(CoreError::Conflict(format!(
+            "imports can be undone for {} days; this one is older",
+            retention.num_days()
+        )));
+    }
+    jobs::enqueue(db, actor, UNDO_KIND, &UndoSettings { import }, vec![]).await
+}
+
+/// Runs undo jobs.
+pub struct UndoJob;
+
+impl Handler for UndoJob {
+    fn run<'a>(&'a self, job: JobRun<'a>) -> BoxFuture<'a, Result<Value>> {
+        Box::pin(async move {
+            let settings: UndoSettings = serde_json::from_value(job.payload.clone())
+                .map_err(|e| Invalid::one("settings", e.to_string()))?;
+            let progress = |done, total| job.progress.set(done, total);
+            let report = undo::undo(job.db, &job.actor, settings.import, progress).await?;
+            serde_json::to_value(&report).map_err(internal)
+        })
+    }
 }

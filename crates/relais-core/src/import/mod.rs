@@ -7,6 +7,7 @@ pub mod csv_source;
 pub mod file;
 pub mod job;
 pub mod raw;
+pub mod undo;
 pub mod vcard;
 
 pub(crate) mod apply;

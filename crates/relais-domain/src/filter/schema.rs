@@ -115,10 +115,14 @@ pub struct Relation {
 #[derive(Debug, Clone, Copy)]
 pub enum Link {
     /// A table of pairs: `this` holds this record's id, `other` the related record's.
+    /// `copied`: columns of the related record the pair table repeats (same name, same
+    /// value); conditions on them are read from the pair table, where its index on
+    /// (`this`, column) finds them without visiting the related records.
     Pairs {
         table: &'static str,
         this: &'static str,
         other: &'static str,
+        copied: &'static [&'static str],
     },
     /// The related record holds this record's id in one of its columns.
     Column(&'static str),
@@ -268,6 +272,7 @@ pub static PEOPLE: KindSpec = KindSpec {
                 table: "interaction_people",
                 this: "person_id",
                 other: "interaction_id",
+                copied: &["occurred_at", "kind", "deleted_at"],
             },
         },
         Relation {
@@ -282,6 +287,7 @@ pub static PEOPLE: KindSpec = KindSpec {
                 table: "person_companies",
                 this: "person_id",
                 other: "company_id",
+                copied: &[],
             },
         },
     ],
@@ -320,6 +326,7 @@ pub static COMPANIES: KindSpec = KindSpec {
                 table: "person_companies",
                 this: "company_id",
                 other: "person_id",
+                copied: &[],
             },
         },
         Relation {
@@ -380,6 +387,7 @@ pub static INTERACTIONS: KindSpec = KindSpec {
             table: "interaction_people",
             this: "interaction_id",
             other: "person_id",
+            copied: &[],
         },
     }],
     latest_by: "occurred_at",

@@ -9,10 +9,11 @@
 use super::form::Form;
 use super::session::Signed;
 use super::{Ctx, UiError, UiResult, render, render_with, see_other};
-use crate::AppState;
+use crate::{AppState, Limits};
 use askama::Template;
+use axum::Extension;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
@@ -40,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .route("/import/{id}", get(mapping_page))
         .route("/import/{id}/start", post(start))
         .route("/import/{id}/job", get(job_page))
+        .route("/import/{id}/undo", post(undo))
         .route("/import/{id}/rejected.csv", get(rejected))
 }
 
@@ -388,9 +390,16 @@ struct JobPage {
     error: Option<String>,
     /// The job's id, for its page in the jobs' list.
     job: Uuid,
+    /// Why an undo was refused.
+    refused: Option<String>,
 }
 
-async fn job_page(State(s): State<AppState>, me: Signed, Path(id): Path<String>) -> UiResult {
+async fn job_page(
+    State(s): State<AppState>,
+    me: Signed,
+    Path(id): Path<String>,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> UiResult {
     require(&me)?;
     let (_, meta) = load(&id, &me)?;
     let Some(job) = meta.job else {
@@ -419,7 +428,28 @@ async fn job_page(State(s): State<AppState>, me: Signed, Path(id): Path<String>)
         report,
         error,
         job: job.id,
+        refused: q.get("refused").map(|m| me.tr.error(m)),
     }))
+}
+
+/// Undoes the import started from this upload, as a job; the jobs page follows it.
+async fn undo(
+    State(s): State<AppState>,
+    Extension(limits): Extension<Limits>,
+    me: Signed,
+    Path(id): Path<String>,
+) -> UiResult {
+    require(&me)?;
+    let (_, meta) = load(&id, &me)?;
+    let job = meta.job.ok_or(UiError::NotFound)?;
+    match import_job::start_undo(&s.db, &me.actor, job, limits.import_undo()).await {
+        Ok(_) => Ok(see_other("/jobs")),
+        Err(CoreError::Conflict(m)) => Ok(see_other(&format!(
+            "/import/{id}/job?refused={}",
+            form_urlencoded::byte_serialize(m.as_bytes()).collect::<String>()
+        ))),
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn rejected(State(s): State<AppState>, me: Signed, Path(id): Path<String>) -> UiResult {

@@ -53,6 +53,7 @@ fn status_key(s: Status) -> &'static str {
 fn kind_key(kind: &str) -> &'static str {
     match kind {
         "import" => "jobs.kind_import",
+        "import_undo" => "jobs.kind_import_undo",
         _ => "jobs.kind_other",
     }
 }
@@ -63,6 +64,16 @@ fn summary(me: &Signed, j: &JobView) -> String {
         return String::new();
     };
     let count = |k: &str| r.get(k).and_then(|v| v.as_u64()).unwrap_or(0).to_string();
+    if j.kind == "import_undo" {
+        return me.tr.fill(
+            "jobs.undo_summary",
+            &[
+                ("removed", &count("removed")),
+                ("restored", &count("restored")),
+                ("kept", &count("kept")),
+            ],
+        );
+    }
     me.tr.fill(
         "jobs.import_summary",
         &[

@@ -237,6 +237,7 @@ async fn oversized(app: TestApp) {
         AppState::new(app.db.clone(), false),
         Limits {
             attachment_max_bytes: 1024,
+            ..Limits::default()
         },
     );
     let i = interaction(&app).await;

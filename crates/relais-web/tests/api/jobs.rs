@@ -193,3 +193,93 @@ async fn rights(app: TestApp) {
     let (_, _, all) = app.get("/api/v1/jobs", (), &[]).await;
     assert_eq!(all["items"][0]["id"], id);
 }
+
+both!(a_finished_import_is_undone_as_a_whole_and_only_once, undo);
+async fn undo(app: TestApp) {
+    // Someone already known, whom the file updates.
+    let zoe = app
+        .person(
+            serde_json::json!({"first_name": "Zoé", "last_name": "Durand", "job_title": "Comptable",
+            "emails": [{"address": "zoe@example.fr"}]}),
+        )
+        .await;
+    let csv = "Prénom;Nom;E-mail;Fonction\nÉlodie;Martin;elodie@example.fr;Gérante\nZoé;Durand;zoe@example.fr;Directrice\n";
+    let (_, _, job) = import(&app, "?kind=people&on_duplicate=update", csv, None).await;
+    let id = job["id"].as_str().unwrap().to_string();
+    let job = finished(&app, &id).await;
+    assert_eq!(
+        (
+            job["result"]["created"].as_u64(),
+            job["result"]["updated"].as_u64()
+        ),
+        (Some(1), Some(1)),
+        "{job}"
+    );
+    let zoe_url = format!("/api/v1/people/{}", zoe["id"].as_str().unwrap());
+    let (_, _, now) = app.get(&zoe_url, (), &[]).await;
+    assert_eq!(now["job_title"], "Directrice");
+
+    let (status, headers, undo) = app.post(&format!("/api/v1/jobs/{id}/undo"), (), &[]).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{undo}");
+    assert_eq!(undo["kind"], "import_undo");
+    assert!(
+        headers["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/api/v1/jobs/")
+    );
+    let undo = finished(&app, undo["id"].as_str().unwrap()).await;
+    assert_eq!(undo["status"], "succeeded", "{undo}");
+    assert_eq!(
+        undo["result"],
+        serde_json::json!({"removed": 1, "restored": 1, "kept": 0})
+    );
+    let (_, _, people) = app.get("/api/v1/people", (), &[]).await;
+    let names: Vec<&str> = people["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["first_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Zoé"], "Élodie went, Zoé stayed");
+    let (_, _, back) = app.get(&zoe_url, (), &[]).await;
+    assert_eq!(back["job_title"], "Comptable", "Zoé is as she was");
+
+    // Only once; a check changed nothing to undo; an undo is not an import.
+    let answer = app.post(&format!("/api/v1/jobs/{id}/undo"), (), &[]).await;
+    assert_problem(&answer, StatusCode::CONFLICT);
+    let (_, _, check) = import(&app, "?kind=people&dry_run=true", CSV, None).await;
+    let check = finished(&app, check["id"].as_str().unwrap()).await;
+    let answer = app
+        .post(
+            &format!("/api/v1/jobs/{}/undo", check["id"].as_str().unwrap()),
+            (),
+            &[],
+        )
+        .await;
+    assert_problem(&answer, StatusCode::CONFLICT);
+    let answer = app
+        .post(
+            &format!("/api/v1/jobs/{}/undo", undo["id"].as_str().unwrap()),
+            (),
+            &[],
+        )
+        .await;
+    assert_invalid(&answer, "id");
+    // Another user can't undo someone else's import.
+    let (_, _, job) = import(&app, "?kind=people", CSV, None).await;
+    let other_id = finished(&app, job["id"].as_str().unwrap()).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, sales) = app.user(Role::Sales).await;
+    let auth = crate::helpers::bearer(&sales);
+    let answer = app
+        .post(
+            &format!("/api/v1/jobs/{other_id}/undo"),
+            (),
+            &[("authorization", &auth)],
+        )
+        .await;
+    assert_problem(&answer, StatusCode::NOT_FOUND);
+}

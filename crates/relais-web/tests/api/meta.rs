@@ -46,6 +46,7 @@ const API_PATHS: &[&str] = &[
     "/api/v1/jobs",
     "/api/v1/jobs/{id}",
     "/api/v1/jobs/{id}/cancel",
+    "/api/v1/jobs/{id}/undo",
     "/api/v1/jobs/{id}/files/{name}",
     "/api/v1/imports",
 ];

@@ -36,6 +36,11 @@ async fn strangers(app: TestApp) {
         "never framed by another site"
     );
     assert_eq!(headers[header::CACHE_CONTROL], "no-store");
+    let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+    assert!(
+        csp.contains("script-src 'self';") && csp.contains("frame-ancestors 'none'"),
+        "a strict content security policy: {csp}"
+    );
     // A forged session is no session.
     let (status, _, _) = app
         .page(

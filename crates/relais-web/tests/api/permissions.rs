@@ -120,8 +120,8 @@ pub const ROUTES: &[(&str, &str, Need)] = &[
     ("POST", "/api/v1/tasks", May(Create, Tasks)),
     ("GET", "/api/v1/tasks/{id}", May(Read, Tasks)),
     ("PATCH", "/api/v1/tasks/{id}", May(Update, Tasks)),
-    ("DELETE", "/api/v1/tasks/{id}", May(Update, Tasks)),
-    ("POST", "/api/v1/tasks/{id}/restore", May(Update, Tasks)),
+    ("DELETE", "/api/v1/tasks/{id}", May(Delete, Tasks)),
+    ("POST", "/api/v1/tasks/{id}/restore", May(Delete, Tasks)),
     ("POST", "/api/v1/tasks/{id}/purge", May(Purge, Tasks)),
     // Users, tokens, teams
     ("GET", "/api/v1/me", SignedIn),
@@ -159,6 +159,7 @@ pub const ROUTES: &[(&str, &str, Need)] = &[
     ("GET", "/api/v1/jobs", SignedIn),
     ("GET", "/api/v1/jobs/{id}", SignedIn),
     ("POST", "/api/v1/jobs/{id}/cancel", SignedIn),
+    ("POST", "/api/v1/jobs/{id}/undo", May(Create, Transfer)),
     ("GET", "/api/v1/jobs/{id}/files/{name}", SignedIn),
     ("POST", "/api/v1/imports", May(Create, Transfer)),
 ];

@@ -200,6 +200,18 @@ async fn bad_list_parameters(app: TestApp) {
         ("/api/v1/people", &[("limit", "201")], "limit"),
         ("/api/v1/people", &[("limit", "ten")], "limit"),
         ("/api/v1/people", &[("sort", "shoe_size")], "sort"),
+        ("/api/v1/people", &[("stage", "boss")], "stage"),
+        ("/api/v1/people", &[("trash", "maybe")], "trash"),
+        ("/api/v1/people", &[("limit", "5"), ("limit", "7")], "limit"),
+        ("/api/v1/people", &[("filter", "stage = = lead")], "filter"),
+        ("/api/v1/tasks", &[("trash", "yes")], "trash"),
+        ("/api/v1/people/duplicates", &[("limit", "-1")], "limit"),
+        ("/api/v1/people/duplicates", &[("limit", "abc")], "limit"),
+        (
+            "/api/v1/companies/duplicates",
+            &[("colour", "red")],
+            "colour",
+        ),
         ("/api/v1/people", &[("owner_id", "nobody")], "owner_id"),
         (
             "/api/v1/people",

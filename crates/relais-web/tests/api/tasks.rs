@@ -154,3 +154,38 @@ async fn task_checks(app: TestApp) {
         assert_invalid(&answer, field);
     }
 }
+
+both!(
+    a_task_whose_person_went_to_the_trash_can_still_be_done,
+    trashed_person
+);
+async fn trashed_person(app: TestApp) {
+    let p = app
+        .person(json!({"first_name": "Ada", "last_name": "Partie"}))
+        .await;
+    let pid = p["id"].as_str().unwrap();
+    let (_, _, task) = app
+        .post(
+            "/api/v1/tasks",
+            json!({"title": "Rappeler", "person_id": pid}),
+            &[],
+        )
+        .await;
+    let tid = task["id"].as_str().unwrap();
+    let (s, _, _) = app.delete(&format!("/api/v1/people/{pid}"), (), &[]).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _, done) = app
+        .patch(&format!("/api/v1/tasks/{tid}"), json!({"done": true}), &[])
+        .await;
+    assert_eq!(s, StatusCode::OK, "{done}");
+    assert_eq!(done["done"], true);
+    // A new reference to a trashed person is still refused.
+    let answer = app
+        .post(
+            "/api/v1/tasks",
+            json!({"title": "Autre", "person_id": pid}),
+            &[],
+        )
+        .await;
+    assert_invalid(&answer, "person_id");
+}

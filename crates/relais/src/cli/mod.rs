@@ -352,6 +352,7 @@ async fn serve(mut cfg: Config, demo: bool, workers: u32, database_given: bool) 
     }
     let limits = relais_web::Limits {
         attachment_max_bytes: cfg.attachment_max_bytes,
+        import_undo_days: cfg.import_undo_days,
     };
     // The client's address reaches the handlers: the sign-in throttle counts by address.
     let app = relais_web::app_with(state, limits)

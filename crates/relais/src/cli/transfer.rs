@@ -90,6 +90,7 @@ pub async fn import(db: &Db, args: ImportArgs) -> Result<()> {
             Duplicate::Skip => OnDuplicate::Skip,
             Duplicate::Update => OnDuplicate::Update,
         },
+        log: None,
     };
     let explicit: Vec<(String, String)> = args
         .map
@@ -140,6 +141,13 @@ pub async fn import(db: &Db, args: ImportArgs) -> Result<()> {
         }
         pb.set_position(p.done);
     };
+    if !opts.dry_run {
+        drop(rejects);
+        let report = import_as_job(db, &args, kind, &explicit, progress).await;
+        pb.finish_and_clear();
+        println!("{}", report?);
+        return Ok(());
+    }
     let job = file::FileImport {
         path: &args.file,
         kind,
@@ -154,6 +162,91 @@ pub async fn import(db: &Db, args: ImportArgs) -> Result<()> {
     }
     println!("{report}");
     Ok(())
+}
+
+/// A real import runs as a durable job, here in this process: written in short batches that
+/// block no one, undoable, and, if this process is killed, taken up again (its partial
+/// writes undone first) by the next worker: `relais serve`, `relais worker`, or the next
+/// `relais import`, which runs any job left due before its own.
+async fn import_as_job(
+    db: &Db,
+    args: &ImportArgs,
+    kind: FileKind,
+    explicit: &[(String, String)],
+    mut progress: impl FnMut(file::Progress),
+) -> Result<relais_core::import::Report> {
+    use relais_core::import::job::{self as import_job, ImportSettings};
+    use relais_core::jobs::{self, Registry, Status, Worker};
+    let data = std::fs::read(&args.file)
+        .with_context(|| format!("cannot read {}", args.file.display()))?;
+    let settings = ImportSettings {
+        file_kind: kind.as_str().into(),
+        filename: args
+            .file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        mapping: explicit.to_vec(),
+        dry_run: false,
+        on_duplicate: match args.on_duplicate {
+            Duplicate::Skip => "skip".into(),
+            Duplicate::Update => "update".into(),
+        },
+    };
+    let queued = import_job::start(db, &Actor::SYSTEM, &settings, data)
+        .await
+        .map_err(core)?;
+    let worker = Worker::new(db.clone(), Registry::standard());
+    let run = async {
+        loop {
+            let job = jobs::get(db, &Actor::SYSTEM, queued.id).await?;
+            if job.status.is_finished() {
+                return Ok::<_, relais_core::CoreError>(job);
+            }
+            if !worker.run_one().await? {
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+        }
+    };
+    // The bar follows the job's progress while the worker runs it.
+    let watch = async {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            if let Ok(j) = jobs::get(db, &Actor::SYSTEM, queued.id).await {
+                progress(file::Progress {
+                    done: j.progress.done,
+                    total: j.progress.total,
+                });
+            }
+        }
+    };
+    let job = tokio::select! {
+        j = run => j.map_err(core)?,
+        _ = watch => unreachable_watch()?,
+    };
+    if let Some(path) = &args.errors {
+        let rejected = jobs::file(db, &Actor::SYSTEM, job.id, import_job::REJECTED).await;
+        let bytes = match rejected {
+            Ok(f) => f.data,
+            Err(relais_core::CoreError::NotFound(_)) => Vec::new(),
+            Err(e) => return Err(core(e)),
+        };
+        std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    match job.status {
+        Status::Succeeded => serde_json::from_value(job.result.unwrap_or_default())
+            .context("the import's report can't be read"),
+        _ => anyhow::bail!(
+            "the import {}: {}",
+            job.status.as_str(),
+            job.error.unwrap_or_default()
+        ),
+    }
+}
+
+/// The watcher of the progress bar never ends by itself.
+fn unreachable_watch() -> Result<relais_core::jobs::JobView> {
+    anyhow::bail!("the progress bar stopped")
 }
 
 pub async fn export(db: &Db, args: ExportArgs) -> Result<()> {

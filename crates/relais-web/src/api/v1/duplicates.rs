@@ -11,6 +11,7 @@ use axum::{Json, Router};
 use relais_core::companies::CompanyView;
 use relais_core::merge::{self, CompanyPair, PersonPair};
 use relais_core::people::PersonView;
+use relais_domain::Invalid;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -20,12 +21,24 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/companies/merge", post(merge_companies))
 }
 
-fn limit(p: &[(String, String)]) -> usize {
-    p.iter()
-        .find(|(k, _)| k == "limit")
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(50)
-        .min(500)
+/// `limit`, from 1 to 500 (50 when absent); anything else is refused by name.
+fn limit(p: &[(String, String)]) -> ApiResult<usize> {
+    let mut limit = None;
+    for (k, v) in p {
+        if k != "limit" {
+            return Err(Invalid::one(k.clone(), "unknown parameter (limit)").into());
+        }
+        if limit.is_some() {
+            return Err(Invalid::one("limit", "is given twice").into());
+        }
+        limit = Some(
+            v.parse::<usize>()
+                .ok()
+                .filter(|n| (1..=500).contains(n))
+                .ok_or_else(|| Invalid::one("limit", "must be a number from 1 to 500"))?,
+        );
+    }
+    Ok(limit.unwrap_or(50))
 }
 
 /// Pairs of people that look like the same person, with the reasons.
@@ -35,7 +48,7 @@ pub async fn people_duplicates(
     Caller(a): Caller,
     Params(p): Params,
 ) -> ApiResult<Json<Vec<PersonPair>>> {
-    Ok(Json(merge::people_duplicates(&s.db, &a, limit(&p)).await?))
+    Ok(Json(merge::people_duplicates(&s.db, &a, limit(&p)?).await?))
 }
 
 /// Merges `discarded_id` into `survivor_id`, taking the fields listed in `take` from the
@@ -60,7 +73,9 @@ pub async fn company_duplicates(
     Caller(a): Caller,
     Params(p): Params,
 ) -> ApiResult<Json<Vec<CompanyPair>>> {
-    Ok(Json(merge::company_duplicates(&s.db, &a, limit(&p)).await?))
+    Ok(Json(
+        merge::company_duplicates(&s.db, &a, limit(&p)?).await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/companies/merge", tag = "duplicates", request_body = merge::MergeRequest,

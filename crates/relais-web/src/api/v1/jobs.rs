@@ -1,12 +1,12 @@
 //! Background jobs: their status, progress, result and files; cancellation.
-use crate::AppState;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{Caller, Params};
+use crate::{AppState, Limits};
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use relais_core::CoreError;
 use relais_core::jobs::{self, JobView};
 use relais_core::record::ListPage;
@@ -17,6 +17,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/jobs", get(list))
         .route("/api/v1/jobs/{id}", get(read))
         .route("/api/v1/jobs/{id}/cancel", post(cancel))
+        .route("/api/v1/jobs/{id}/undo", post(undo))
         .route("/api/v1/jobs/{id}/files/{name}", get(file))
 }
 
@@ -58,6 +59,28 @@ pub async fn cancel(
     Path(raw): Path<String>,
 ) -> ApiResult<Json<JobView>> {
     Ok(Json(jobs::cancel(&s.db, &a, id(&raw)?).await?))
+}
+
+/// Undoes a finished import as a whole, as a job of its own (answered 202): the people and
+/// companies it created are erased, those it updated get their data from before back; a
+/// record changed since is left as it is. Possible for `import_undo_days` (default 30).
+#[utoipa::path(post, path = "/api/v1/jobs/{id}/undo", tag = "jobs", params(("id" = String, Path)),
+    responses((status = 202, body = JobView), (status = 404, body = Problem),
+        (status = 409, description = "not a finished import, already undone, or too old", body = Problem),
+        (status = 422, description = "not an import", body = Problem)))]
+pub async fn undo(
+    State(s): State<AppState>,
+    Extension(limits): Extension<Limits>,
+    Caller(a): Caller,
+    Path(raw): Path<String>,
+) -> ApiResult<Response> {
+    let job =
+        relais_core::import::job::start_undo(&s.db, &a, id(&raw)?, limits.import_undo()).await?;
+    let mut res = (axum::http::StatusCode::ACCEPTED, Json(&job)).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/jobs/{}", job.id)) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(res)
 }
 
 /// A file of a job (`rejected.csv` of an import), always as a download.

@@ -29,7 +29,7 @@ use utoipa::{Modify, OpenApi};
         custom_fields::list, custom_fields::create, custom_fields::read, custom_fields::update, custom_fields::delete,
         session::sign_in, session::sign_out,
         duplicates::people_duplicates, duplicates::merge_people, duplicates::company_duplicates, duplicates::merge_companies,
-        jobs::list, jobs::read, jobs::cancel, jobs::file, imports::start,
+        jobs::list, jobs::read, jobs::cancel, jobs::undo, jobs::file, imports::start,
     ),
     modifiers(&Security),
     security(("bearer" = []), ("session" = []))
