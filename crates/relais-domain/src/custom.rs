@@ -10,6 +10,9 @@ pub enum CustomFieldKind {
     Date,
     Choice,
     Boolean,
+    /// An amount of money (`crate::money::Money`): minor units and currency, EUR unless
+    /// the value says otherwise.
+    Money,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -36,12 +39,14 @@ impl CustomFieldKind {
             CustomFieldKind::Date => "date",
             CustomFieldKind::Choice => "choice",
             CustomFieldKind::Boolean => "boolean",
+            CustomFieldKind::Money => "money",
         }
     }
 
     pub fn parse(s: &str) -> Result<Self, String> {
-        serde_json::from_value(serde_json::Value::String(s.to_string()))
-            .map_err(|_| format!("'{s}' is not a field type (text, number, date, choice, boolean)"))
+        serde_json::from_value(serde_json::Value::String(s.to_string())).map_err(|_| {
+            format!("'{s}' is not a field type (text, number, date, choice, boolean, money)")
+        })
     }
 }
 
@@ -53,6 +58,7 @@ pub enum CustomValue {
     Number(f64),
     Date(NaiveDate),
     Boolean(bool),
+    Money(crate::money::Money),
 }
 
 impl CustomValue {
@@ -67,6 +73,7 @@ impl CustomValue {
             J::Null => return Ok(None),
             J::String(s) if s.trim().is_empty() => return Ok(None),
             J::String(s) => s.trim().to_string(),
+            J::Number(n) if kind == CustomFieldKind::Money => n.to_string().replace('.', ","),
             J::Number(n) if kind == CustomFieldKind::Number => {
                 return n
                     .as_f64()
@@ -75,6 +82,15 @@ impl CustomValue {
             }
             J::Bool(b) if kind == CustomFieldKind::Boolean => {
                 return Ok(Some(CustomValue::Boolean(*b)));
+            }
+            // {"minor": 123450, "currency": "EUR"}, as money is written back.
+            J::Object(_) if kind == CustomFieldKind::Money => {
+                return serde_json::from_value::<crate::money::Money>(v.clone())
+                    .map(|m| Some(CustomValue::Money(m)))
+                    .map_err(|_| {
+                        "is not an amount ({\"minor\": 1050, \"currency\": \"EUR\"} or \"10,50 €\")"
+                            .into()
+                    });
             }
             other => other.to_string(),
         };
@@ -92,6 +108,7 @@ impl CustomValue {
                     .ok_or_else(|| format!("'{text}' is not a number"))?,
             ),
             CustomFieldKind::Date => CustomValue::Date(parse_date(&text)?),
+            CustomFieldKind::Money => CustomValue::Money(parse_money(&text)?),
             CustomFieldKind::Boolean => CustomValue::Boolean(parse_bool(&text)?),
             CustomFieldKind::Choice => CustomValue::Text(
                 choices
@@ -112,8 +129,17 @@ impl CustomValue {
                 .unwrap_or_default(),
             CustomValue::Date(d) => d.to_string().into(),
             CustomValue::Boolean(b) => (*b).into(),
+            CustomValue::Money(m) => serde_json::to_value(m).unwrap_or_default(),
         }
     }
+}
+
+/// An amount as typed in a form or a CSV cell, in euros unless it names its currency:
+/// French first ("1 234,50 €"), then English ("1,234.50") when only that reads.
+pub fn parse_money(s: &str) -> Result<crate::money::Money, String> {
+    use crate::money::{Currency, Locale, Money};
+    Money::parse(s, Currency::EUR, Locale::Fr)
+        .or_else(|e| Money::parse(s, Currency::EUR, Locale::En).map_err(|_| e))
 }
 
 /// ISO (`2024-03-31`) or French (`31/03/2024`) dates.
@@ -176,6 +202,23 @@ mod tests {
         );
         assert!(CustomValue::parse(Choice, &choices, &json!("bronze")).is_err());
         assert!(CustomValue::parse(Number, &[], &json!("lots")).is_err());
+        let eur = |minor| Some(CustomValue::Money(crate::money::Money::eur(minor)));
+        assert_eq!(
+            CustomValue::parse(Money, &[], &json!("1 234,50 €")).unwrap(),
+            eur(123_450)
+        );
+        assert_eq!(
+            CustomValue::parse(Money, &[], &json!("1,234.50")).unwrap(),
+            eur(123_450)
+        );
+        assert_eq!(
+            CustomValue::parse(Money, &[], &json!(12.5)).unwrap(),
+            eur(1_250)
+        );
+        let stored = json!({"minor": 99, "currency": "EUR"});
+        assert_eq!(CustomValue::parse(Money, &[], &stored).unwrap(), eur(99));
+        assert_eq!(eur(99).unwrap().to_json(), stored);
+        assert!(CustomValue::parse(Money, &[], &json!("dix euros")).is_err());
         assert_eq!(CustomValue::parse(Text, &[], &json!("")).unwrap(), None);
     }
 }

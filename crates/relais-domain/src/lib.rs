@@ -11,6 +11,7 @@ pub mod filter;
 pub mod ids;
 pub mod interaction;
 pub mod legal;
+pub mod money;
 pub mod person;
 pub mod phone;
 pub mod role;

@@ -223,7 +223,7 @@ impl Scope {
             .and_then(|entity| ctx.def(entity, key))
             .ok_or_else(|| invalid(&param, format!("there is no custom field '{key}'")))?;
         let column = match def.kind {
-            CustomFieldKind::Number => "value_number",
+            CustomFieldKind::Number | CustomFieldKind::Money => "value_number",
             CustomFieldKind::Date => "value_date",
             CustomFieldKind::Boolean => "value_bool",
             CustomFieldKind::Text | CustomFieldKind::Choice => "value_text",
@@ -235,6 +235,15 @@ impl Scope {
                 format!("{}%", p.to_lowercase().replace(['%', '_', '\\'], "")),
             ),
             _ => compare(Expr::col(column), op, &value),
+        };
+        // An amount compares with amounts of its own currency only.
+        let cond = match &value {
+            Typed::Money(m) => cond.and(Expr::col("value_text").eq(m.currency.code())),
+            Typed::List(l) => match l.first() {
+                Some(Typed::Money(m)) => cond.and(Expr::col("value_text").eq(m.currency.code())),
+                _ => cond,
+            },
+            _ => cond,
         };
         let cond = cond.and(Expr::col("field_id").eq(def.id));
         let sub = Query::select()
@@ -460,6 +469,7 @@ fn sql_value(v: &Typed) -> Value {
         Typed::Day(d) => (*d).into(),
         Typed::Bool(b) => (*b).into(),
         Typed::Id(id) => (*id).into(),
+        Typed::Money(m) => m.minor.into(),
         // Lists only go with `in`, which spreads them.
         Typed::List(_) => Value::String(None),
     }

@@ -104,6 +104,14 @@ impl OwnedRows {
                 CustomValue::Number(n) => (None, Some(*n), None, None),
                 CustomValue::Date(d) => (None, None, Some(*d), None),
                 CustomValue::Boolean(b) => (None, None, None, Some(*b)),
+                // Minor units as a number (exact up to 2^53: ninety thousand billion euros),
+                // the currency beside it.
+                CustomValue::Money(m) => (
+                    Some(m.currency.code().to_string()),
+                    Some(m.minor as f64),
+                    None,
+                    None,
+                ),
             };
             self.custom.push([
                 owner.into(),
@@ -233,6 +241,14 @@ pub(crate) async fn load(tx: &mut Tx, owners: &[Uuid]) -> Result<Owned> {
             Ok(CustomFieldKind::Number) => r.value_number.map(CustomValue::Number),
             Ok(CustomFieldKind::Date) => r.value_date.map(CustomValue::Date),
             Ok(CustomFieldKind::Boolean) => r.value_bool.map(CustomValue::Boolean),
+            Ok(CustomFieldKind::Money) => r.value_number.map(|minor| {
+                let currency = r
+                    .value_text
+                    .as_deref()
+                    .and_then(|c| relais_domain::money::Currency::parse(c).ok())
+                    .unwrap_or_default();
+                CustomValue::Money(relais_domain::money::Money::new(minor as i64, currency))
+            }),
             _ => r.value_text.map(CustomValue::Text),
         };
         if let Some(v) = value {

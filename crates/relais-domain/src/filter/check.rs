@@ -38,6 +38,7 @@ pub fn custom_type(kind: CustomFieldKind) -> FieldType {
         CustomFieldKind::Number => FieldType::Number,
         CustomFieldKind::Date => FieldType::Day,
         CustomFieldKind::Boolean => FieldType::Bool,
+        CustomFieldKind::Money => FieldType::Money,
     }
 }
 
@@ -161,6 +162,7 @@ pub enum Typed {
     Day(NaiveDate),
     Bool(bool),
     Id(Uuid),
+    Money(crate::money::Money),
     List(Vec<Typed>),
 }
 
@@ -239,6 +241,10 @@ fn one(ty: FieldType, value: &Literal, now: DateTime<Utc>) -> Result<Typed, Stri
             "false" | "no" | "non" | "faux" => Ok(Typed::Bool(false)),
             _ => Err(format!("'{s}' is not yes or no (true, false)")),
         },
+        (FieldType::Money, Literal::Text(s)) => crate::custom::parse_money(s).map(Typed::Money),
+        (FieldType::Money, Literal::Number(_)) => {
+            crate::custom::parse_money(&shown.replace('.', ",")).map(Typed::Money)
+        }
         (FieldType::Id, Literal::Text(s)) => Uuid::parse_str(s.trim())
             .map(Typed::Id)
             .map_err(|_| format!("'{s}' is not a valid id")),
@@ -254,6 +260,7 @@ fn what(ty: FieldType) -> &'static str {
         FieldType::Time | FieldType::Day => "a date",
         FieldType::Bool => "yes or no",
         FieldType::Id => "an id",
+        FieldType::Money => "an amount",
     }
 }
 
@@ -297,6 +304,7 @@ mod tests {
         let custom = [
             ("person", "vip", CustomFieldKind::Boolean),
             ("person", "score", CustomFieldKind::Number),
+            ("person", "budget", CustomFieldKind::Money),
             ("company", "since", CustomFieldKind::Date),
         ];
         check(kind, &custom, &parse(s).unwrap())
@@ -316,6 +324,7 @@ mod tests {
             "companies(custom.since < 2020-01-01, people.count > 2)",
             "tasks(done = no).count = 0",
             "consent_email = granted",
+            "custom.budget >= 1500 EUR and custom.budget < \"2 000,50 €\"",
         ] {
             let r = ok(&PEOPLE, s);
             if s.contains("NOPE") {

@@ -65,6 +65,8 @@ pub enum FieldType {
     Day,
     Bool,
     Id,
+    /// An amount: compared in its currency (`100 EUR`, `"1 234,50 €"`; euros by default).
+    Money,
 }
 
 /// Where a field's value lives.

@@ -551,7 +551,15 @@ impl Parser {
                         unit,
                     })
                 }
-                None => Literal::Number(n),
+                // An amount: `100 EUR` reads as the text "100 EUR", for a money field.
+                None => match self.peek() {
+                    Tok::Word(w) if crate::money::Currency::parse(w).is_ok() => {
+                        let amount = format!("{n} {}", w.to_ascii_uppercase());
+                        self.at += 1;
+                        Literal::Text(amount)
+                    }
+                    _ => Literal::Number(n),
+                },
             },
             Tok::Word(w) => match w.to_ascii_lowercase().as_str() {
                 "true" | "yes" => Literal::Bool(true),
@@ -842,6 +850,10 @@ mod tests {
             (
                 "custom.vip = true",
                 Filter::cond("custom.vip", Op::Eq, Literal::Bool(true)),
+            ),
+            (
+                "custom.budget >= 1500.5 eur",
+                Filter::cond("custom.budget", Op::Gte, text("1500.5 EUR")),
             ),
         ];
         for (s, want) in cases {

@@ -37,6 +37,7 @@ pub fn kind_key(k: &relais_domain::custom::CustomFieldKind) -> &'static str {
         Date => "admin.kind_date",
         Choice => "admin.kind_choice",
         Boolean => "admin.kind_boolean",
+        Money => "admin.kind_money",
     }
 }
 

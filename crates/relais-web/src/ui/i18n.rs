@@ -228,31 +228,13 @@ impl Tr {
         format!("{}, {} UTC", self.date(t.date_naive()), t.format("%H:%M"))
     }
 
-    /// An amount in minor units (cents) of a currency, as the locale writes money:
-    /// "1 234,56 €" / "€1,234.56"; other currencies by their ISO code.
-    pub fn money(&self, cents: i64, currency: &str) -> String {
-        let units = self.number(cents / 100);
-        let units = if cents < 0 && cents > -100 {
-            format!("-{units}")
-        } else {
-            units
-        };
-        let rest = (cents % 100).unsigned_abs();
-        // A currency with a sign of its own goes before the amount in English.
-        let (symbol, sign) = match currency {
-            "EUR" => ("€", true),
-            "GBP" => ("£", true),
-            "USD" => ("$", true),
-            other => (other, false),
-        };
-        match (self.lang, sign) {
-            (Lang::Fr, _) => format!("{units},{rest:02}\u{a0}{symbol}"),
-            (Lang::En, true) => match units.strip_prefix('-') {
-                Some(u) => format!("-{symbol}{u}.{rest:02}"),
-                None => format!("{symbol}{units}.{rest:02}"),
-            },
-            (Lang::En, false) => format!("{units}.{rest:02} {symbol}"),
-        }
+    /// Money as the locale writes it: "1 234,56 €" / "€1,234.56"
+    /// (`relais_domain::money::Money::format`).
+    pub fn money(&self, m: relais_domain::money::Money) -> String {
+        m.format(match self.lang {
+            Lang::Fr => relais_domain::money::Locale::Fr,
+            Lang::En => relais_domain::money::Locale::En,
+        })
     }
 
     /// A whole number with the locale's grouping: "12 345" / "12,345".
@@ -377,10 +359,12 @@ mod tests {
         assert_eq!(fr.number(1234567), "1\u{202f}234\u{202f}567");
         assert_eq!(en.number(-1234), "-1,234");
         assert_eq!(en.number(12), "12");
-        assert_eq!(fr.money(123456, "EUR"), "1\u{202f}234,56\u{a0}€");
-        assert_eq!(en.money(123456, "EUR"), "€1,234.56");
-        assert_eq!(en.money(-5, "EUR"), "-€0.05");
-        assert_eq!(fr.money(-250, "EUR"), "-2,50\u{a0}€");
-        assert_eq!(en.money(1000, "CHF"), "10.00 CHF");
+        use relais_domain::money::{Currency, Money};
+        assert_eq!(fr.money(Money::eur(123456)), "1\u{202f}234,56\u{a0}€");
+        assert_eq!(en.money(Money::eur(123456)), "€1,234.56");
+        assert_eq!(en.money(Money::eur(-5)), "-€0.05");
+        assert_eq!(fr.money(Money::eur(-250)), "-2,50\u{a0}€");
+        let chf = Currency::parse("CHF").unwrap();
+        assert_eq!(en.money(Money::new(1000, chf)), "10.00 CHF");
     }
 }

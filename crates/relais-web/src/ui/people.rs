@@ -538,11 +538,17 @@ pub fn custom_facts(
     defs.iter()
         .filter(|d| d.entity == entity)
         .filter_map(|d| {
-            let text = match values.get(&d.key)? {
+            let v = values.get(&d.key)?;
+            let text = match v {
                 Value::String(s) => s.clone(),
                 Value::Bool(true) => tr.t("form.yes").into(),
                 Value::Bool(false) => tr.t("form.no").into(),
                 Value::Null => return None,
+                // An amount, as the reader's language writes money.
+                Value::Object(_) => match serde_json::from_value(v.clone()) {
+                    Ok(m) => tr.money(m),
+                    Err(_) => v.to_string(),
+                },
                 other => other.to_string(),
             };
             Some(Fact {

@@ -339,7 +339,7 @@ pub mod shared {
             .filter(|d| d.entity == entity)
             .map(|d| {
                 let widget = match d.kind {
-                    CustomFieldKind::Text => Widget::Text,
+                    CustomFieldKind::Text | CustomFieldKind::Money => Widget::Text,
                     CustomFieldKind::Number => Widget::Number,
                     CustomFieldKind::Date => Widget::Date,
                     CustomFieldKind::Boolean => Widget::Select(vec![
@@ -363,6 +363,13 @@ pub mod shared {
             let text = match value {
                 Value::String(s) => s.clone(),
                 Value::Null => String::new(),
+                // An amount, as both languages read it back: "1234.50 EUR".
+                Value::Object(_) => {
+                    match serde_json::from_value::<relais_domain::money::Money>(value.clone()) {
+                        Ok(m) => format!("{} {}", m.decimal(), m.currency),
+                        Err(_) => value.to_string(),
+                    }
+                }
                 other => other.to_string(),
             };
             v.set(&format!("custom.{k}"), text);

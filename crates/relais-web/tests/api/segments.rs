@@ -352,3 +352,59 @@ async fn mistakes(app: TestApp) {
     );
     assert_invalid(&app.get(&url, (), &[]).await, "filter");
 }
+
+both!(
+    amounts_are_money_kept_exactly_and_filtered_in_their_currency,
+    money
+);
+async fn money(app: TestApp) {
+    app.custom_field("person", "budget", "money", &[]).await;
+    let a = app
+        .person(json!({"last_name": "Riche", "custom": {"budget": "1 234,50 €"}}))
+        .await;
+    assert_eq!(
+        a["custom"]["budget"],
+        json!({"minor": 123450, "currency": "EUR"})
+    );
+    app.person(json!({"last_name": "Modeste", "custom": {"budget": 99.9}}))
+        .await;
+    app.person(json!({"last_name": "Suisse", "custom": {"budget": "5000 CHF"}}))
+        .await;
+    assert_eq!(people(&app, "custom.budget >= 1000 EUR").await, ["Riche"]);
+    assert_eq!(
+        people(&app, "custom.budget < \"1 000 €\"").await,
+        ["Modeste"]
+    );
+    assert_eq!(people(&app, "custom.budget > 1000 CHF").await, ["Suisse"]);
+    assert_eq!(people(&app, "custom.budget = 99.90 EUR").await, ["Modeste"]);
+    let url = format!("/api/v1/people{}", qs(&[("custom.budget[gte]", "1234,50")]));
+    let (_, _, page) = app.get(&url, (), &[]).await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 1, "{page}");
+    let answer = app
+        .post(
+            "/api/v1/people",
+            json!({"last_name": "X", "custom": {"budget": "beaucoup"}}),
+            &[],
+        )
+        .await;
+    assert_invalid(&answer, "custom.budget");
+    let answer = app
+        .get(
+            &format!(
+                "/api/v1/people{}",
+                qs(&[("filter", "custom.budget > lots")])
+            ),
+            (),
+            &[],
+        )
+        .await;
+    assert_invalid(&answer, "filter");
+    // The 360° page writes it as the reader's language writes money; the form gives it back
+    // in a form both languages read.
+    let b = app.browser(relais_domain::Role::Admin).await;
+    let id = a["id"].as_str().unwrap();
+    let (_, _, html) = b.get(&format!("/people/{id}")).await;
+    assert!(html.contains("€1,234.50"), "{html}");
+    let (_, _, form) = b.get(&format!("/people/{id}/edit")).await;
+    assert!(form.contains("value=\"1234.50 EUR\""), "{form}");
+}
