@@ -272,10 +272,17 @@ pub async fn fill(db: &Db, people: u32, seed: u64) -> Result<Stats> {
             if french { "exemple-fr" } else { "example-uk" }
         );
         let phone = if french {
+            // Mobile ranges the numbering plan has: 0600-0638, 0640-0689, 0730-0799.
+            let (lead, pair) = if rng.below(2) == 0 {
+                (
+                    6,
+                    [rng.below(39), 40 + rng.below(50)][rng.below(2) as usize],
+                )
+            } else {
+                (7, 30 + rng.below(70))
+            };
             format!(
-                "0{} {:02} {:02} {:02} {:02}",
-                6 + rng.below(2),
-                rng.below(100),
+                "0{lead} {pair:02} {:02} {:02} {:02}",
                 rng.below(100),
                 rng.below(100),
                 rng.below(100)

@@ -694,7 +694,8 @@ async fn folded_filter_columns_are_filled_when_a_database_is_upgraded() {
     }
 }
 
-#[tokio::test]
+// Two threads: the import and the saves run side by side, as in a server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_save_during_a_large_import_waits_for_one_batch_at_most() {
     for t in relais_testkit::engines().await {
         let rows: Vec<RawContact> = (0..12_000)

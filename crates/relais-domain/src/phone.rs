@@ -14,9 +14,6 @@ impl Phone {
         if trimmed.is_empty() {
             return Err("is empty".into());
         }
-        if let Some(fast) = french_fast_path(trimmed) {
-            return Ok(Phone(fast));
-        }
         let invalid = || format!("'{trimmed}' is not a valid phone number");
         let input = trimmed.strip_prefix("tel:").unwrap_or(trimmed);
         let input = match input.strip_prefix("00") {
@@ -40,31 +37,6 @@ impl Phone {
     pub fn digits(&self) -> &str {
         &self.0[1..]
     }
-}
-
-/// French numbers written the usual ways ("06 40 50 60 70", "06.40.50.60.70", "+33 6 40 ...")
-/// are by far the most common input: reading them without the full metadata lookup keeps
-/// large imports fast. Anything else goes through libphonenumber's rules.
-fn french_fast_path(s: &str) -> Option<String> {
-    let mut digits = String::with_capacity(12);
-    let mut plus = false;
-    for (i, c) in s.chars().enumerate() {
-        match c {
-            '0'..='9' => digits.push(c),
-            '+' if i == 0 => plus = true,
-            ' ' | '.' | '-' | '\u{a0}' => {}
-            _ => return None,
-        }
-    }
-    let national = if plus {
-        digits.strip_prefix("33")?.to_string()
-    } else {
-        digits.strip_prefix('0')?.to_string()
-    };
-    // Mobile (6, 7) and geographic (1-5) and 9 numbers: 9 digits after the trunk 0.
-    let first = national.chars().next()?;
-    (national.len() == 9 && ('1'..='7').contains(&first) || national.len() == 9 && first == '9')
-        .then(|| format!("+33{national}"))
 }
 
 impl TryFrom<String> for Phone {
@@ -113,6 +85,33 @@ mod tests {
     fn nonsense_is_refused() {
         for bad in ["12", "abc", "", "06 40"] {
             assert!(Phone::parse(bad).is_err(), "{bad}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod agrees_with_libphonenumber {
+    use super::*;
+
+    /// Every French number is judged by libphonenumber's rules: a shortcut that read
+    /// "0X XX XX XX XX" alone once accepted 040..., 069..., 070... numbers that do not exist.
+    #[test]
+    fn french_numbers_follow_the_numbering_plan() {
+        for bad in [
+            "04 00 00 00 00",
+            "06 90 00 00 00",
+            "07 00 00 00 00",
+            "07 10 00 00 00",
+        ] {
+            assert!(Phone::parse(bad).is_err(), "{bad}");
+        }
+        for good in [
+            "06 40 50 60 70",
+            "01 42 68 53 00",
+            "+33 7 81 23 45 67",
+            "09 72 10 10 10",
+        ] {
+            assert!(Phone::parse(good).is_ok(), "{good}");
         }
     }
 }

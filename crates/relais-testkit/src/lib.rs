@@ -22,11 +22,31 @@ pub async fn sqlite() -> TestDb {
     }
 }
 
-/// A new PostgreSQL database, or `None` when `RELAIS_TEST_POSTGRES_URL` is not set.
-pub async fn postgres() -> Option<TestDb> {
-    let base = std::env::var("RELAIS_TEST_POSTGRES_URL")
+/// The PostgreSQL server the PostgreSQL half of the tests runs on. Without
+/// `RELAIS_TEST_POSTGRES_URL` that half fails, unless `RELAIS_TEST_POSTGRES=skip` says to skip
+/// it knowingly (scripts/test does, and says so): a test that did not run never passes in
+/// silence.
+pub fn postgres_url() -> Option<String> {
+    if let Some(url) = std::env::var("RELAIS_TEST_POSTGRES_URL")
         .ok()
-        .filter(|u| !u.is_empty())?;
+        .filter(|u| !u.is_empty())
+    {
+        return Some(url);
+    }
+    if std::env::var("RELAIS_TEST_POSTGRES").as_deref() == Ok("skip") {
+        eprintln!("SKIPPED: the PostgreSQL run of this test (RELAIS_TEST_POSTGRES=skip)");
+        return None;
+    }
+    panic!(
+        "the PostgreSQL run of this test can't run: set RELAIS_TEST_POSTGRES_URL \
+         (postgres://postgres@127.0.0.1:5432/test, as CI does), or RELAIS_TEST_POSTGRES=skip \
+         to skip it knowingly"
+    )
+}
+
+/// A new PostgreSQL database, or `None` when the PostgreSQL half is skipped knowingly.
+pub async fn postgres() -> Option<TestDb> {
+    let base = postgres_url()?;
     let name = format!("relais_t_{}", uuid::Uuid::new_v4().simple());
     let mut admin = sqlx::PgConnection::connect(&base)
         .await

@@ -804,10 +804,7 @@ fn demo_data_is_the_same_for_the_same_seed() {
 /// (the test script drops the `relais_t_%` databases after the run).
 #[test]
 fn import_and_export_work_on_postgresql_too() {
-    let Some(base) = std::env::var("RELAIS_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-    else {
+    let Some(base) = relais_testkit::postgres_url() else {
         return;
     };
     let nanos = std::time::SystemTime::now()

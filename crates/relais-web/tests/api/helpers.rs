@@ -15,8 +15,6 @@ use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tower::ServiceExt;
 
-pub const POSTGRES_VAR: &str = "RELAIS_TEST_POSTGRES_URL";
-
 /// What every request answers: the status, the headers and the body (JSON; a body that is
 /// not JSON comes as a string, an empty one as `null`).
 pub type Answer = (StatusCode, HeaderMap, Value);
@@ -323,15 +321,14 @@ where
     finish(outcome);
 }
 
-/// Runs a scenario on a new PostgreSQL database, dropped afterwards; passes with a note
-/// when `RELAIS_TEST_POSTGRES_URL` is not set.
+/// Runs a scenario on a new PostgreSQL database, dropped afterwards (see
+/// `relais_testkit::postgres_url` for when there is none).
 pub async fn on_postgres<F, Fut>(scenario: F)
 where
     F: FnOnce(TestApp) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let Some(base) = std::env::var(POSTGRES_VAR).ok().filter(|u| !u.is_empty()) else {
-        eprintln!("note: {POSTGRES_VAR} is not set; the PostgreSQL run of this test is skipped");
+    let Some(base) = relais_testkit::postgres_url() else {
         return;
     };
     let name = format!("relais_t_{}", uuid::Uuid::new_v4().simple());
