@@ -16,6 +16,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         9,
         include_str!("../migrations/0009_covering_owner_indexes.sql"),
     ),
+    (10, include_str!("../migrations/0010_name_at_company.sql")),
 ];
 
 /// Migrations after which the search terms are computed again from the records: the terms

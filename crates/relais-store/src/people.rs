@@ -278,7 +278,7 @@ impl Default for Children {
             ),
             companies: Rows::new(
                 "person_companies",
-                &["person_id", "company_id", "role", "is_primary"],
+                &["person_id", "company_id", "role", "is_primary", "name_key"],
             ),
             owned: owned::OwnedRows::new(),
         }
@@ -304,12 +304,14 @@ impl Children {
                 p.number.as_str().into(),
             ]);
         }
+        let name_key = d.sort_key();
         for c in &d.companies {
             self.companies.push([
                 id.0.into(),
                 c.company_id.0.into(),
                 c.role.clone().into(),
                 c.primary.into(),
+                name_key.clone().into(),
             ]);
         }
         self.owned.addresses(id.0, &d.addresses);
@@ -827,24 +829,25 @@ pub async fn find_by_keys(
         let any = chunk
             .iter()
             .fold(sea_query::Condition::any(), |c, (n, id)| {
+                // One seek of (company_id, name_key) per pair (migration 10).
                 c.add(
-                    Expr::col(("p", "sort_key"))
-                        .eq(n.clone())
-                        .and(Expr::col(("pc", "company_id")).eq(*id)),
+                    Expr::col(("pc", "company_id"))
+                        .eq(*id)
+                        .and(Expr::col(("pc", "name_key")).eq(n.clone())),
                 )
             });
         {
             let q = Query::select()
-                .expr_as(Expr::col(("p", "sort_key")), "key")
+                .expr_as(Expr::col(("pc", "name_key")), "key")
                 .column(("pc", "company_id"))
                 .expr_as(Expr::col(("p", "id")), "id")
                 .column(("p", "created_at"))
-                .from_as("people", "p")
+                .from_as("person_companies", "pc")
                 .join_as(
                     sea_query::JoinType::InnerJoin,
-                    "person_companies",
-                    "pc",
-                    Expr::col(("pc", "person_id")).equals(("p", "id")),
+                    "people",
+                    "p",
+                    Expr::col(("p", "id")).equals(("pc", "person_id")),
                 )
                 .cond_where(any)
                 .and_where(Expr::col(("p", "deleted_at")).is_null())

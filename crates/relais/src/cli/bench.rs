@@ -16,6 +16,15 @@ pub enum Bench {
     Import {
         #[arg(long, default_value_t = 1_000_000)]
         people: u64,
+        /// A file as real ones are: common French names (25 first names, 34 last names),
+        /// 60 % of the people at one of 340 companies, 2 % of the rows repeating an earlier
+        /// person (same e-mail), instead of unique names.
+        #[arg(long)]
+        realistic: bool,
+        /// The database to import into (default: a fresh SQLite file); a `postgres://` URL
+        /// benches PostgreSQL. It must hold no people.
+        #[arg(long)]
+        on: Option<String>,
     },
     /// p50/p95 of a list page (stage filter, sorted by name) and of prefix searches, on a
     /// fresh database of N imported people.
@@ -63,7 +72,11 @@ pub enum Bench {
 pub async fn run(b: Bench) -> Result<()> {
     let dir = tempfile::tempdir().context("temporary folder")?;
     match b {
-        Bench::Import { people } => bench_import(dir.path(), people).await,
+        Bench::Import {
+            people,
+            realistic,
+            on,
+        } => bench_import(dir.path(), people, realistic, on).await,
         Bench::List { people, reuse } => bench_list(dir.path(), people, reuse).await,
         Bench::Overview { interactions } => bench_overview(dir.path(), interactions).await,
         Bench::Pages { people, reuse } => bench_pages(dir.path(), people, reuse).await,
@@ -136,30 +149,138 @@ async fn import_file(db: &Db, csv: &Path) -> Result<import::Report> {
             })
         })
     };
-    import::people(db, &Actor::SYSTEM, Options::default(), next, |_| {})
+    // As real imports do: batches logged for undo.
+    let opts = Options {
+        log: Some(uuid::Uuid::now_v7()),
+        ..Options::default()
+    };
+    import::people(db, &Actor::SYSTEM, opts, next, |_| {})
         .await
         .map_err(core)
 }
 
-async fn bench_import(dir: &Path, n: u64) -> Result<()> {
+const COMMON_FIRST: [&str; 25] = [
+    "Marie",
+    "Jean",
+    "Nathalie",
+    "Pierre",
+    "Isabelle",
+    "Michel",
+    "Sylvie",
+    "Philippe",
+    "Catherine",
+    "Alain",
+    "Françoise",
+    "Nicolas",
+    "Sandrine",
+    "Christophe",
+    "Valérie",
+    "Éric",
+    "Céline",
+    "Laurent",
+    "Stéphanie",
+    "Julien",
+    "Léa",
+    "Thomas",
+    "Chloé",
+    "Hugo",
+    "Inès",
+];
+const COMMON_LAST: [&str; 34] = [
+    "Martin", "Bernard", "Thomas", "Petit", "Robert", "Richard", "Durand", "Dubois", "Moreau",
+    "Laurent", "Simon", "Michel", "Lefèvre", "Leroy", "Roux", "David", "Bertrand", "Morel",
+    "Fournier", "Girard", "Bonnet", "Dupont", "Lambert", "Fontaine", "Rousseau", "Vincent",
+    "Muller", "Lefebvre", "Faure", "André", "Mercier", "Blanc", "Guérin", "Boyer",
+];
+
+/// A CSV as real files are (see `Bench::Import::realistic`). Returns how many distinct
+/// people it holds.
+fn generate_realistic(path: &Path, n: u64) -> Result<u64> {
+    let mut w = BufWriter::new(std::fs::File::create(path)?);
+    writeln!(
+        w,
+        "Prénom;Nom;E-mail;Téléphone portable;Société;Ville;Étape"
+    )?;
+    let mut distinct = 0;
+    for i in 0..n {
+        // Every 50th row repeats the row 37 before it: the same person, sent twice.
+        let who = if i % 50 == 49 && i >= 37 { i - 37 } else { i };
+        if who == i {
+            distinct += 1;
+        }
+        let h = who.wrapping_mul(2_654_435_761) % 1_000_003;
+        let (f, l) = (
+            COMMON_FIRST[(h % 25) as usize],
+            COMMON_LAST[((h / 25) % 34) as usize],
+        );
+        let company = if h % 10 < 6 {
+            format!("Société {}", (h / 7) % 340)
+        } else {
+            String::new()
+        };
+        writeln!(
+            w,
+            "{f};{l};{}.{}.{who}@example.fr;06 {:02} {:02} {:02} {:02};{company};{};{}",
+            relais_domain::text::fold(f),
+            relais_domain::text::fold(l).replace(' ', ""),
+            (who / 1_000_000) % 39,
+            (who / 10_000) % 100,
+            (who / 100) % 100,
+            who % 100,
+            CITIES[(h % 6) as usize],
+            STAGES[(h % 4) as usize],
+        )?;
+    }
+    w.flush()?;
+    Ok(distinct)
+}
+
+async fn bench_import(dir: &Path, n: u64, realistic: bool, on: Option<String>) -> Result<()> {
     let csv = dir.join("people.csv");
-    generate(&csv, n)?;
+    let expected = if realistic {
+        generate_realistic(&csv, n)?
+    } else {
+        generate(&csv, n)?;
+        n
+    };
     let before = peak_rss_mb();
-    let db = relais_core::connect(&format!("sqlite://{}", dir.join("relais.db").display())).await?;
+    let url = on.unwrap_or_else(|| format!("sqlite://{}", dir.join("relais.db").display()));
+    let db = relais_core::connect(&url).await?;
+    if n_people(&db).await? > 0 {
+        bail!(
+            "{} already holds people: give an empty database",
+            super::config::redact(&url)
+        );
+    }
+    let engine = match db.backend() {
+        relais_store::Backend::Sqlite => "SQLite",
+        relais_store::Backend::Postgres => "PostgreSQL",
+    };
     let t = Instant::now();
     let report = import_file(&db, &csv).await?;
     let ours = t.elapsed();
     db.close().await;
-    if report.created != n {
-        bail!("expected {n} people created, got: {report}");
+    // In a realistic file the same name at the same company is also one person (the
+    // duplicate rule), so fewer than the distinct e-mails may be created; every row is
+    // accounted for either way.
+    let complete = report.created + report.skipped == n && report.rejected == 0;
+    if !complete || (!realistic && report.created != expected) {
+        bail!("expected {expected} people created of {n} rows, got: {report}");
     }
-    let raw = raw_sqlite_import(dir, &csv)?;
     let rate = n as f64 / ours.as_secs_f64();
     println!(
-        "import of {n} people (SQLite): {:.1} s, {:.0} rows/s",
+        "import of {n} rows{} ({engine}): {:.1} s, {:.0} rows/s ({report})",
+        if realistic { ", realistic names" } else { "" },
         ours.as_secs_f64(),
         rate
     );
+    if engine != "SQLite" || realistic {
+        if let (Some(b), Some(p)) = (before, peak_rss_mb()) {
+            println!("peak memory: {p:.0} MB (before the import: {b:.0} MB)");
+        }
+        return Ok(());
+    }
+    let raw = raw_sqlite_import(dir, &csv)?;
     if let Some(raw) = raw {
         let raw_rate = n as f64 / raw.as_secs_f64();
         println!(
