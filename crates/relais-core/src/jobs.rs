@@ -164,14 +164,17 @@ fn may_see(actor: &Actor, row: &JobRow) -> bool {
     actor.role == Role::Admin || (actor.user.is_some() && row.created_by == actor.user.map(|u| u.0))
 }
 
+/// The job `id`, if the actor may see it; another user's job is not found.
+async fn visible(tx: &mut relais_store::Tx, actor: &Actor, id: Uuid) -> Result<JobRow> {
+    store::get(tx, id)
+        .await?
+        .filter(|row| may_see(actor, row))
+        .ok_or(CoreError::NotFound("job"))
+}
+
 pub async fn get(db: &Db, actor: &Actor, id: Uuid) -> Result<JobView> {
     let mut tx = db.read().await?;
-    let row = store::get(&mut tx, id)
-        .await?
-        .ok_or(CoreError::NotFound("job"))?;
-    if !may_see(actor, &row) {
-        return Err(CoreError::NotFound("job"));
-    }
+    let row = visible(&mut tx, actor, id).await?;
     let files = store::file_names(&mut tx, id).await?;
     Ok(JobView::of(row, files))
 }
@@ -205,11 +208,15 @@ pub async fn list(
     };
     let mut tx = db.read().await?;
     let rows = store::list(&mut tx, owner, before, page.limit + 1).await?;
-    let mut views = Vec::with_capacity(rows.len());
-    for row in rows {
-        let files = store::file_names(&mut tx, row.id).await?;
-        views.push(JobView::of(row, files));
-    }
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let mut files = store::file_names_of(&mut tx, &ids).await?;
+    let views: Vec<JobView> = rows
+        .into_iter()
+        .map(|row| {
+            let names = files.remove(&row.id).unwrap_or_default();
+            JobView::of(row, names)
+        })
+        .collect();
     Ok(record::finish_page(
         views,
         page.limit,
@@ -221,12 +228,7 @@ pub async fn list(
 /// Asks a job to stop (see `relais_store::jobs::cancel`).
 pub async fn cancel(db: &Db, actor: &Actor, id: Uuid) -> Result<JobView> {
     let mut tx = db.write().await?;
-    let row = store::get(&mut tx, id)
-        .await?
-        .ok_or(CoreError::NotFound("job"))?;
-    if !may_see(actor, &row) {
-        return Err(CoreError::NotFound("job"));
-    }
+    let row = visible(&mut tx, actor, id).await?;
     if Status::parse(&row.status).is_finished() {
         return Err(CoreError::Conflict(format!(
             "the job has already ended ({})",
@@ -242,12 +244,7 @@ pub async fn cancel(db: &Db, actor: &Actor, id: Uuid) -> Result<JobView> {
 /// One of a job's files, for whoever may see the job.
 pub async fn file(db: &Db, actor: &Actor, id: Uuid, name: &str) -> Result<JobFile> {
     let mut tx = db.read().await?;
-    let row = store::get(&mut tx, id)
-        .await?
-        .ok_or(CoreError::NotFound("job"))?;
-    if !may_see(actor, &row) {
-        return Err(CoreError::NotFound("job"));
-    }
+    visible(&mut tx, actor, id).await?;
     store::file(&mut tx, id, name)
         .await?
         .ok_or(CoreError::NotFound("file"))

@@ -411,3 +411,32 @@ pub async fn file_names(tx: &mut Tx, job: Uuid) -> Result<Vec<String>> {
         .await?;
     Ok(rows.into_iter().map(|r| r.name).collect())
 }
+
+/// The names of the files of many jobs, in one query (a page of the jobs list).
+pub async fn file_names_of(
+    tx: &mut Tx,
+    jobs: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, Vec<String>>> {
+    #[derive(sqlx::FromRow)]
+    struct Name {
+        job_id: Uuid,
+        name: String,
+    }
+    let mut out: std::collections::HashMap<Uuid, Vec<String>> = Default::default();
+    if jobs.is_empty() {
+        return Ok(out);
+    }
+    let rows: Vec<Name> = tx
+        .fetch_all(
+            Query::select()
+                .columns(["job_id", "name"])
+                .from("job_files")
+                .and_where(Expr::col("job_id").is_in(jobs.iter().copied()))
+                .order_by("name", Order::Asc),
+        )
+        .await?;
+    for r in rows {
+        out.entry(r.job_id).or_default().push(r.name);
+    }
+    Ok(out)
+}
