@@ -1,7 +1,8 @@
 //! An import as a durable job: the file is kept with the job (`job_files`), so that any
-//! worker can run it and a run interrupted by a crash starts over. The run itself is one
-//! transaction (`import::people`), so an interrupted run leaves nothing and running it again
-//! does everything once; its rejected rows are kept with the job as `rejected.csv`.
+//! worker can run it. The run writes in short batches, each logged under the job's id
+//! (`import::apply::Writer`): a cancelled run is undone, a run interrupted by a crash is
+//! undone and started over by the next worker, and a finished one can be undone as a whole
+//! (`start_undo`, `UndoJob`). Its rejected rows are kept with the job as `rejected.csv`.
 use super::file::{self, FileImport, FileKind, Progress};
 use super::undo;
 use super::{OnDuplicate, Options};

@@ -1,8 +1,9 @@
 //! Import of people and companies from CSV and vCard files.
 //!
-//! A run is one transaction: it commits everything it reports, or nothing (an interrupted
-//! run leaves the database as it was). A dry run does the same work and rolls back, so its
-//! counts are exactly what the real run would do.
+//! A run writes in short batches, each one transaction with the log of what it changed, so
+//! that it blocks no one and can be undone (`undo`); what it reports is what its batches
+//! committed. A dry run does the same work in one transaction and rolls back, so its counts
+//! are exactly what the real run would do.
 pub mod csv_source;
 pub mod file;
 pub mod job;
