@@ -22,6 +22,16 @@ pub struct LoggedChange {
     pub version_after: i64,
 }
 
+/// The columns of a `LoggedChange`.
+const CHANGE: [&str; 6] = [
+    "seq",
+    "entity",
+    "record_id",
+    "action",
+    "before",
+    "version_after",
+];
+
 pub async fn append(
     tx: &mut Tx,
     import: Uuid,
@@ -31,19 +41,10 @@ pub async fn append(
     if changes.is_empty() {
         return Ok(());
     }
-    let mut rows = Rows::new(
-        "import_changes",
-        &[
-            "import_id",
-            "seq",
-            "entity",
-            "record_id",
-            "action",
-            "before",
-            "version_after",
-            "at",
-        ],
-    );
+    let mut columns = vec!["import_id"];
+    columns.extend(CHANGE);
+    columns.push("at");
+    let mut rows = Rows::new("import_changes", &columns);
     for c in changes {
         rows.push([
             import.into(),
@@ -63,14 +64,7 @@ pub async fn append(
 pub async fn last(tx: &mut Tx, import: Uuid, limit: u64) -> Result<Vec<LoggedChange>> {
     tx.fetch_all(
         Query::select()
-            .columns([
-                "seq",
-                "entity",
-                "record_id",
-                "action",
-                "before",
-                "version_after",
-            ])
+            .columns(CHANGE)
             .from("import_changes")
             .and_where(Expr::col("import_id").eq(import))
             .order_by("seq", Order::Desc)

@@ -65,64 +65,93 @@ async fn undo_one(
     c: &LoggedChange,
     report: &mut UndoReport,
 ) -> Result<()> {
-    match (c.entity.as_str(), c.action.as_str()) {
-        ("person", action) => {
-            let id = PersonId(c.record_id);
-            let current = match crate::people::load(tx, id, true).await {
-                Ok(p) => p,
-                Err(CoreError::NotFound(_)) => return Ok(()),
-                Err(e) => return Err(e),
-            };
-            if current.version != c.version_after {
-                report.kept += 1;
-                return Ok(());
-            }
-            if action == "created" {
-                relais_store::people::purge(tx, id).await?;
-                report.removed += 1;
-                return Ok(());
-            }
-            let before: PersonDraft = before(c)?;
-            let (data, writes) = crate::people::check(tx, &before).await?;
-            crate::people::save(tx, actor, &current, data, &writes).await?;
-            report.restored += 1;
-        }
-        ("company", action) => {
-            let id = CompanyId(c.record_id);
-            let current = match crate::companies::load(tx, id, true).await {
-                Ok(c) => c,
-                Err(CoreError::NotFound(_)) => return Ok(()),
-                Err(e) => return Err(e),
-            };
-            if current.version != c.version_after {
-                report.kept += 1;
-                return Ok(());
-            }
-            if action == "created" {
-                // People came to work there since (not by this import): it stays.
-                if !relais_store::people::ids_in_company(tx, id)
-                    .await?
-                    .is_empty()
-                {
-                    report.kept += 1;
-                    return Ok(());
-                }
-                relais_store::companies::purge(tx, id).await?;
-                report.removed += 1;
-                return Ok(());
-            }
-            let before: CompanyDraft = before(c)?;
-            let (data, writes) = crate::companies::check(tx, &before, Some(id)).await?;
-            crate::companies::save(tx, actor, &current, data, &writes).await?;
-            report.restored += 1;
-        }
-        (entity, _) => {
+    let done = match c.entity.as_str() {
+        "person" => undo_person(tx, actor, c).await?,
+        "company" => undo_company(tx, actor, c).await?,
+        entity => {
             return Err(CoreError::Internal(format!(
                 "an import log names an unknown kind of record: {entity}"
             )));
         }
+    };
+    match done {
+        Step::Nothing => {}
+        Step::Keep => report.kept += 1,
+        Step::Remove => report.removed += 1,
+        Step::Restore => report.restored += 1,
     }
     Ok(())
+}
+
+/// What undoing one change does to its record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// The record is gone already.
+    Nothing,
+    /// Someone changed it since the import: it stays as it is.
+    Keep,
+    /// The import created it: it goes.
+    Remove,
+    /// The import updated it: its data from before comes back.
+    Restore,
+}
+
+/// The step for a record now at `version` (`None`: not found), the same for every kind.
+fn step(version: Option<i64>, c: &LoggedChange) -> Step {
+    match version {
+        None => Step::Nothing,
+        Some(v) if v != c.version_after => Step::Keep,
+        Some(_) if c.action == "created" => Step::Remove,
+        Some(_) => Step::Restore,
+    }
+}
+
+/// A record of any kind, or `None` when it is not found.
+fn found<T>(loaded: Result<T>) -> Result<Option<T>> {
+    match loaded {
+        Ok(r) => Ok(Some(r)),
+        Err(CoreError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+async fn undo_person(tx: &mut Tx, actor: &Actor, c: &LoggedChange) -> Result<Step> {
+    let id = PersonId(c.record_id);
+    let current = found(crate::people::load(tx, id, true).await)?;
+    let step = step(current.as_ref().map(|p| p.version), c);
+    match (step, current) {
+        (Step::Remove, _) => relais_store::people::purge(tx, id).await?,
+        (Step::Restore, Some(current)) => {
+            let (data, writes) = crate::people::check(tx, &before::<PersonDraft>(c)?).await?;
+            crate::people::save(tx, actor, &current, data, &writes).await?;
+        }
+        _ => {}
+    }
+    Ok(step)
+}
+
+async fn undo_company(tx: &mut Tx, actor: &Actor, c: &LoggedChange) -> Result<Step> {
+    let id = CompanyId(c.record_id);
+    let current = found(crate::companies::load(tx, id, true).await)?;
+    let step = step(current.as_ref().map(|c| c.version), c);
+    match (step, current) {
+        // People came to work there since (not by this import): it stays.
+        (Step::Remove, _)
+            if !relais_store::people::ids_in_company(tx, id)
+                .await?
+                .is_empty() =>
+        {
+            return Ok(Step::Keep);
+        }
+        (Step::Remove, _) => relais_store::companies::purge(tx, id).await?,
+        (Step::Restore, Some(current)) => {
+            let before = before::<CompanyDraft>(c)?;
+            let (data, writes) = crate::companies::check(tx, &before, Some(id)).await?;
+            crate::companies::save(tx, actor, &current, data, &writes).await?;
+        }
+        _ => {}
+    }
+    Ok(step)
 }
 
 /// The data logged before an update, read as the draft it was written as.

@@ -414,7 +414,7 @@ async fn job_page(
         _ => None,
     };
     let error = match job.status {
-        Status::Failed => Some(job.error.clone().unwrap_or_default()),
+        Status::Failed => Some(me.tr.error(job.error.as_deref().unwrap_or_default())),
         Status::Cancelled => Some(me.tr.t("jobs.cancelled").to_string()),
         _ => None,
     };

@@ -100,7 +100,11 @@ async fn page(State(s): State<AppState>, me: Signed) -> UiResult {
             done: j.progress.done,
             total: j.progress.total,
             summary: summary(&me, j),
-            error: j.error.clone().filter(|_| j.status == Status::Failed),
+            error: j
+                .error
+                .as_deref()
+                .filter(|_| j.status == Status::Failed)
+                .map(|e| me.tr.error(e)),
             created: When::of(me.tr, &j.created_at),
             files: j.files.iter().filter(|f| *f != "input").cloned().collect(),
         })

@@ -1,7 +1,7 @@
 //! Background jobs: their status, progress, result and files; cancellation.
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{Caller, Params};
-use crate::{AppState, Limits};
+use crate::{AppState, Limits, disposition};
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -99,14 +99,10 @@ pub async fn file(
     if let Ok(v) = HeaderValue::from_str(&f.content_type) {
         h.insert(header::CONTENT_TYPE, v);
     }
-    let safe: String = f
-        .name
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
-        .collect();
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{safe}\"")) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        disposition::attachment(&f.name),
+    );
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
