@@ -1,18 +1,19 @@
-//! Use cases on companies: the same life as people (create, patch, trash, restore, purge, list).
+//! Companies as a kind of record (`records`): their rules, and finding one by name.
 use crate::auth::Actor;
-use crate::error::{CoreError, Result};
-use crate::record::{self, ListPage};
+use crate::error::Result;
+use crate::record;
+use crate::records::{self, Kind};
 use chrono::{DateTime, Utc};
 use relais_domain::company::{CompanyData, CompanyDraft};
 use relais_domain::custom::Entity;
-use relais_domain::filter::{SortKey, schema};
-use relais_domain::{Action, CompanyId, FieldError, Invalid, Resource};
-use relais_store::companies::{self as store, CompanyRecord};
-use relais_store::filter::split_search;
+use relais_domain::{Action, CompanyId, FieldError, Invalid, Resource, UserId};
+use relais_store::companies;
 use relais_store::owned::CustomWrite;
+use relais_store::records::{self as store, Record};
 use relais_store::{Db, Tx};
 use serde::Serialize;
-use serde_json::Value;
+
+pub use relais_store::companies::Companies;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CompanyView {
@@ -26,8 +27,14 @@ pub struct CompanyView {
     pub version: i64,
 }
 
-impl From<CompanyRecord> for CompanyView {
-    fn from(r: CompanyRecord) -> Self {
+impl records::Versioned for CompanyView {
+    fn version(&self) -> i64 {
+        self.version
+    }
+}
+
+impl From<Record<Companies>> for CompanyView {
+    fn from(r: Record<Companies>) -> Self {
         CompanyView {
             id: r.id,
             data: r.data,
@@ -39,40 +46,56 @@ impl From<CompanyRecord> for CompanyView {
     }
 }
 
-pub async fn check(
-    tx: &mut Tx,
-    draft: &CompanyDraft,
-    own_id: Option<CompanyId>,
-) -> Result<(CompanyData, Vec<CustomWrite>)> {
-    let mut data = draft.validate()?;
-    let (writes, normal) = record::resolve_custom(tx, Entity::Company, &data.custom).await?;
-    data.custom = normal;
-    let mut errors = Vec::new();
-    if let Some(owner) = data.owner_id
-        && relais_store::users::get(tx, owner).await?.is_none()
-    {
-        errors.push(FieldError {
-            field: "owner_id".into(),
-            message: format!("there is no user {owner}"),
-        });
-    }
-    if let Some(parent) = data.parent_id {
-        if Some(parent) == own_id || is_descendant(tx, parent, own_id).await? {
+impl Kind for Companies {
+    type Draft = CompanyDraft;
+    type View = CompanyView;
+    const RESOURCE: Resource = Resource::Companies;
+    const NOUN: &'static str = "company";
+
+    async fn check(
+        tx: &mut Tx,
+        draft: &CompanyDraft,
+        own: Option<CompanyId>,
+    ) -> Result<(CompanyData, Vec<CustomWrite>)> {
+        let mut data = draft.validate()?;
+        let (writes, normal) = record::resolve_custom(tx, Entity::Company, &data.custom).await?;
+        data.custom = normal;
+        let mut errors = Vec::new();
+        if let Some(owner) = data.owner_id
+            && relais_store::users::get(tx, owner).await?.is_none()
+        {
             errors.push(FieldError {
-                field: "parent_id".into(),
-                message: "a company cannot be its own parent, even through its subsidiaries".into(),
-            });
-        } else if store::get(tx, parent, false).await?.is_none() {
-            errors.push(FieldError {
-                field: "parent_id".into(),
-                message: format!("there is no company {parent}"),
+                field: "owner_id".into(),
+                message: format!("there is no user {owner}"),
             });
         }
+        if let Some(parent) = data.parent_id {
+            if Some(parent) == own || is_descendant(tx, parent, own).await? {
+                errors.push(FieldError {
+                    field: "parent_id".into(),
+                    message: "a company cannot be its own parent, even through its subsidiaries"
+                        .into(),
+                });
+            } else if store::get::<Companies>(tx, parent, false).await?.is_none() {
+                errors.push(FieldError {
+                    field: "parent_id".into(),
+                    message: format!("there is no company {parent}"),
+                });
+            }
+        }
+        if errors.is_empty() {
+            Ok((data, writes))
+        } else {
+            Err(Invalid(errors).into())
+        }
     }
-    if errors.is_empty() {
-        Ok((data, writes))
-    } else {
-        Err(Invalid(errors).into())
+
+    fn tags_mut(d: &mut CompanyData) -> Option<&mut Vec<String>> {
+        Some(&mut d.tags)
+    }
+
+    fn owner_mut(d: &mut CompanyData) -> Option<&mut Option<UserId>> {
+        Some(&mut d.owner_id)
     }
 }
 
@@ -88,7 +111,7 @@ async fn is_descendant(
     let mut frontier = vec![company];
     let mut seen = 0;
     while let Some(c) = frontier.pop() {
-        for child in store::children(tx, c).await? {
+        for child in companies::children(tx, c).await? {
             if child == candidate {
                 return Ok(true);
             }
@@ -102,19 +125,6 @@ async fn is_descendant(
     Ok(false)
 }
 
-pub async fn insert(
-    tx: &mut Tx,
-    actor: &Actor,
-    data: &CompanyData,
-    custom: &[CustomWrite],
-) -> Result<CompanyId> {
-    let id = CompanyId::new();
-    let now = record::now();
-    store::insert(tx, id, data, custom, now).await?;
-    relais_store::audit::append(tx, actor.user, "company", id.0, "created", &[], now).await?;
-    Ok(id)
-}
-
 /// The company a user or a file names: the one of that name (folded), or a new one. The
 /// bool says whether it was created. A name that is not a valid company name is an
 /// `Invalid` on `name`.
@@ -124,11 +134,14 @@ pub async fn find_or_create(tx: &mut Tx, actor: &Actor, name: &str) -> Result<(C
         ..Default::default()
     };
     let data = draft.validate()?;
-    if let Some(id) = store::find_matches(tx, &data).await?.first() {
+    if let Some(id) = companies::find_matches(tx, &data).await?.first() {
         return Ok((*id, false));
     }
     actor.require(Action::Create, Resource::Companies)?;
-    Ok((insert(tx, actor, &data, &[]).await?, true))
+    Ok((
+        records::insert::<Companies>(tx, actor, &data, &[]).await?,
+        true,
+    ))
 }
 
 /// The live company of this name (folded: "societe generale" finds "Société Générale").
@@ -142,7 +155,10 @@ pub async fn find_by_name(db: &Db, actor: &Actor, name: &str) -> Result<Option<C
         return Ok(None);
     };
     let mut tx = db.read().await?;
-    Ok(store::find_matches(&mut tx, &data).await?.first().copied())
+    Ok(companies::find_matches(&mut tx, &data)
+        .await?
+        .first()
+        .copied())
 }
 
 /// The names of these companies (those not in the trash), by id: what lists of people show.
@@ -156,233 +172,9 @@ pub async fn names(
         return Ok(Default::default());
     }
     let mut tx = db.read().await?;
-    Ok(store::get_many(&mut tx, ids)
+    Ok(store::get_many::<Companies>(&mut tx, ids)
         .await?
         .into_iter()
         .map(|c| (c.id, c.data.name))
         .collect())
-}
-
-pub async fn create(db: &Db, actor: &Actor, body: Value) -> Result<CompanyView> {
-    actor.require(Action::Create, Resource::Companies)?;
-    let draft: CompanyDraft = record::parse_draft(body)?;
-    let mut tx = db.write().await?;
-    let (data, custom) = check(&mut tx, &draft, None).await?;
-    let id = insert(&mut tx, actor, &data, &custom).await?;
-    let view = load(&mut tx, id, false).await?;
-    tx.commit().await?;
-    Ok(view)
-}
-
-pub(crate) async fn load(tx: &mut Tx, id: CompanyId, include_deleted: bool) -> Result<CompanyView> {
-    store::get(tx, id, include_deleted)
-        .await?
-        .map(CompanyView::from)
-        .ok_or(CoreError::NotFound("company"))
-}
-
-pub async fn get(db: &Db, actor: &Actor, id: CompanyId) -> Result<CompanyView> {
-    actor.require(Action::Read, Resource::Companies)?;
-    let mut tx = db.read().await?;
-    load(&mut tx, id, true).await
-}
-
-pub async fn update(
-    db: &Db,
-    actor: &Actor,
-    id: CompanyId,
-    patch: Value,
-    if_match: Option<&str>,
-) -> Result<CompanyView> {
-    actor.require(Action::Update, Resource::Companies)?;
-    let mut tx = db.write().await?;
-    let current = load(&mut tx, id, false).await?;
-    record::check_if_match(if_match, current.version, &current)?;
-    let doc = record::apply_patch(&current.data, &patch)?;
-    let draft: CompanyDraft = record::parse_draft(doc)?;
-    let (data, custom) = check(&mut tx, &draft, Some(id)).await?;
-    if let Err(e) = save(&mut tx, actor, &current, data, &custom).await {
-        return Err(record::lost_race(e, tx, async || get(db, actor, id).await).await);
-    }
-    let view = load(&mut tx, id, false).await?;
-    tx.commit().await?;
-    Ok(view)
-}
-
-pub async fn save(
-    tx: &mut Tx,
-    actor: &Actor,
-    current: &CompanyView,
-    data: CompanyData,
-    custom: &[CustomWrite],
-) -> Result<()> {
-    let changes = record::diff(&current.data, &data);
-    if changes.is_empty() {
-        return Ok(());
-    }
-    let now = record::now();
-    store::update(tx, current.id, current.version, &data, custom, now)
-        .await
-        .map_err(|e| match e {
-            relais_store::StoreError::Conflict => CoreError::Stale {
-                version: current.version + 1,
-                current: serde_json::to_value(current).unwrap_or_default(),
-            },
-            other => other.into(),
-        })?;
-    relais_store::audit::append(
-        tx,
-        actor.user,
-        "company",
-        current.id.0,
-        "updated",
-        &changes,
-        now,
-    )
-    .await?;
-    Ok(())
-}
-
-/// One change made to many companies at once, from a list.
-#[derive(Debug, Clone, PartialEq)]
-pub enum BulkChange {
-    Owner(Option<relais_domain::UserId>),
-    AddTag(String),
-}
-
-/// Applies one change to each of these companies in one transaction: all or none. Returns
-/// how many changed.
-pub async fn bulk_update(
-    db: &Db,
-    actor: &Actor,
-    ids: &[CompanyId],
-    change: &BulkChange,
-) -> Result<usize> {
-    actor.require(Action::Update, Resource::Companies)?;
-    if let BulkChange::AddTag(t) = change
-        && (t.trim().is_empty() || t.contains(','))
-    {
-        return Err(Invalid::one("tags", "is empty or holds a comma").into());
-    }
-    let mut tx = db.write().await?;
-    if let BulkChange::Owner(Some(owner)) = change {
-        let user = relais_store::users::get(&mut tx, *owner).await?;
-        if !user.is_some_and(|u| u.active) {
-            return Err(Invalid::one("owner_id", format!("there is no user {owner}")).into());
-        }
-    }
-    let mut changed = 0;
-    for id in ids {
-        let current = load(&mut tx, *id, false).await?;
-        let mut data = current.data.clone();
-        match change {
-            BulkChange::Owner(o) => data.owner_id = *o,
-            BulkChange::AddTag(t) => {
-                let key = relais_domain::text::fold(t);
-                if !data
-                    .tags
-                    .iter()
-                    .any(|x| relais_domain::text::fold(x) == key)
-                {
-                    data.tags.push(t.trim().to_string());
-                }
-            }
-        }
-        if data == current.data {
-            continue;
-        }
-        // Checked as any other save: the tag's length and characters.
-        let doc = serde_json::to_value(&data).map_err(|e| CoreError::Internal(e.to_string()))?;
-        let draft: CompanyDraft = record::parse_draft(doc)?;
-        let (data, custom) = check(&mut tx, &draft, Some(*id)).await?;
-        save(&mut tx, actor, &current, data, &custom).await?;
-        changed += 1;
-    }
-    tx.commit().await?;
-    Ok(changed)
-}
-
-pub async fn delete(db: &Db, actor: &Actor, id: CompanyId) -> Result<()> {
-    actor.require(Action::Delete, Resource::Companies)?;
-    set_deleted(db, actor, id, true).await
-}
-
-pub async fn restore(db: &Db, actor: &Actor, id: CompanyId) -> Result<CompanyView> {
-    actor.require(Action::Delete, Resource::Companies)?;
-    set_deleted(db, actor, id, false).await?;
-    let mut tx = db.read().await?;
-    load(&mut tx, id, false).await
-}
-
-async fn set_deleted(db: &Db, actor: &Actor, id: CompanyId, deleted: bool) -> Result<()> {
-    let mut tx = db.write().await?;
-    let now = record::now();
-    store::set_deleted(&mut tx, id, deleted, now)
-        .await
-        .map_err(|_| CoreError::NotFound("company"))?;
-    relais_store::audit::append(
-        &mut tx,
-        actor.user,
-        "company",
-        id.0,
-        if deleted { "deleted" } else { "restored" },
-        &[],
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-pub async fn purge(db: &Db, actor: &Actor, id: CompanyId) -> Result<()> {
-    actor.require(Action::Purge, Resource::Companies)?;
-    let mut tx = db.write().await?;
-    let c = store::get(&mut tx, id, true)
-        .await?
-        .ok_or(CoreError::NotFound("company"))?;
-    if c.deleted_at.is_none() {
-        return Err(CoreError::Conflict(
-            "move the company to the trash before purging".into(),
-        ));
-    }
-    store::purge(&mut tx, id).await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-pub async fn list(
-    db: &Db,
-    actor: &Actor,
-    params: &[(String, String)],
-) -> Result<ListPage<CompanyView>> {
-    actor.require(Action::Read, Resource::Companies)?;
-    let mut tx = db.read().await?;
-    let ctx = record::context(&mut tx).await?;
-    let (filter, sort, page) = record::list_request(params, &schema::COMPANIES, &ctx)?;
-    if sort.key == SortKey::Relevance
-        && let Some((q, rest)) = split_search(&filter)
-    {
-        let rows = store::search(&mut tx, &q, &rest, &page, &ctx).await?;
-        return Ok(record::finish_page(
-            rows,
-            page.limit,
-            |(hit, r)| (hit.cursor_value(), r.id.0),
-            |(_, r)| CompanyView::from(r),
-        ));
-    }
-    let rows = store::list(&mut tx, &filter, sort, &page, &ctx).await?;
-    let key = move |r: &CompanyRecord| {
-        let v = match sort.key {
-            SortKey::Name | SortKey::Relevance => r.data.sort_key(),
-            SortKey::CreatedAt => r.created_at.to_rfc3339(),
-            SortKey::UpdatedAt => r.updated_at.to_rfc3339(),
-        };
-        (v, r.id.0)
-    };
-    Ok(record::finish_page(
-        rows,
-        page.limit,
-        key,
-        CompanyView::from,
-    ))
 }

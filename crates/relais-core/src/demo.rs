@@ -252,7 +252,8 @@ pub async fn fill(db: &Db, people: u32, seed: u64) -> Result<Stats> {
             ..Default::default()
         };
         let data = draft.validate()?;
-        let id = crate::companies::insert(&mut tx, &actor, &data, &[]).await?;
+        let id = crate::records::insert::<crate::companies::Companies>(&mut tx, &actor, &data, &[])
+            .await?;
         companies.push((id, french));
         stats.companies += 1;
     }
@@ -394,7 +395,8 @@ pub async fn fill(db: &Db, people: u32, seed: u64) -> Result<Stats> {
             ..Default::default()
         };
         let data = draft.validate()?;
-        let pid = crate::people::insert(&mut tx, &actor, &data, &[]).await?;
+        let pid =
+            crate::records::insert::<crate::people::People>(&mut tx, &actor, &data, &[]).await?;
         stats.people += 1;
         let consent = ConsentData {
             channel: Channel::Email,

@@ -112,8 +112,14 @@ pub async fn people_where<W: Write + ?Sized>(
     };
     let mut count = 0;
     loop {
-        let mut rows =
-            relais_store::people::list(&mut tx, &filter, Sort::default(), &page, &ctx).await?;
+        let mut rows = relais_store::records::list::<relais_store::people::People>(
+            &mut tx,
+            &filter,
+            Sort::default(),
+            &page,
+            &ctx,
+        )
+        .await?;
         let more = rows.len() as u64 > PAGE;
         rows.truncate(PAGE as usize);
         let names = company_names(&mut tx, &rows).await?;
@@ -155,11 +161,13 @@ async fn company_names(
         .collect();
     ids.sort();
     ids.dedup();
-    Ok(relais_store::companies::get_many(tx, &ids)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.data.name))
-        .collect())
+    Ok(
+        relais_store::records::get_many::<relais_store::companies::Companies>(tx, &ids)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c.data.name))
+            .collect(),
+    )
 }
 
 fn person_row(
@@ -341,8 +349,14 @@ pub async fn companies_where<W: Write + ?Sized>(
     let mut names: HashMap<CompanyId, String> = HashMap::new();
     let mut count = 0;
     loop {
-        let mut rows =
-            relais_store::companies::list(&mut tx, &filter, Sort::default(), &page, &ctx).await?;
+        let mut rows = relais_store::records::list::<relais_store::companies::Companies>(
+            &mut tx,
+            &filter,
+            Sort::default(),
+            &page,
+            &ctx,
+        )
+        .await?;
         let more = rows.len() as u64 > PAGE;
         rows.truncate(PAGE as usize);
         let parents: Vec<CompanyId> = rows
@@ -350,7 +364,10 @@ pub async fn companies_where<W: Write + ?Sized>(
             .filter_map(|c| c.data.parent_id)
             .filter(|p| !names.contains_key(p))
             .collect();
-        for p in relais_store::companies::get_many(&mut tx, &parents).await? {
+        for p in
+            relais_store::records::get_many::<relais_store::companies::Companies>(&mut tx, &parents)
+                .await?
+        {
             names.insert(p.id, p.data.name);
         }
         for c in &rows {

@@ -49,7 +49,10 @@ async fn check_interaction(tx: &mut Tx, draft: &InteractionDraft) -> Result<Inte
     let data = draft.validate(record::now())?;
     let mut errors = Vec::new();
     for (i, p) in data.person_ids.iter().enumerate() {
-        if relais_store::people::get(tx, *p, false).await?.is_none() {
+        if relais_store::records::get::<relais_store::people::People>(tx, *p, false)
+            .await?
+            .is_none()
+        {
             errors.push(FieldError {
                 field: format!("person_ids[{i}]"),
                 message: format!("there is no person {p}"),
@@ -57,7 +60,9 @@ async fn check_interaction(tx: &mut Tx, draft: &InteractionDraft) -> Result<Inte
         }
     }
     if let Some(c) = data.company_id
-        && relais_store::companies::get(tx, c, false).await?.is_none()
+        && relais_store::records::get::<relais_store::companies::Companies>(tx, c, false)
+            .await?
+            .is_none()
     {
         errors.push(FieldError {
             field: "company_id".into(),
@@ -308,7 +313,9 @@ async fn check_task(
     }
     if let Some(p) = data.person_id
         && current.and_then(|c| c.person_id) != Some(p)
-        && relais_store::people::get(tx, p, false).await?.is_none()
+        && relais_store::records::get::<relais_store::people::People>(tx, p, false)
+            .await?
+            .is_none()
     {
         errors.push(FieldError {
             field: "person_id".into(),
@@ -317,7 +324,9 @@ async fn check_task(
     }
     if let Some(c) = data.company_id
         && current.and_then(|t| t.company_id) != Some(c)
-        && relais_store::companies::get(tx, c, false).await?.is_none()
+        && relais_store::records::get::<relais_store::companies::Companies>(tx, c, false)
+            .await?
+            .is_none()
     {
         errors.push(FieldError {
             field: "company_id".into(),

@@ -16,6 +16,7 @@ pub mod my_day;
 pub mod overview;
 pub mod people;
 pub mod record;
+pub mod records;
 pub mod users;
 pub mod views;
 

@@ -3,10 +3,11 @@
 //! consent, stage change and audit entry of the other; the discarded values stay in the
 //! audit trail. Nothing is lost.
 use crate::auth::Actor;
-use crate::companies::CompanyView;
+use crate::companies::{Companies, CompanyView};
 use crate::error::{CoreError, Result};
-use crate::people::PersonView;
+use crate::people::{People, PersonView};
 use crate::record;
+use crate::records::{self, Kind};
 use relais_domain::company::CompanyDraft;
 use relais_domain::custom::Entity;
 use relais_domain::person::PersonDraft;
@@ -69,8 +70,10 @@ pub async fn people_duplicates(db: &Db, actor: &Actor, limit: usize) -> Result<V
     let mut out = Vec::new();
     for ((a, b), reasons) in pairs.into_iter().take(limit) {
         let (Some(a), Some(b)) = (
-            relais_store::people::get(&mut tx, PersonId(a), false).await?,
-            relais_store::people::get(&mut tx, PersonId(b), false).await?,
+            relais_store::records::get::<relais_store::people::People>(&mut tx, PersonId(a), false)
+                .await?,
+            relais_store::records::get::<relais_store::people::People>(&mut tx, PersonId(b), false)
+                .await?,
         ) else {
             continue;
         };
@@ -108,8 +111,18 @@ pub async fn company_duplicates(db: &Db, actor: &Actor, limit: usize) -> Result<
     let mut out = Vec::new();
     for ((a, b), reasons) in pairs.into_iter().take(limit) {
         let (Some(a), Some(b)) = (
-            relais_store::companies::get(&mut tx, CompanyId(a), false).await?,
-            relais_store::companies::get(&mut tx, CompanyId(b), false).await?,
+            relais_store::records::get::<relais_store::companies::Companies>(
+                &mut tx,
+                CompanyId(a),
+                false,
+            )
+            .await?,
+            relais_store::records::get::<relais_store::companies::Companies>(
+                &mut tx,
+                CompanyId(b),
+                false,
+            )
+            .await?,
         ) else {
             continue;
         };
@@ -252,15 +265,14 @@ pub async fn merge_people(
     check_pair(&req)?;
     let (sid, did) = (PersonId(req.survivor_id), PersonId(req.discarded_id));
     let mut tx = db.write().await?;
-    let survivor: PersonView = relais_store::people::get(&mut tx, sid, false)
-        .await?
-        .ok_or(CoreError::NotFound("survivor"))?
-        .into();
-    let discarded: PersonView = relais_store::people::get(&mut tx, did, false)
-        .await?
-        .ok_or(CoreError::NotFound("discarded person"))?
-        .into();
-    record::check_if_match(if_match, survivor.version, &survivor)?;
+    let survivor = records::load::<People>(&mut tx, sid, false)
+        .await
+        .map_err(|_| CoreError::NotFound("survivor"))?;
+    let discarded = records::load::<People>(&mut tx, did, false)
+        .await
+        .map_err(|_| CoreError::NotFound("discarded person"))?;
+    records::check_if_match(if_match, &survivor)?;
+    let discarded = PersonView::from(discarded);
     check_discarded(&req, discarded.version, &discarded)?;
     let mut doc =
         serde_json::to_value(&survivor.data).map_err(|e| CoreError::Internal(e.to_string()))?;
@@ -268,14 +280,14 @@ pub async fn merge_people(
         serde_json::to_value(&discarded.data).map_err(|e| CoreError::Internal(e.to_string()))?;
     take_fields(&mut doc, &other, &req.take, &PERSON_FIELDS)?;
     let draft: PersonDraft = record::parse_draft(doc)?;
-    let (mut data, _) = crate::people::check(&mut tx, &draft).await?;
+    let (mut data, _) = People::check(&mut tx, &draft, Some(sid)).await?;
     crate::import::apply::union_lists(&mut data, &discarded.data);
     for (k, v) in &discarded.data.custom {
         data.custom.entry(k.clone()).or_insert_with(|| v.clone());
     }
     let (writes, _) = record::resolve_custom(&mut tx, Entity::Person, &data.custom).await?;
-    if let Err(e) = crate::people::save(&mut tx, actor, &survivor, data, &writes).await {
-        let reread = async || crate::people::get(db, actor, sid).await;
+    if let Err(e) = records::save(&mut tx, actor, &survivor, data, &writes).await {
+        let reread = async || records::get::<People>(db, actor, sid).await;
         return Err(record::lost_race(e, tx, reread).await);
     }
     relais_store::interactions::reassign_person(&mut tx, did, sid).await?;
@@ -283,12 +295,9 @@ pub async fn merge_people(
     relais_store::consents::reassign(&mut tx, did, sid).await?;
     relais_store::people::reassign_history(&mut tx, did, sid).await?;
     audit::reassign(&mut tx, did.0, sid.0).await?;
-    relais_store::people::purge(&mut tx, did).await?;
+    relais_store::records::purge::<People>(&mut tx, did).await?;
     record_merge(&mut tx, actor, "person", sid.0, did.0, &discarded).await?;
-    let view = relais_store::people::get(&mut tx, sid, false)
-        .await?
-        .ok_or(CoreError::NotFound("survivor"))?
-        .into();
+    let view = records::load::<People>(&mut tx, sid, false).await?.into();
     tx.commit().await?;
     Ok(view)
 }
@@ -304,13 +313,14 @@ pub async fn merge_companies(
     check_pair(&req)?;
     let (sid, did) = (CompanyId(req.survivor_id), CompanyId(req.discarded_id));
     let mut tx = db.write().await?;
-    let survivor = crate::companies::load(&mut tx, sid, false)
+    let survivor = records::load::<Companies>(&mut tx, sid, false)
         .await
         .map_err(|_| CoreError::NotFound("survivor"))?;
-    let discarded = crate::companies::load(&mut tx, did, false)
+    let discarded = records::load::<Companies>(&mut tx, did, false)
         .await
         .map_err(|_| CoreError::NotFound("discarded company"))?;
-    record::check_if_match(if_match, survivor.version, &survivor)?;
+    records::check_if_match(if_match, &survivor)?;
+    let discarded = CompanyView::from(discarded);
     check_discarded(&req, discarded.version, &discarded)?;
     let mut doc =
         serde_json::to_value(&survivor.data).map_err(|e| CoreError::Internal(e.to_string()))?;
@@ -323,7 +333,7 @@ pub async fn merge_companies(
     let draft: CompanyDraft = record::parse_draft(doc)?;
     // The discarded company's links move first, so a subsidiary check sees the merged group.
     duplicates::reassign_company(&mut tx, did.0, sid.0).await?;
-    let (mut data, _) = crate::companies::check(&mut tx, &draft, Some(sid)).await?;
+    let (mut data, _) = Companies::check(&mut tx, &draft, Some(sid)).await?;
     for a in &discarded.data.addresses {
         if !data.addresses.contains(a) {
             data.addresses.push(a.clone());
@@ -338,14 +348,16 @@ pub async fn merge_companies(
         data.custom.entry(k.clone()).or_insert_with(|| v.clone());
     }
     let (writes, _) = record::resolve_custom(&mut tx, Entity::Company, &data.custom).await?;
-    if let Err(e) = crate::companies::save(&mut tx, actor, &survivor, data, &writes).await {
-        let reread = async || crate::companies::get(db, actor, sid).await;
+    if let Err(e) = records::save(&mut tx, actor, &survivor, data, &writes).await {
+        let reread = async || records::get::<Companies>(db, actor, sid).await;
         return Err(record::lost_race(e, tx, reread).await);
     }
     audit::reassign(&mut tx, did.0, sid.0).await?;
-    relais_store::companies::purge(&mut tx, did).await?;
+    relais_store::records::purge::<Companies>(&mut tx, did).await?;
     record_merge(&mut tx, actor, "company", sid.0, did.0, &discarded).await?;
-    let view = crate::companies::load(&mut tx, sid, false).await?;
+    let view = records::load::<Companies>(&mut tx, sid, false)
+        .await?
+        .into();
     tx.commit().await?;
     Ok(view)
 }

@@ -2,16 +2,19 @@
 //! of its timeline, its open tasks, and counts.
 use crate::auth::Actor;
 use crate::companies::CompanyView;
-use crate::error::{CoreError, Result};
+use crate::error::Result;
 use crate::interactions::{InteractionView, TaskView};
-use crate::people::PersonView;
+use crate::people::{People, PersonView};
 use crate::record::{self, ListPage};
+use crate::records;
 use relais_domain::filter::{Filter, Literal, Op, Sort};
 use relais_domain::interaction::InteractionKind;
 use relais_domain::{Action, CompanyId, PersonId, Resource};
 use relais_store::audit::AuditEntry;
+use relais_store::companies::Companies;
 use relais_store::consents::{self, ConsentRecord};
 use relais_store::people::StageChange;
+use relais_store::records as store;
 use relais_store::{Db, companies, interactions, people, tasks};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -61,12 +64,9 @@ pub async fn person(
     actor.require(Action::Read, Resource::People)?;
     let page = record::page_of(params)?;
     let mut tx = db.read().await?;
-    let person: PersonView = people::get(&mut tx, id, true)
-        .await?
-        .ok_or(CoreError::NotFound("person"))?
-        .into();
+    let person: PersonView = records::load::<People>(&mut tx, id, true).await?.into();
     let company_ids: Vec<CompanyId> = person.data.companies.iter().map(|c| c.company_id).collect();
-    let companies = companies::get_many(&mut tx, &company_ids)
+    let companies = store::get_many::<Companies>(&mut tx, &company_ids)
         .await?
         .into_iter()
         .map(CompanyView::from)
@@ -128,18 +128,15 @@ pub async fn company(
     actor.require(Action::Read, Resource::Companies)?;
     let page = record::page_of(params)?;
     let mut tx = db.read().await?;
-    let company: CompanyView = companies::get(&mut tx, id, true)
-        .await?
-        .ok_or(CoreError::NotFound("company"))?
-        .into();
+    let company: CompanyView = records::load::<Companies>(&mut tx, id, true).await?.into();
     let parent = match company.data.parent_id {
-        Some(p) => companies::get(&mut tx, p, false)
+        Some(p) => store::get::<Companies>(&mut tx, p, false)
             .await?
             .map(CompanyView::from),
         None => None,
     };
     let child_ids = companies::children(&mut tx, id).await?;
-    let subsidiaries = companies::get_many(&mut tx, &child_ids)
+    let subsidiaries = store::get_many::<Companies>(&mut tx, &child_ids)
         .await?
         .into_iter()
         .map(CompanyView::from)
@@ -152,13 +149,13 @@ pub async fn company(
         trash: false,
     };
     let mut people: Vec<PersonView> =
-        people::list(&mut tx, &filter, Sort::default(), &people_page, &ctx)
+        store::list::<People>(&mut tx, &filter, Sort::default(), &people_page, &ctx)
             .await?
             .into_iter()
             .map(PersonView::from)
             .collect();
     people.truncate(200);
-    let people_count = people::count(&mut tx, &filter, &ctx).await? as usize;
+    let people_count = store::count::<People>(&mut tx, &filter, &ctx).await? as usize;
     let rows = interactions::company_timeline(&mut tx, id, kind_of(params)?, &page).await?;
     let timeline = record::finish_page(
         rows,

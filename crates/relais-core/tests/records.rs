@@ -38,10 +38,14 @@ async fn import_csv(db: &Db, bytes: &[u8], opts: Options) -> (Report, Vec<Reject
 }
 
 async fn all_people(db: &Db) -> Vec<people::PersonView> {
-    people::list(db, &Actor::SYSTEM, &[("limit".into(), "200".into())])
-        .await
-        .expect("list")
-        .items
+    relais_core::records::list::<people::People>(
+        db,
+        &Actor::SYSTEM,
+        &[("limit".into(), "200".into())],
+    )
+    .await
+    .expect("list")
+    .items
 }
 
 #[tokio::test]
@@ -208,10 +212,14 @@ async fn repeated_people_in_one_file_are_found_within_and_across_batches() {
         };
         let (r, _) = import_csv(&u.db, &file_with_repeats(n), opts).await;
         assert_eq!((r.created, r.updated), (n as u64, 3), "{}: {r}", u.engine);
-        let people = people::list(&u.db, &Actor::SYSTEM, &[("tag".into(), "vip".into())])
-            .await
-            .unwrap()
-            .items;
+        let people = relais_core::records::list::<relais_core::people::People>(
+            &u.db,
+            &Actor::SYSTEM,
+            &[("tag".into(), "vip".into())],
+        )
+        .await
+        .unwrap()
+        .items;
         assert_eq!(people.len(), 1, "{}", u.engine);
         assert_eq!(
             people[0].data.first_name.as_deref(),
@@ -220,10 +228,14 @@ async fn repeated_people_in_one_file_are_found_within_and_across_batches() {
         );
         assert_eq!(people[0].data.emails[0].address.as_str(), "p2@example.org");
         for tag in ["again", "third"] {
-            let tagged = people::list(&u.db, &Actor::SYSTEM, &[("tag".into(), tag.into())])
-                .await
-                .unwrap()
-                .items;
+            let tagged = relais_core::records::list::<relais_core::people::People>(
+                &u.db,
+                &Actor::SYSTEM,
+                &[("tag".into(), tag.into())],
+            )
+            .await
+            .unwrap()
+            .items;
             assert_eq!(tagged.len(), 1, "{}: tag {tag}", u.engine);
         }
         let (r2, _) = import_csv(&u.db, &file_with_repeats(n), opts).await;
@@ -240,9 +252,13 @@ async fn french_excel_file_in_windows_1252_with_semicolons_imports() {
     let p = &all_people(&t.db).await[0];
     assert_eq!(p.data.first_name.as_deref(), Some("Élodie"));
     assert_eq!(p.data.last_name.as_deref(), Some("François"));
-    let found = people::list(&t.db, &Actor::SYSTEM, &[("q".into(), "elo".into())])
-        .await
-        .unwrap();
+    let found = relais_core::records::list::<relais_core::people::People>(
+        &t.db,
+        &Actor::SYSTEM,
+        &[("q".into(), "elo".into())],
+    )
+    .await
+    .unwrap();
     assert_eq!(found.items.len(), 1, "\"elo\" finds \"Élodie\"");
 }
 
@@ -250,7 +266,7 @@ async fn french_excel_file_in_windows_1252_with_semicolons_imports() {
 async fn an_interrupted_import_is_undone_from_its_log_and_a_later_change_is_kept() {
     for t in relais_testkit::engines().await {
         // Someone already in Relais, whom the file updates.
-        let known = people::create(
+        let known = create_person(
             &t.db,
             &Actor::SYSTEM,
             json!({"first_name": "Ada", "last_name": "Known", "job_title": "Comptable",
@@ -294,19 +310,34 @@ async fn an_interrupted_import_is_undone_from_its_log_and_a_later_change_is_kept
         // Two batches of 500 were committed: the import blocked no one for long.
         let count = |db: &Db| {
             let db = db.clone();
-            async move { people::count(&db, &Actor::SYSTEM, &[]).await.unwrap() }
+            async move {
+                relais_core::records::count::<relais_core::people::People>(&db, &Actor::SYSTEM, &[])
+                    .await
+                    .unwrap()
+            }
         };
         assert_eq!(count(&t.db).await, 1000, "Ada and 999 new ({})", t.engine);
-        let ada = people::get(&t.db, &Actor::SYSTEM, known.id).await.unwrap();
+        let ada = relais_core::records::get::<relais_core::people::People>(
+            &t.db,
+            &Actor::SYSTEM,
+            known.id,
+        )
+        .await
+        .unwrap();
         assert_eq!(ada.data.job_title.as_deref(), Some("Directrice"));
         // Meanwhile someone edits a person the import created: undo leaves it.
         let q = [("last_name".to_string(), "Person 9".to_string())];
-        let edited = people::list(&t.db, &Actor::SYSTEM, &q).await.unwrap().items[0].clone();
-        people::update(
+        let edited =
+            relais_core::records::list::<relais_core::people::People>(&t.db, &Actor::SYSTEM, &q)
+                .await
+                .unwrap()
+                .items[0]
+                .clone();
+        relais_core::records::update::<relais_core::people::People>(
             &t.db,
             &Actor::SYSTEM,
             edited.id,
-            json!({"notes": "rappeler"}),
+            &json!({"notes": "rappeler"}),
             None,
         )
         .await
@@ -325,7 +356,13 @@ async fn an_interrupted_import_is_undone_from_its_log_and_a_later_change_is_kept
         let left = all_people(&t.db).await;
         let names: Vec<_> = left.iter().map(|p| p.display_name.clone()).collect();
         assert_eq!(names.len(), 2, "{names:?}");
-        let ada = people::get(&t.db, &Actor::SYSTEM, known.id).await.unwrap();
+        let ada = relais_core::records::get::<relais_core::people::People>(
+            &t.db,
+            &Actor::SYSTEM,
+            known.id,
+        )
+        .await
+        .unwrap();
         assert_eq!(
             ada.data.job_title.as_deref(),
             Some("Comptable"),
@@ -333,9 +370,13 @@ async fn an_interrupted_import_is_undone_from_its_log_and_a_later_change_is_kept
             t.engine
         );
         // The companies it created went with their people; the log is spent.
-        let companies = relais_core::companies::list(&t.db, &Actor::SYSTEM, &[])
-            .await
-            .unwrap();
+        let companies = relais_core::records::list::<relais_core::companies::Companies>(
+            &t.db,
+            &Actor::SYSTEM,
+            &[],
+        )
+        .await
+        .unwrap();
         let kept: Vec<_> = companies
             .items
             .iter()
@@ -391,7 +432,7 @@ async fn vcard_import_then_export_round_trips() {
 #[tokio::test]
 async fn csv_export_neutralises_formulas_and_pages_through_everything() {
     for t in relais_testkit::engines().await {
-        people::create(
+        create_person(
             &t.db,
             &Actor::SYSTEM,
             json!({"first_name": "=HYPERLINK(\"http://evil\")", "last_name": "Mallory"}),
@@ -399,7 +440,7 @@ async fn csv_export_neutralises_formulas_and_pages_through_everything() {
         .await
         .unwrap();
         for i in 0..1_100 {
-            people::create(
+            create_person(
                 &t.db,
                 &Actor::SYSTEM,
                 json!({"last_name": format!("Bulk {i:04}")}),
@@ -439,8 +480,8 @@ async fn export_is_refused_to_roles_without_bulk_access() {
 async fn merge_moves_everything_to_the_survivor_and_keeps_discarded_values() {
     for t in relais_testkit::engines().await {
         let db = &t.db;
-        let a = people::create(db, &Actor::SYSTEM, json!({"first_name": "Jeanne", "last_name": "Martin", "emails": [{"address": "jeanne@a.example"}]})).await.unwrap();
-        let b = people::create(db, &Actor::SYSTEM, json!({"first_name": "Jeane", "last_name": "Martin", "job_title": "Gérante", "emails": [{"address": "jeanne@b.example"}], "phones": [{"number": "0612345678"}], "tags": ["vip"]})).await.unwrap();
+        let a = create_person(db, &Actor::SYSTEM, json!({"first_name": "Jeanne", "last_name": "Martin", "emails": [{"address": "jeanne@a.example"}]})).await.unwrap();
+        let b = create_person(db, &Actor::SYSTEM, json!({"first_name": "Jeane", "last_name": "Martin", "job_title": "Gérante", "emails": [{"address": "jeanne@b.example"}], "phones": [{"number": "0612345678"}], "tags": ["vip"]})).await.unwrap();
         relais_core::interactions::create(
             db,
             &Actor::SYSTEM,
@@ -477,7 +518,9 @@ async fn merge_moves_everything_to_the_survivor_and_keeps_discarded_values() {
             t.engine
         );
         assert!(
-            people::get(db, &Actor::SYSTEM, b.id).await.is_ok(),
+            relais_core::records::get::<people::People>(db, &Actor::SYSTEM, b.id)
+                .await
+                .is_ok(),
             "a refused merge changes nothing"
         );
 
@@ -502,7 +545,9 @@ async fn merge_moves_everything_to_the_survivor_and_keeps_discarded_values() {
         assert_eq!(merged.data.emails.len(), 2);
         assert_eq!(merged.data.tags, vec!["vip"]);
         assert!(
-            people::get(db, &Actor::SYSTEM, b.id).await.is_err(),
+            relais_core::records::get::<people::People>(db, &Actor::SYSTEM, b.id)
+                .await
+                .is_err(),
             "the discarded person is gone"
         );
         let overview = relais_core::overview::person(db, &Actor::SYSTEM, a.id, &[])
@@ -550,30 +595,30 @@ async fn merge_moves_everything_to_the_survivor_and_keeps_discarded_values() {
 async fn duplicates_are_found_by_email_phone_and_similar_name_at_a_company() {
     for t in relais_testkit::engines().await {
         let db = &t.db;
-        let c = relais_core::companies::create(
+        let c = relais_core::records::create::<relais_core::companies::Companies>(
             db,
             &Actor::SYSTEM,
-            json!({"name": "Boulangerie Dupré"}),
+            &relais_core::record::parse_draft(json!({"name": "Boulangerie Dupré"})).unwrap(),
         )
         .await
         .unwrap();
-        people::create(
+        create_person(
             db,
             &Actor::SYSTEM,
             json!({"last_name": "A", "emails": [{"address": "same@x.example"}]}),
         )
         .await
         .unwrap();
-        people::create(
+        create_person(
             db,
             &Actor::SYSTEM,
             json!({"last_name": "B", "emails": [{"address": "SAME@x.example"}]}),
         )
         .await
         .unwrap();
-        people::create(db, &Actor::SYSTEM, json!({"first_name": "Jean-Marc", "last_name": "Lefèvre", "companies": [{"company_id": c.id}]})).await.unwrap();
-        people::create(db, &Actor::SYSTEM, json!({"first_name": "Jean-Marc", "last_name": "Lefevre", "companies": [{"company_id": c.id}]})).await.unwrap();
-        people::create(db, &Actor::SYSTEM, json!({"first_name": "Zoé", "last_name": "Unique", "companies": [{"company_id": c.id}]})).await.unwrap();
+        create_person(db, &Actor::SYSTEM, json!({"first_name": "Jean-Marc", "last_name": "Lefèvre", "companies": [{"company_id": c.id}]})).await.unwrap();
+        create_person(db, &Actor::SYSTEM, json!({"first_name": "Jean-Marc", "last_name": "Lefevre", "companies": [{"company_id": c.id}]})).await.unwrap();
+        create_person(db, &Actor::SYSTEM, json!({"first_name": "Zoé", "last_name": "Unique", "companies": [{"company_id": c.id}]})).await.unwrap();
         let pairs = relais_core::merge::people_duplicates(db, &Actor::SYSTEM, 50)
             .await
             .unwrap();
@@ -639,21 +684,28 @@ async fn search_terms_are_computed_again_when_a_database_is_upgraded() {
             let db = db.clone();
             let q = q.to_string();
             async move {
-                people::list(&db, &Actor::SYSTEM, &[("q".into(), q)])
-                    .await
-                    .expect("search")
-                    .items
-                    .into_iter()
-                    .map(|p| p.display_name)
-                    .collect::<Vec<_>>()
+                relais_core::records::list::<relais_core::people::People>(
+                    &db,
+                    &Actor::SYSTEM,
+                    &[("q".into(), q)],
+                )
+                .await
+                .expect("search")
+                .items
+                .into_iter()
+                .map(|p| p.display_name)
+                .collect::<Vec<_>>()
             }
         };
         assert_eq!(found("moulins").await, ["Amélie Poulain"], "{}", t.engine);
         assert_eq!(found("+44 20 72").await, ["Ada Lovelace"], "{}", t.engine);
-        let companies =
-            relais_core::companies::list(&db, &Actor::SYSTEM, &[("q".into(), "analyt".into())])
-                .await
-                .expect("company search");
+        let companies = relais_core::records::list::<relais_core::companies::Companies>(
+            &db,
+            &Actor::SYSTEM,
+            &[("q".into(), "analyt".into())],
+        )
+        .await
+        .expect("company search");
         assert_eq!(companies.items.len(), 1, "{}", t.engine);
         db.close().await;
     }
@@ -678,7 +730,7 @@ async fn folded_filter_columns_are_filled_when_a_database_is_upgraded() {
         )
         .await;
         let db = relais_core::connect(&t.url).await.expect("upgraded");
-        let found = people::list(
+        let found = relais_core::records::list::<relais_core::people::People>(
             &db,
             &Actor::SYSTEM,
             &[("first_name[prefix]".into(), "AME".into())],
@@ -721,7 +773,7 @@ async fn a_save_during_a_large_import_waits_for_one_batch_at_most() {
         let (mut saves, mut worst) = (0, std::time::Duration::ZERO);
         while !import.is_finished() {
             let started = std::time::Instant::now();
-            people::create(
+            create_person(
                 &t.db,
                 &Actor::SYSTEM,
                 json!({"first_name": "Pendant", "last_name": format!("L'import {saves}")}),
@@ -744,8 +796,20 @@ async fn a_save_during_a_large_import_waits_for_one_batch_at_most() {
             t.engine
         );
         assert_eq!(
-            people::count(&t.db, &Actor::SYSTEM, &[]).await.unwrap(),
+            relais_core::records::count::<relais_core::people::People>(&t.db, &Actor::SYSTEM, &[])
+                .await
+                .unwrap(),
             12_000 + saves as i64
         );
     }
+}
+
+/// Creates a person from a JSON draft, as a client would send it.
+async fn create_person(
+    db: &Db,
+    a: &Actor,
+    v: serde_json::Value,
+) -> relais_core::error::Result<relais_core::people::PersonView> {
+    let draft = relais_core::record::parse_draft(v)?;
+    relais_core::records::create::<relais_core::people::People>(db, a, &draft).await
 }

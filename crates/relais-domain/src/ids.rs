@@ -17,6 +17,8 @@ macro_rules! typed_id {
             }
         }
         impl Default for $name { fn default() -> Self { Self::new() } }
+        impl From<Uuid> for $name { fn from(u: Uuid) -> Self { Self(u) } }
+        impl From<$name> for Uuid { fn from(id: $name) -> Self { id.0 } }
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { self.0.fmt(f) }
         }

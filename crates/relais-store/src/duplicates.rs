@@ -146,5 +146,5 @@ pub async fn reassign_company(tx: &mut Tx, from: Uuid, to: Uuid) -> Result<()> {
     )
     .await?;
     // Its people are now found by the survivor's name.
-    crate::people::refresh_terms(tx, &moved).await
+    crate::records::refresh_terms::<crate::people::People>(tx, &moved).await
 }

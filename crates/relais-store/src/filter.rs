@@ -133,10 +133,9 @@ impl Scope {
     /// kind's text column. A query with nothing to search for is no condition.
     fn search(&self, q: &str) -> Result<Condition> {
         match self.kind.search {
-            Search::Index => {
-                let index = match self.kind.name {
-                    "people" if self.depth == 0 => Index::People,
-                    "companies" if self.depth == 0 => Index::Companies,
+            Search::Index { .. } => {
+                let index = match Index::of(self.kind) {
+                    Some(index) if self.depth == 0 => index,
                     _ => return Err(invalid("q", "can't be used inside a relation")),
                 };
                 Ok(match SearchQuery::parse(q) {

@@ -17,6 +17,7 @@ pub mod jobs;
 mod migrate;
 pub mod owned;
 pub mod people;
+pub mod records;
 pub mod search;
 pub mod synthetic;
 pub mod tasks;

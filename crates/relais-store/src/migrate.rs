@@ -96,7 +96,9 @@ pub(crate) async fn run(db: &Db) -> Result<()> {
         .await?;
     }
     if reindex {
-        crate::search::rebuild(&mut tx).await?;
+        // Companies first: people are found by their companies' names.
+        crate::records::rebuild_terms::<crate::companies::Companies>(&mut tx).await?;
+        crate::records::rebuild_terms::<crate::people::People>(&mut tx).await?;
     }
     if refold {
         crate::people::refold(&mut tx).await?;

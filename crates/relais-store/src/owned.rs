@@ -17,12 +17,12 @@ pub struct CustomWrite {
     pub value: CustomValue,
 }
 
-pub(crate) async fn delete_all(tx: &mut Tx, owner: Uuid) -> Result<()> {
+pub(crate) async fn delete_all(tx: &mut Tx, owners: &[Uuid]) -> Result<()> {
     for table in ["addresses", "tags", "custom_values"] {
         tx.execute(
             Query::delete()
                 .from_table(table)
-                .and_where(Expr::col("owner_id").eq(owner)),
+                .and_where(Expr::col("owner_id").is_in(owners.iter().copied())),
         )
         .await?;
     }
@@ -161,10 +161,10 @@ struct CustomRow {
 
 /// What a page of owners owns, by owner.
 #[derive(Default)]
-pub(crate) struct Owned {
-    pub addresses: HashMap<Uuid, Vec<Address>>,
-    pub tags: HashMap<Uuid, Vec<String>>,
-    pub custom: HashMap<Uuid, BTreeMap<String, serde_json::Value>>,
+pub struct Owned {
+    pub(crate) addresses: HashMap<Uuid, Vec<Address>>,
+    pub(crate) tags: HashMap<Uuid, Vec<String>>,
+    pub(crate) custom: HashMap<Uuid, BTreeMap<String, serde_json::Value>>,
 }
 
 pub(crate) async fn load(tx: &mut Tx, owners: &[Uuid]) -> Result<Owned> {

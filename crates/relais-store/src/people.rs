@@ -1,32 +1,25 @@
-//! People: the row, their e-mails, phones, company links, and what `owned` keeps.
+//! People as a kind of record (`records`), and what only people have: e-mails, phones and
+//! links to companies as child rows, the stage history, birthdays, the duplicate keys.
 use crate::bulk::Rows;
-use crate::filter::{self, Page};
-use crate::owned::{self, CustomWrite};
-use crate::search::{self, Hit, Index, TermRows};
-use crate::{Result, StoreError, Tx};
+use crate::owned::Owned;
+use crate::records::{self, Record, Stored, folded};
+use crate::search;
+use crate::{Result, Tx};
 use chrono::{DateTime, Utc};
-use relais_domain::filter::{Filter, Sort, schema};
-use relais_domain::person::{CompanyLink, PersonData, Stage, ValidEmail, ValidPhone};
-use relais_domain::search::SearchQuery;
+use relais_domain::filter::schema::{self, KindSpec};
+use relais_domain::person::{Address, CompanyLink, PersonData, Stage, ValidEmail, ValidPhone};
 use relais_domain::{Birthday, CompanyId, Email, PersonId, Phone, UserId};
-use sea_query::{Expr, ExprTrait, Order, Query};
+use sea_query::{Expr, ExprTrait, Order, Query, Value};
 use std::collections::HashMap;
 use uuid::Uuid;
 
-/// A stored person.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PersonRecord {
-    pub id: PersonId,
-    pub data: PersonData,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub deleted_at: Option<DateTime<Utc>>,
-    pub version: i64,
-}
+/// People, as a kind of record.
+pub struct People;
+
+pub type PersonRecord = Record<People>;
 
 #[derive(sqlx::FromRow)]
-struct PersonRow {
-    id: Uuid,
+pub struct PersonRow {
     civility: Option<String>,
     first_name: Option<String>,
     last_name: Option<String>,
@@ -40,81 +33,133 @@ struct PersonRow {
     source: Option<String>,
     owner_id: Option<Uuid>,
     notes: Option<String>,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-    deleted_at: Option<DateTime<Utc>>,
-    version: i64,
 }
 
-const COLUMNS: [&str; 18] = [
-    "id",
-    "civility",
-    "first_name",
-    "last_name",
-    "job_title",
-    "birth_day",
-    "birth_month",
-    "birth_year",
-    "language",
-    "preferred_channel",
-    "stage",
-    "source",
-    "owner_id",
-    "notes",
-    "created_at",
-    "updated_at",
-    "deleted_at",
-    "version",
-];
+impl Stored for People {
+    type Id = PersonId;
+    type Data = PersonData;
+    type Row = PersonRow;
+    const SPEC: &'static KindSpec = &schema::PEOPLE;
+    const READ: &'static [&'static str] = &[
+        "civility",
+        "first_name",
+        "last_name",
+        "job_title",
+        "birth_day",
+        "birth_month",
+        "birth_year",
+        "language",
+        "preferred_channel",
+        "stage",
+        "source",
+        "owner_id",
+        "notes",
+    ];
+    const CHILDREN: &'static [(&'static str, &'static str)] = &[
+        ("person_emails", "person_id"),
+        ("person_phones", "person_id"),
+        ("person_companies", "person_id"),
+    ];
 
-fn scalar_values(d: &PersonData) -> Vec<sea_query::Value> {
-    vec![
-        d.civility.clone().into(),
-        d.first_name.clone().into(),
-        d.last_name.clone().into(),
-        d.sort_key().into(),
-        d.job_title.clone().into(),
-        d.birthday.map(|b| b.day as i16).into(),
-        d.birthday.map(|b| b.month as i16).into(),
-        d.birthday.and_then(|b| b.year).into(),
-        d.language.clone().into(),
-        d.preferred_channel.map(|c| c.as_str().to_string()).into(),
-        d.stage.as_str().to_string().into(),
-        d.source.clone().into(),
-        d.owner_id.map(|u| u.0).into(),
-        d.notes.clone().into(),
-        folded(&d.first_name),
-        folded(&d.last_name),
-        folded(&d.job_title),
-        folded(&d.source),
-    ]
+    fn written(d: &PersonData) -> Vec<(&'static str, Value)> {
+        vec![
+            ("civility", d.civility.clone().into()),
+            ("first_name", d.first_name.clone().into()),
+            ("last_name", d.last_name.clone().into()),
+            ("sort_key", d.sort_key().into()),
+            ("job_title", d.job_title.clone().into()),
+            ("birth_day", d.birthday.map(|b| b.day as i16).into()),
+            ("birth_month", d.birthday.map(|b| b.month as i16).into()),
+            ("birth_year", d.birthday.and_then(|b| b.year).into()),
+            ("language", d.language.clone().into()),
+            (
+                "preferred_channel",
+                d.preferred_channel.map(|c| c.as_str().to_string()).into(),
+            ),
+            ("stage", d.stage.as_str().to_string().into()),
+            ("source", d.source.clone().into()),
+            ("owner_id", d.owner_id.map(|u| u.0).into()),
+            ("notes", d.notes.clone().into()),
+            ("first_name_key", folded(&d.first_name)),
+            ("last_name_key", folded(&d.last_name)),
+            ("job_title_key", folded(&d.job_title)),
+            ("source_key", folded(&d.source)),
+        ]
+    }
+
+    fn sort_key(d: &PersonData) -> String {
+        d.sort_key()
+    }
+
+    fn owned(d: &PersonData) -> (&[Address], &[String]) {
+        (&d.addresses, &d.tags)
+    }
+
+    async fn hydrate(
+        tx: &mut Tx,
+        rows: Vec<(Uuid, PersonRow)>,
+        owned: Owned,
+    ) -> Result<Vec<PersonData>> {
+        hydrate(tx, rows, owned).await
+    }
+
+    async fn write_children(tx: &mut Tx, people: &[(Uuid, &PersonData)]) -> Result<()> {
+        let mut children = Children::default();
+        for (id, d) in people {
+            children.add(*id, d);
+        }
+        children.write(tx).await
+    }
+
+    /// The first line of their stage history.
+    async fn inserted(
+        tx: &mut Tx,
+        people: &[(Uuid, &PersonData)],
+        by: Option<UserId>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut stages = StageRows::default();
+        for (id, d) in people {
+            stages.add(*id, None, d.stage, by, now);
+        }
+        stages.0.write(tx).await
+    }
+
+    async fn updated(
+        tx: &mut Tx,
+        id: Uuid,
+        before: &PersonData,
+        after: &PersonData,
+        by: Option<UserId>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        if before.stage == after.stage {
+            return Ok(());
+        }
+        record_stage(tx, PersonId(id), Some(before.stage), after.stage, by, now).await
+    }
+
+    async fn terms(tx: &mut Tx, people: &[(Uuid, &PersonData)]) -> Result<Vec<Vec<String>>> {
+        let mut company_ids: Vec<Uuid> = people
+            .iter()
+            .flat_map(|(_, d)| d.companies.iter().map(|c| c.company_id.0))
+            .collect();
+        company_ids.sort_unstable();
+        company_ids.dedup();
+        let names = search::company_names(tx, &company_ids).await?;
+        Ok(people
+            .iter()
+            .map(|(_, d)| {
+                let companies: Vec<&str> = d
+                    .companies
+                    .iter()
+                    .filter_map(|c| names.get(&c.company_id.0).map(String::as_str))
+                    .collect();
+                d.search_terms(&companies)
+            })
+            .collect())
+    }
 }
-
-/// The folded shadow of an optional text (see migration 5).
-pub(crate) fn folded(v: &Option<String>) -> sea_query::Value {
-    v.as_deref().map(relais_domain::text::fold).into()
-}
-
-const SCALAR_COLUMNS: [&str; 18] = [
-    "civility",
-    "first_name",
-    "last_name",
-    "sort_key",
-    "job_title",
-    "birth_day",
-    "birth_month",
-    "birth_year",
-    "language",
-    "preferred_channel",
-    "stage",
-    "source",
-    "owner_id",
-    "notes",
-    "first_name_key",
-    "last_name_key",
-    "job_title_key",
-    "source_key",
-];
 
 /// Fills the folded shadow columns of every person from their fields (after migration 5).
 pub(crate) async fn refold(tx: &mut Tx) -> Result<()> {
@@ -148,102 +193,6 @@ pub(crate) async fn refold(tx: &mut Tx) -> Result<()> {
     Ok(())
 }
 
-/// A person to insert.
-pub struct NewPerson<'a> {
-    pub id: PersonId,
-    pub data: &'a PersonData,
-    pub custom: &'a [CustomWrite],
-}
-
-/// Inserts a new person with everything they own and the first line of their stage history.
-pub async fn insert(
-    tx: &mut Tx,
-    person: NewPerson<'_>,
-    by: Option<UserId>,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    insert_many(tx, &[person], by, now).await
-}
-
-/// Inserts many new people in a few statements per table (the import's path).
-pub async fn insert_many(
-    tx: &mut Tx,
-    people: &[NewPerson<'_>],
-    by: Option<UserId>,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    let mut columns = vec!["id"];
-    columns.extend(SCALAR_COLUMNS);
-    columns.extend(["created_at", "updated_at", "version"]);
-    let mut rows = Rows::new("people", &columns);
-    let mut stages = Rows::new(
-        "stage_history",
-        &[
-            "id",
-            "person_id",
-            "from_stage",
-            "to_stage",
-            "changed_at",
-            "changed_by",
-        ],
-    );
-    let mut children = Children::default();
-    for p in people {
-        let mut values = Vec::with_capacity(columns.len());
-        values.push(p.id.0.into());
-        values.extend(scalar_values(p.data));
-        values.extend([now.into(), now.into(), 1i64.into()]);
-        rows.push_vec(values);
-        stages.push([
-            Uuid::now_v7().into(),
-            p.id.0.into(),
-            None::<String>.into(),
-            p.data.stage.as_str().into(),
-            now.into(),
-            by.map(|u| u.0).into(),
-        ]);
-        children.add(p.id, p.data, p.custom);
-    }
-    rows.write(tx).await?;
-    stages.write(tx).await?;
-    children.write(tx).await?;
-    let indexed: Vec<(Uuid, &PersonData)> = people.iter().map(|p| (p.id.0, p.data)).collect();
-    index_terms(tx, &indexed).await
-}
-
-/// Writes the search terms of these people, from their data and their companies' names.
-async fn index_terms(tx: &mut Tx, people: &[(Uuid, &PersonData)]) -> Result<()> {
-    let mut company_ids: Vec<Uuid> = people
-        .iter()
-        .flat_map(|(_, d)| d.companies.iter().map(|c| c.company_id.0))
-        .collect();
-    company_ids.sort_unstable();
-    company_ids.dedup();
-    let names = search::company_names(tx, &company_ids).await?;
-    let mut rows = TermRows::new(Index::People);
-    for (id, d) in people {
-        let companies: Vec<&str> = d
-            .companies
-            .iter()
-            .filter_map(|c| names.get(&c.company_id.0).map(String::as_str))
-            .collect();
-        rows.add(*id, &d.sort_key(), d.search_terms(&companies));
-    }
-    rows.write(tx).await
-}
-
-/// Computes the search terms of these people again from what is stored: after a company
-/// they work for was renamed, merged or purged, or after a migration.
-pub async fn refresh_terms(tx: &mut Tx, ids: &[Uuid]) -> Result<()> {
-    for chunk in ids.chunks(500) {
-        let people = by_ids(tx, chunk).await?;
-        search::delete(tx, Index::People, chunk).await?;
-        let indexed: Vec<(Uuid, &PersonData)> = people.iter().map(|p| (p.id.0, &p.data)).collect();
-        index_terms(tx, &indexed).await?;
-    }
-    Ok(())
-}
-
 /// The people linked to a company, trashed ones included.
 pub async fn ids_in_company(tx: &mut Tx, company: CompanyId) -> Result<Vec<Uuid>> {
     let rows: Vec<IdRow> = tx
@@ -257,12 +206,11 @@ pub async fn ids_in_company(tx: &mut Tx, company: CompanyId) -> Result<Vec<Uuid>
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
-/// The rows a person owns, for one person or many.
+/// The rows a person owns besides the shared ones, for one person or many.
 struct Children {
     emails: Rows,
     phones: Rows,
     companies: Rows,
-    owned: owned::OwnedRows,
 }
 
 impl Default for Children {
@@ -280,16 +228,15 @@ impl Default for Children {
                 "person_companies",
                 &["person_id", "company_id", "role", "is_primary", "name_key"],
             ),
-            owned: owned::OwnedRows::new(),
         }
     }
 }
 
 impl Children {
-    fn add(&mut self, id: PersonId, d: &PersonData, custom: &[CustomWrite]) {
+    fn add(&mut self, id: Uuid, d: &PersonData) {
         for (i, m) in d.emails.iter().enumerate() {
             self.emails.push([
-                id.0.into(),
+                id.into(),
                 (i as i16).into(),
                 m.kind.clone().into(),
                 m.address.as_str().into(),
@@ -298,7 +245,7 @@ impl Children {
         }
         for (i, p) in d.phones.iter().enumerate() {
             self.phones.push([
-                id.0.into(),
+                id.into(),
                 (i as i16).into(),
                 p.kind.clone().into(),
                 p.number.as_str().into(),
@@ -307,186 +254,20 @@ impl Children {
         let name_key = d.sort_key();
         for c in &d.companies {
             self.companies.push([
-                id.0.into(),
+                id.into(),
                 c.company_id.0.into(),
                 c.role.clone().into(),
                 c.primary.into(),
                 name_key.clone().into(),
             ]);
         }
-        self.owned.addresses(id.0, &d.addresses);
-        self.owned.tags(id.0, &d.tags);
-        self.owned.custom(id.0, custom);
     }
 
     async fn write(self, tx: &mut Tx) -> Result<()> {
         self.emails.write(tx).await?;
         self.phones.write(tx).await?;
-        self.companies.write(tx).await?;
-        self.owned.write(tx).await
+        self.companies.write(tx).await
     }
-}
-
-/// Replaces a person's data if their version is still `expected`: the version check and the
-/// write are one statement, so two concurrent edits can't both win. Returns the new version.
-pub async fn update(
-    tx: &mut Tx,
-    id: PersonId,
-    expected: i64,
-    d: &PersonData,
-    custom: &[CustomWrite],
-    now: DateTime<Utc>,
-) -> Result<i64> {
-    let mut q = Query::update();
-    q.table("people");
-    for (c, v) in SCALAR_COLUMNS.iter().zip(scalar_values(d)) {
-        q.value(*c, v);
-    }
-    q.value("updated_at", now)
-        .value("version", Expr::col("version").add(1))
-        .and_where(Expr::col("id").eq(id.0))
-        .and_where(Expr::col("version").eq(expected))
-        .and_where(Expr::col("deleted_at").is_null());
-    if tx.execute(&q).await? == 0 {
-        return Err(match get(tx, id, true).await? {
-            Some(p) if p.deleted_at.is_none() => StoreError::Conflict,
-            _ => StoreError::NotFound,
-        });
-    }
-    for table in ["person_emails", "person_phones", "person_companies"] {
-        tx.execute(
-            Query::delete()
-                .from_table(table)
-                .and_where(Expr::col("person_id").eq(id.0)),
-        )
-        .await?;
-    }
-    owned::delete_all(tx, id.0).await?;
-    search::delete(tx, Index::People, &[id.0]).await?;
-    let mut children = Children::default();
-    children.add(id, d, custom);
-    children.write(tx).await?;
-    index_terms(tx, &[(id.0, d)]).await?;
-    Ok(expected + 1)
-}
-
-/// Moves to the trash (`deleted = true`) or back.
-pub async fn set_deleted(
-    tx: &mut Tx,
-    id: PersonId,
-    deleted: bool,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    let q = Query::update()
-        .table("people")
-        .value("deleted_at", if deleted { Some(now) } else { None })
-        .value("updated_at", now)
-        .value("version", Expr::col("version").add(1))
-        .and_where(Expr::col("id").eq(id.0))
-        .and_where(if deleted {
-            Expr::col("deleted_at").is_null()
-        } else {
-            Expr::col("deleted_at").is_not_null()
-        })
-        .to_owned();
-    if tx.execute(&q).await? == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
-}
-
-/// Erases a person for good, with everything only they own.
-pub async fn purge(tx: &mut Tx, id: PersonId) -> Result<()> {
-    owned::delete_all(tx, id.0).await?;
-    search::delete(tx, Index::People, &[id.0]).await?;
-    tx.execute(
-        Query::delete()
-            .from_table("audit_log")
-            .and_where(Expr::col("entity_id").eq(id.0)),
-    )
-    .await?;
-    if tx
-        .execute(
-            Query::delete()
-                .from_table("people")
-                .and_where(Expr::col("id").eq(id.0)),
-        )
-        .await?
-        == 0
-    {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
-}
-
-pub async fn get(tx: &mut Tx, id: PersonId, include_deleted: bool) -> Result<Option<PersonRecord>> {
-    let mut q = Query::select();
-    q.columns(COLUMNS)
-        .from("people")
-        .and_where(Expr::col("id").eq(id.0));
-    if !include_deleted {
-        q.and_where(Expr::col("deleted_at").is_null());
-    }
-    let rows: Vec<PersonRow> = tx.fetch_all(&q).await?;
-    Ok(hydrate(tx, rows).await?.pop())
-}
-
-/// A page of people matching `filter`, in `sort` order, after the cursor.
-pub async fn list(
-    tx: &mut Tx,
-    f: &Filter,
-    sort: Sort,
-    page: &Page,
-    ctx: &filter::Context,
-) -> Result<Vec<PersonRecord>> {
-    let mut q = Query::select();
-    q.columns(COLUMNS.map(|c| ("people", c))).from("people");
-    q.and_where(if page.trash {
-        Expr::col(("people", "deleted_at")).is_not_null()
-    } else {
-        Expr::col(("people", "deleted_at")).is_null()
-    });
-    q.cond_where(filter::condition(&schema::PEOPLE, f, ctx)?);
-    filter::keyset(&mut q, "people", sort, page)?;
-    let rows: Vec<PersonRow> = tx.fetch_all(&q).await?;
-    hydrate(tx, rows).await
-}
-
-/// A page of people matching `q` and `f`, in relevance order (see `search::page`), each
-/// with the hit that places it.
-pub async fn search(
-    tx: &mut Tx,
-    q: &SearchQuery,
-    f: &Filter,
-    page: &Page,
-    ctx: &filter::Context,
-) -> Result<Vec<(Hit, PersonRecord)>> {
-    let cond = sea_query::Condition::all()
-        .add(if page.trash {
-            Expr::col(("people", "deleted_at")).is_not_null()
-        } else {
-            Expr::col(("people", "deleted_at")).is_null()
-        })
-        .add(filter::condition(&schema::PEOPLE, f, ctx)?);
-    let hits = search::page(
-        tx,
-        Index::People,
-        q,
-        cond,
-        page.after.as_ref(),
-        page.limit + 1,
-    )
-    .await?;
-    let ids: Vec<Uuid> = hits.iter().map(|h| h.id).collect();
-    let mut found: HashMap<Uuid, PersonRecord> = by_ids(tx, &ids)
-        .await?
-        .into_iter()
-        .map(|p| (p.id.0, p))
-        .collect();
-    Ok(hits
-        .into_iter()
-        .filter_map(|h| found.remove(&h.id).map(|p| (h, p)))
-        .collect())
 }
 
 /// People (not in the trash) whose birthday falls between two days of the year, the window
@@ -518,17 +299,14 @@ pub async fn birthdays(
                     .and(Expr::col("birth_day").lte(d2)),
             )
     };
-    let mut q = Query::select();
-    q.columns(COLUMNS)
-        .from("people")
-        .cond_where(window)
-        .and_where(Expr::col("deleted_at").is_null())
+    let mut q = records::select::<People>();
+    q.cond_where(window)
+        .and_where(Expr::col(("people", "deleted_at")).is_null())
         .limit(limit);
     if let Some(o) = owner {
-        q.and_where(Expr::col("owner_id").eq(o.0));
+        q.and_where(Expr::col(("people", "owner_id")).eq(o.0));
     }
-    let rows: Vec<PersonRow> = tx.fetch_all(&q).await?;
-    hydrate(tx, rows).await
+    records::fetch::<People>(tx, &q).await
 }
 
 /// A user's customers with nothing on their timeline since `since`, by name: the ones to
@@ -545,56 +323,14 @@ pub async fn quiet_customers(
         .and_where(Expr::col(("interaction_people", "person_id")).equals(("people", "id")))
         .and_where(Expr::col(("interaction_people", "occurred_at")).gt(since))
         .to_owned();
-    let q = Query::select()
-        .columns(COLUMNS.map(|c| ("people", c)))
-        .from("people")
-        .and_where(Expr::col(("people", "owner_id")).eq(owner.0))
+    let mut q = records::select::<People>();
+    q.and_where(Expr::col(("people", "owner_id")).eq(owner.0))
         .and_where(Expr::col(("people", "stage")).eq(Stage::Customer.as_str()))
         .and_where(Expr::col(("people", "deleted_at")).is_null())
         .and_where(Expr::not_exists(recent))
         .order_by(("people", "sort_key"), Order::Asc)
-        .limit(limit)
-        .to_owned();
-    let rows: Vec<PersonRow> = tx.fetch_all(&q).await?;
-    hydrate(tx, rows).await
-}
-
-/// These people, trashed or not, in no particular order.
-async fn by_ids(tx: &mut Tx, ids: &[Uuid]) -> Result<Vec<PersonRecord>> {
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    let q = Query::select()
-        .columns(COLUMNS)
-        .from("people")
-        .and_where(Expr::col("id").is_in(ids.iter().copied()))
-        .to_owned();
-    let rows: Vec<PersonRow> = tx.fetch_all(&q).await?;
-    hydrate(tx, rows).await
-}
-
-pub async fn count(tx: &mut Tx, f: &Filter, ctx: &filter::Context) -> Result<i64> {
-    let mut q = Query::select();
-    q.expr_as(Expr::col(("people", "id")).count(), "n")
-        .from("people");
-    q.and_where(Expr::col(("people", "deleted_at")).is_null());
-    q.cond_where(filter::condition(&schema::PEOPLE, f, ctx)?);
-    Ok(tx.fetch_one::<crate::Count>(&q).await?.n)
-}
-
-pub async fn get_many(tx: &mut Tx, ids: &[PersonId]) -> Result<Vec<PersonRecord>> {
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    let q = Query::select()
-        .columns(COLUMNS)
-        .from("people")
-        .and_where(Expr::col("id").is_in(ids.iter().map(|i| i.0)))
-        .and_where(Expr::col("deleted_at").is_null())
-        .order_by("sort_key", Order::Asc)
-        .to_owned();
-    let rows: Vec<PersonRow> = tx.fetch_all(&q).await?;
-    hydrate(tx, rows).await
+        .limit(limit);
+    records::fetch::<People>(tx, &q).await
 }
 
 #[derive(sqlx::FromRow)]
@@ -620,11 +356,15 @@ struct LinkRow {
 }
 
 /// Loads what a page of people own in a fixed number of queries, whatever the page size.
-async fn hydrate(tx: &mut Tx, rows: Vec<PersonRow>) -> Result<Vec<PersonRecord>> {
+async fn hydrate(
+    tx: &mut Tx,
+    rows: Vec<(Uuid, PersonRow)>,
+    mut owned: Owned,
+) -> Result<Vec<PersonData>> {
     if rows.is_empty() {
         return Ok(vec![]);
     }
-    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let ids: Vec<Uuid> = rows.iter().map(|(id, _)| *id).collect();
     let by_person = |table: &str, cols: &[&'static str]| {
         Query::select()
             .columns(cols.to_vec())
@@ -671,45 +411,38 @@ async fn hydrate(tx: &mut Tx, rows: Vec<PersonRow>) -> Result<Vec<PersonRecord>>
         };
         links.entry(r.person_id).or_default().push(link);
     }
-    let mut owned = owned::load(tx, &ids).await?;
     Ok(rows
         .into_iter()
-        .map(|r| {
+        .map(|(id, r)| {
             let birthday = match (r.birth_day, r.birth_month) {
                 (Some(d), Some(m)) => {
                     Birthday::new(d as u32, m as u32, r.birth_year.map(i32::from)).ok()
                 }
                 _ => None,
             };
-            let mut companies = links.remove(&r.id).unwrap_or_default();
+            let mut companies = links.remove(&id).unwrap_or_default();
             companies.sort_by_key(|c| !c.primary);
-            PersonRecord {
-                id: PersonId(r.id),
-                data: PersonData {
-                    civility: r.civility,
-                    first_name: r.first_name,
-                    last_name: r.last_name,
-                    job_title: r.job_title,
-                    companies,
-                    emails: emails.remove(&r.id).unwrap_or_default(),
-                    phones: phones.remove(&r.id).unwrap_or_default(),
-                    addresses: owned.addresses.remove(&r.id).unwrap_or_default(),
-                    birthday,
-                    language: r.language,
-                    preferred_channel: r
-                        .preferred_channel
-                        .and_then(|c| relais_domain::person::Channel::parse(&c).ok()),
-                    stage: Stage::parse(&r.stage).unwrap_or_default(),
-                    source: r.source,
-                    owner_id: r.owner_id.map(UserId),
-                    tags: owned.tags.remove(&r.id).unwrap_or_default(),
-                    notes: r.notes,
-                    custom: owned.custom.remove(&r.id).unwrap_or_default(),
-                },
-                created_at: r.created_at,
-                updated_at: r.updated_at,
-                deleted_at: r.deleted_at,
-                version: r.version,
+            let o = owned.take(id);
+            PersonData {
+                civility: r.civility,
+                first_name: r.first_name,
+                last_name: r.last_name,
+                job_title: r.job_title,
+                companies,
+                emails: emails.remove(&id).unwrap_or_default(),
+                phones: phones.remove(&id).unwrap_or_default(),
+                addresses: o.addresses,
+                birthday,
+                language: r.language,
+                preferred_channel: r
+                    .preferred_channel
+                    .and_then(|c| relais_domain::person::Channel::parse(&c).ok()),
+                stage: Stage::parse(&r.stage).unwrap_or_default(),
+                source: r.source,
+                owner_id: r.owner_id.map(UserId),
+                tags: o.tags,
+                notes: r.notes,
+                custom: o.custom,
             }
         })
         .collect())
@@ -954,28 +687,48 @@ pub async fn record_stage(
     by: Option<UserId>,
     at: DateTime<Utc>,
 ) -> Result<()> {
-    tx.execute(
-        Query::insert()
-            .into_table("stage_history")
-            .columns([
+    let mut rows = StageRows::default();
+    rows.add(id.0, from, to, by, at);
+    rows.0.write(tx).await
+}
+
+/// Lines of stage history, gathered to be written in a few statements.
+struct StageRows(Rows);
+
+impl Default for StageRows {
+    fn default() -> Self {
+        StageRows(Rows::new(
+            "stage_history",
+            &[
                 "id",
                 "person_id",
                 "from_stage",
                 "to_stage",
                 "changed_at",
                 "changed_by",
-            ])
-            .values_panic([
-                Uuid::now_v7().into(),
-                id.0.into(),
-                from.map(|s| s.as_str()).into(),
-                to.as_str().into(),
-                at.into(),
-                by.map(|u| u.0).into(),
-            ]),
-    )
-    .await?;
-    Ok(())
+            ],
+        ))
+    }
+}
+
+impl StageRows {
+    fn add(
+        &mut self,
+        person: Uuid,
+        from: Option<Stage>,
+        to: Stage,
+        by: Option<UserId>,
+        at: DateTime<Utc>,
+    ) {
+        self.0.push([
+            Uuid::now_v7().into(),
+            person.into(),
+            from.map(|s| s.as_str()).into(),
+            to.as_str().into(),
+            at.into(),
+            by.map(|u| u.0).into(),
+        ]);
+    }
 }
 
 /// The dated history of a person's stages, oldest first.

@@ -10,39 +10,45 @@
 use crate::bulk::Rows;
 use crate::{Result, StoreError, Tx};
 use relais_domain::Invalid;
+use relais_domain::filter::schema::{KindSpec, Search};
 use relais_domain::search::SearchQuery;
 use relais_domain::text::prefix_upper_bound;
 use sea_query::{Condition, Expr, ExprTrait, Order, Query, SelectStatement};
 use std::collections::HashMap;
 use uuid::Uuid;
 
-/// Which records an index holds.
+/// A kind's search index: its records' table, the table of their terms and the column
+/// there that names the record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Index {
-    People,
-    Companies,
+pub struct Index {
+    records: &'static str,
+    terms: &'static str,
+    owner: &'static str,
 }
 
 impl Index {
-    fn terms(self) -> &'static str {
-        match self {
-            Index::People => "person_terms",
-            Index::Companies => "company_terms",
+    /// The index of a kind whose `q` searches one (`Search::Index`).
+    pub fn of(kind: &KindSpec) -> Option<Index> {
+        match kind.search {
+            Search::Index { terms, owner } => Some(Index {
+                records: kind.table,
+                terms,
+                owner,
+            }),
+            Search::Contains(_) => None,
         }
+    }
+
+    fn terms(self) -> &'static str {
+        self.terms
     }
 
     fn owner(self) -> &'static str {
-        match self {
-            Index::People => "person_id",
-            Index::Companies => "company_id",
-        }
+        self.owner
     }
 
     fn records(self) -> &'static str {
-        match self {
-            Index::People => "people",
-            Index::Companies => "companies",
-        }
+        self.records
     }
 }
 
@@ -242,31 +248,4 @@ pub(crate) async fn page(
         h.word = at;
     }
     Ok(hits)
-}
-
-/// Computes every term again from the records (after a migration changed how terms are
-/// made), a few hundred records at a time.
-pub(crate) async fn rebuild(tx: &mut Tx) -> Result<()> {
-    #[derive(sqlx::FromRow)]
-    struct IdRow {
-        id: Uuid,
-    }
-    for index in [Index::Companies, Index::People] {
-        let ids: Vec<IdRow> = tx
-            .fetch_all(
-                Query::select()
-                    .column("id")
-                    .from(index.records())
-                    .order_by("id", Order::Asc),
-            )
-            .await?;
-        let ids: Vec<Uuid> = ids.into_iter().map(|r| r.id).collect();
-        for chunk in ids.chunks(500) {
-            match index {
-                Index::People => crate::people::refresh_terms(tx, chunk).await?,
-                Index::Companies => crate::companies::refresh_terms(tx, chunk).await?,
-            }
-        }
-    }
-    Ok(())
 }

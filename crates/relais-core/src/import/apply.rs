@@ -12,7 +12,8 @@ use relais_domain::{Action, CompanyId, PersonId, Resource};
 use relais_store::custom_fields::CustomField;
 use relais_store::import_log::LoggedChange;
 use relais_store::owned::CustomWrite;
-use relais_store::people::{MatchKey, NewPerson};
+use relais_store::people::{MatchKey, People};
+use relais_store::records::New;
 use relais_store::{Db, Tx};
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
@@ -429,11 +430,10 @@ impl PeopleRun<'_> {
     /// Adds what a row says to the stored person it duplicates.
     async fn update_stored(&mut self, w: &mut Writer<'_>, id: PersonId, p: Pending) -> Result<()> {
         let tx = w.tx().await?;
-        let Some(current) = relais_store::people::get(tx, id, false).await? else {
+        let Some(current) = relais_store::records::get::<People>(tx, id, false).await? else {
             self.report.skipped += 1;
             return Ok(());
         };
-        let current = crate::people::PersonView::from(current);
         let how = if self.touched.insert(id) {
             Overlay::Replace {
                 stage: p.stage_given,
@@ -448,7 +448,7 @@ impl PeopleRun<'_> {
         }
         let (writes, _) = record::resolve_custom_with(&self.defs, Entity::Person, &merged.custom)
             .map_err(crate::CoreError::from)?;
-        crate::people::save(tx, self.actor, &current, merged, &writes).await?;
+        crate::records::save(tx, self.actor, &current, merged, &writes).await?;
         w.updated("person", id.0, &current.data, current.version + 1);
         self.report.updated += 1;
         Ok(())
@@ -458,15 +458,15 @@ impl PeopleRun<'_> {
 /// Inserts the new people of a batch; returns their ids.
 async fn insert_fresh(tx: &mut Tx, actor: &Actor, fresh: &[Pending]) -> Result<Vec<PersonId>> {
     let now = record::now();
-    let people: Vec<NewPerson<'_>> = fresh
+    let people: Vec<New<'_, People>> = fresh
         .iter()
-        .map(|p| NewPerson {
+        .map(|p| New {
             id: PersonId::new(),
             data: &p.data,
             custom: &p.custom,
         })
         .collect();
-    relais_store::people::insert_many(tx, &people, actor.user, now).await?;
+    relais_store::records::insert_many::<People>(tx, &people, actor.user, now).await?;
     let ids: Vec<PersonId> = people.iter().map(|p| p.id).collect();
     relais_store::audit::append_many(
         tx,
@@ -791,7 +791,11 @@ async fn company_row(
             .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
             .collect(),
     };
-    let (data, custom) = match crate::companies::check(tx, &draft, None).await {
+    let (data, custom) = match <crate::companies::Companies as crate::records::Kind>::check(
+        tx, &draft, None,
+    )
+    .await
+    {
         Ok(v) => v,
         Err(crate::CoreError::Invalid(i)) => return Ok(Err(i.to_string())),
         Err(e) => return Err(e),
@@ -801,7 +805,8 @@ async fn company_row(
         .first()
         .copied()
     else {
-        let id = crate::companies::insert(tx, actor, &data, &custom).await?;
+        let id = crate::records::insert::<crate::companies::Companies>(tx, actor, &data, &custom)
+            .await?;
         w.created("company", id.0);
         report.created += 1;
         return Ok(Ok(()));
@@ -810,7 +815,7 @@ async fn company_row(
         report.skipped += 1;
         return Ok(Ok(()));
     }
-    let current = crate::companies::load(tx, existing, false).await?;
+    let current = crate::records::load::<crate::companies::Companies>(tx, existing, false).await?;
     let mut merged = current.data.clone();
     macro_rules! fill {
         ($($f:ident),*) => {$( if data.$f.is_some() { merged.$f = data.$f.clone(); } )*};
@@ -834,7 +839,8 @@ async fn company_row(
         return Ok(Ok(()));
     }
     let (writes, _) = record::resolve_custom(tx, Entity::Company, &merged.custom).await?;
-    crate::companies::save(tx, actor, &current, merged, &writes).await?;
+    crate::records::save::<crate::companies::Companies>(tx, actor, &current, merged, &writes)
+        .await?;
     w.updated("company", existing.0, &current.data, current.version + 1);
     report.updated += 1;
     Ok(Ok(()))

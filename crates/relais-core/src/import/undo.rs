@@ -3,8 +3,11 @@
 //! erased, the ones it updated get their data from before back. A record changed by someone
 //! since the import is left as it is and counted: undo never overwrites a later change.
 use crate::auth::Actor;
+use crate::companies::Companies;
 use crate::error::{CoreError, Result};
+use crate::people::People;
 use crate::record;
+use crate::records::{self, Kind};
 use relais_domain::company::CompanyDraft;
 use relais_domain::person::PersonDraft;
 use relais_domain::{Action, CompanyId, PersonId, Resource};
@@ -117,13 +120,13 @@ fn found<T>(loaded: Result<T>) -> Result<Option<T>> {
 
 async fn undo_person(tx: &mut Tx, actor: &Actor, c: &LoggedChange) -> Result<Step> {
     let id = PersonId(c.record_id);
-    let current = found(crate::people::load(tx, id, true).await)?;
+    let current = found(records::load::<People>(tx, id, true).await)?;
     let step = step(current.as_ref().map(|p| p.version), c);
     match (step, current) {
-        (Step::Remove, _) => relais_store::people::purge(tx, id).await?,
+        (Step::Remove, _) => relais_store::records::purge::<People>(tx, id).await?,
         (Step::Restore, Some(current)) => {
-            let (data, writes) = crate::people::check(tx, &before::<PersonDraft>(c)?).await?;
-            crate::people::save(tx, actor, &current, data, &writes).await?;
+            let (data, writes) = People::check(tx, &before::<PersonDraft>(c)?, Some(id)).await?;
+            records::save(tx, actor, &current, data, &writes).await?;
         }
         _ => {}
     }
@@ -132,7 +135,7 @@ async fn undo_person(tx: &mut Tx, actor: &Actor, c: &LoggedChange) -> Result<Ste
 
 async fn undo_company(tx: &mut Tx, actor: &Actor, c: &LoggedChange) -> Result<Step> {
     let id = CompanyId(c.record_id);
-    let current = found(crate::companies::load(tx, id, true).await)?;
+    let current = found(records::load::<Companies>(tx, id, true).await)?;
     let step = step(current.as_ref().map(|c| c.version), c);
     match (step, current) {
         // People came to work there since (not by this import): it stays.
@@ -143,11 +146,11 @@ async fn undo_company(tx: &mut Tx, actor: &Actor, c: &LoggedChange) -> Result<St
         {
             return Ok(Step::Keep);
         }
-        (Step::Remove, _) => relais_store::companies::purge(tx, id).await?,
+        (Step::Remove, _) => relais_store::records::purge::<Companies>(tx, id).await?,
         (Step::Restore, Some(current)) => {
             let before = before::<CompanyDraft>(c)?;
-            let (data, writes) = crate::companies::check(tx, &before, Some(id)).await?;
-            crate::companies::save(tx, actor, &current, data, &writes).await?;
+            let (data, writes) = Companies::check(tx, &before, Some(id)).await?;
+            records::save(tx, actor, &current, data, &writes).await?;
         }
         _ => {}
     }

@@ -83,7 +83,7 @@ fn walk(kind: &KindSpec, custom: &dyn CustomFields, f: &Filter, top: bool) -> Re
         }
         Filter::Not(inner) => walk(kind, custom, inner, top),
         Filter::Search(_) => match kind.search {
-            Search::Index if !top => Err(format!(
+            Search::Index { .. } if !top => Err(format!(
                 "q (search) can't be used inside a relation ({})",
                 kind.name
             )),

@@ -24,8 +24,12 @@ pub struct KindSpec {
 /// How `q` finds records of a kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Search {
-    /// The search index of names, e-mails and phones (people and companies).
-    Index,
+    /// A search index: a table of (term, sort key, owner) rows, the words each record is
+    /// found by (names, e-mails, phones...).
+    Index {
+        terms: &'static str,
+        owner: &'static str,
+    },
     /// A case-insensitive part of this text column.
     Contains(&'static str),
 }
@@ -294,7 +298,10 @@ pub static PEOPLE: KindSpec = KindSpec {
         },
     ],
     latest_by: "created_at",
-    search: Search::Index,
+    search: Search::Index {
+        terms: "person_terms",
+        owner: "person_id",
+    },
 };
 
 pub static COMPANIES: KindSpec = KindSpec {
@@ -348,7 +355,10 @@ pub static COMPANIES: KindSpec = KindSpec {
         },
     ],
     latest_by: "created_at",
-    search: Search::Index,
+    search: Search::Index {
+        terms: "company_terms",
+        owner: "company_id",
+    },
 };
 
 pub static INTERACTIONS: KindSpec = KindSpec {

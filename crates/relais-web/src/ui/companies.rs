@@ -14,7 +14,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::routing::{get, post};
-use relais_core::companies::{self, CompanyView};
+use relais_core::companies::{self, Companies, CompanyView};
+use relais_core::record::parse_draft;
+use relais_core::records::{self, BulkChange};
 use relais_core::{CoreError, overview, users};
 use relais_domain::company::SIZES;
 use relais_domain::custom::Entity;
@@ -122,7 +124,7 @@ async fn list(State(s): State<AppState>, me: Signed, parts: Parts) -> UiResult {
     let raw = lists::params(&parts, is_list_param);
     let mut params = raw.clone();
     params.push(("limit".into(), "50".into()));
-    let (page, error) = match companies::list(&s.db, &me.actor, &params).await {
+    let (page, error) = match records::list::<Companies>(&s.db, &me.actor, &params).await {
         Ok(p) => (p, None),
         Err(CoreError::Invalid(i)) => (
             relais_core::record::ListPage {
@@ -224,11 +226,11 @@ async fn bulk(State(s): State<AppState>, me: Signed, Form(f): Form) -> UiResult 
             .await?;
             return Ok(lists::csv_download(out, "companies.csv"));
         }
-        "owner" => companies::BulkChange::Owner(lists::owner_of(&f)?),
-        "tag" => companies::BulkChange::AddTag(f.get("tag").to_string()),
+        "owner" => BulkChange::Owner(lists::owner_of(&f)?),
+        "tag" => BulkChange::AddTag(f.get("tag").to_string()),
         _ => return Err(UiError::NotFound),
     };
-    match companies::bulk_update(&s.db, &me.actor, &ids, &change).await {
+    match records::bulk_update::<Companies>(&s.db, &me.actor, &ids, &change).await {
         Ok(n) => Ok(see_other(&lists::with_notice(&to, n))),
         Err(CoreError::Invalid(i)) => Ok(see_other(&lists::with_refusal(&to, &i))),
         Err(e) => Err(e.into()),
@@ -479,7 +481,11 @@ async fn create(State(s): State<AppState>, me: Signed, Form(f): Form) -> UiResul
         Ok(p) => p,
         Err(errors) => return again(errors),
     };
-    match companies::create(&s.db, &me.actor, to_json(&v, &specs, parent, None)).await {
+    let created = match parse_draft(to_json(&v, &specs, parent, None)) {
+        Ok(draft) => records::create::<Companies>(&s.db, &me.actor, &draft).await,
+        Err(i) => Err(i.into()),
+    };
+    match created {
         Ok(c) => Ok(see_other(&format!("/companies/{}", c.id.0))),
         Err(CoreError::Invalid(i)) => again(FormErrors::from_invalid(&i, me.tr)),
         Err(e) => Err(e.into()),
@@ -498,7 +504,7 @@ async fn parent_name(s: &AppState, me: &Signed, c: &CompanyView) -> UiResult<Str
 
 async fn edit_form(State(s): State<AppState>, me: Signed, Path(id): Path<String>) -> UiResult {
     let id = parse_company(&id)?;
-    let c = companies::get(&s.db, &me.actor, id).await?;
+    let c = records::get::<Companies>(&s.db, &me.actor, id).await?;
     if c.deleted_at.is_some() {
         return Ok(see_other(&format!("/companies/{}", id.0)));
     }
@@ -529,7 +535,7 @@ async fn update(
     Form(f): Form,
 ) -> UiResult {
     let id = parse_company(&id)?;
-    let current = companies::get(&s.db, &me.actor, id).await?;
+    let current = records::get::<Companies>(&s.db, &me.actor, id).await?;
     let specs = specs(&extra(&s, &me).await?);
     let mut v = Values::from_form(&f, &specs, "");
     let mut base = Values::from_form(&f, &specs, "base.");
@@ -541,11 +547,11 @@ async fn update(
         Err(e) => errors = e,
         Ok(parent) => {
             let etag = relais_core::record::etag(version);
-            match companies::update(
+            match records::update::<Companies>(
                 &s.db,
                 &me.actor,
                 id,
-                to_json(&v, &specs, parent, Some(&current.data)),
+                &to_json(&v, &specs, parent, Some(&current.data)),
                 Some(&etag),
             )
             .await
@@ -553,7 +559,7 @@ async fn update(
                 Ok(_) => return Ok(see_other(&format!("/companies/{}", id.0))),
                 Err(CoreError::Invalid(i)) => errors = FormErrors::from_invalid(&i, me.tr),
                 Err(CoreError::Stale { version: now, .. }) => {
-                    let theirs = companies::get(&s.db, &me.actor, id).await?;
+                    let theirs = records::get::<Companies>(&s.db, &me.actor, id).await?;
                     let theirs = values_of(&theirs, parent_name(&s, &me, &theirs).await?);
                     (v, clashes) = record_form::reconcile(&specs, &v, &theirs, &base);
                     base = theirs;
@@ -796,12 +802,12 @@ async fn show(
 
 async fn delete(State(s): State<AppState>, me: Signed, Path(id): Path<String>) -> UiResult {
     let id = parse_company(&id)?;
-    companies::delete(&s.db, &me.actor, id).await?;
+    records::delete::<Companies>(&s.db, &me.actor, id).await?;
     Ok(see_other(&format!("/companies/{}", id.0)))
 }
 
 async fn restore(State(s): State<AppState>, me: Signed, Path(id): Path<String>) -> UiResult {
     let id = parse_company(&id)?;
-    companies::restore(&s.db, &me.actor, id).await?;
+    records::restore::<Companies>(&s.db, &me.actor, id).await?;
     Ok(see_other(&format!("/companies/{}", id.0)))
 }

@@ -10,7 +10,10 @@ use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use relais_core::{CoreError, companies, merge, people};
+use relais_core::companies::Companies;
+use relais_core::people::People;
+use relais_core::records;
+use relais_core::{CoreError, merge};
 use relais_domain::{CompanyId, PersonId};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -141,7 +144,7 @@ async fn load(s: &AppState, me: &Signed, kind: Kind, raw: &str) -> UiResult<Reco
     Ok(match kind {
         Kind::People => {
             let id = PersonId::parse(raw).map_err(|_| UiError::NotFound)?;
-            let p = people::get(&s.db, &me.actor, id).await?;
+            let p = records::get::<People>(&s.db, &me.actor, id).await?;
             Record {
                 side: Side {
                     id: p.id.0.to_string(),
@@ -153,7 +156,7 @@ async fn load(s: &AppState, me: &Signed, kind: Kind, raw: &str) -> UiResult<Reco
         }
         Kind::Companies => {
             let id = CompanyId::parse(raw).map_err(|_| UiError::NotFound)?;
-            let c = companies::get(&s.db, &me.actor, id).await?;
+            let c = records::get::<Companies>(&s.db, &me.actor, id).await?;
             Record {
                 side: Side {
                     id: c.id.0.to_string(),

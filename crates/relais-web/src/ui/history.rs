@@ -10,7 +10,10 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::request::Parts;
 use axum::routing::{get, post};
-use relais_core::{CoreError, companies, overview, people, users};
+use relais_core::companies::Companies;
+use relais_core::people::{self, People};
+use relais_core::records;
+use relais_core::{CoreError, overview, users};
 use relais_domain::{CompanyId, PersonId, Resource, UserId};
 use serde_json::json;
 use std::collections::HashMap;
@@ -130,7 +133,7 @@ async fn person_history(
     parts: Parts,
 ) -> UiResult {
     let id = PersonId::parse(&id).map_err(|_| UiError::NotFound)?;
-    let p = people::get(&s.db, &me.actor, id).await?;
+    let p = records::get::<People>(&s.db, &me.actor, id).await?;
     let back = format!("/people/{}", id.0);
     history(
         &s,
@@ -151,7 +154,7 @@ async fn company_history(
     parts: Parts,
 ) -> UiResult {
     let id = CompanyId::parse(&id).map_err(|_| UiError::NotFound)?;
-    let c = companies::get(&s.db, &me.actor, id).await?;
+    let c = records::get::<Companies>(&s.db, &me.actor, id).await?;
     let back = format!("/companies/{}", id.0);
     history(
         &s,

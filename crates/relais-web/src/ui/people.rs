@@ -13,7 +13,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use relais_core::overview::{self, PersonOverview};
+use relais_core::people::People;
 use relais_core::people::{self, PersonView};
+use relais_core::records;
 use relais_core::{CoreError, companies, users};
 use relais_domain::custom::Entity;
 use relais_domain::person::Stage;
@@ -413,7 +415,7 @@ async fn primary_company(s: &AppState, me: &Signed, p: &PersonView) -> UiResult<
 
 async fn edit_form(State(s): State<AppState>, me: Signed, Path(id): Path<String>) -> UiResult {
     let id = parse_person(&id)?;
-    let p = people::get(&s.db, &me.actor, id).await?;
+    let p = records::get::<People>(&s.db, &me.actor, id).await?;
     if p.deleted_at.is_some() {
         return Ok(see_other(&format!("/people/{}", id.0)));
     }
@@ -444,7 +446,7 @@ async fn update(
     Form(f): Form,
 ) -> UiResult {
     let id = parse_person(&id)?;
-    let current = people::get(&s.db, &me.actor, id).await?;
+    let current = records::get::<People>(&s.db, &me.actor, id).await?;
     let x = extra(&s, &me).await?;
     let mut specs = posted_specs(&f, &x);
     let mut v = Values::from_form(&f, &specs, "");
@@ -469,7 +471,7 @@ async fn update(
         Ok(_) => return Ok(see_other(&format!("/people/{}", id.0))),
         Err(CoreError::Invalid(i)) => errors = FormErrors::from_invalid(&i, me.tr),
         Err(CoreError::Stale { version: now, .. }) => {
-            let theirs = people::get(&s.db, &me.actor, id).await?;
+            let theirs = records::get::<People>(&s.db, &me.actor, id).await?;
             let (their_values, their_specs) =
                 values_of(&theirs, primary_company(&s, &me, &theirs).await?, &x);
             if their_specs.len() > specs.len() {
@@ -754,12 +756,12 @@ async fn show(
 
 async fn delete(State(s): State<AppState>, me: Signed, Path(id): Path<String>) -> UiResult {
     let id = parse_person(&id)?;
-    people::delete(&s.db, &me.actor, id).await?;
+    records::delete::<People>(&s.db, &me.actor, id).await?;
     Ok(see_other(&format!("/people/{}", id.0)))
 }
 
 async fn restore(State(s): State<AppState>, me: Signed, Path(id): Path<String>) -> UiResult {
     let id = parse_person(&id)?;
-    people::restore(&s.db, &me.actor, id).await?;
+    records::restore::<People>(&s.db, &me.actor, id).await?;
     Ok(see_other(&format!("/people/{}", id.0)))
 }

@@ -12,7 +12,8 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::request::Parts;
 use axum::routing::{get, post};
-use relais_core::people::{self, BulkChange, PersonView};
+use relais_core::people::{self, People, PersonView};
+use relais_core::records::{self, BulkChange};
 use relais_core::{CoreError, companies, custom_fields, users, views};
 use relais_domain::custom::Entity;
 use relais_domain::person::Stage;
@@ -101,7 +102,7 @@ async fn list(State(s): State<AppState>, me: Signed, parts: Parts) -> UiResult {
     let view_error = lists::param(&parts, "view_error").map(|code| lists::view_error(me.tr, &code));
     let mut params = raw.clone();
     params.push(("limit".into(), "50".into()));
-    let (page, error) = match people::list(&s.db, &me.actor, &params).await {
+    let (page, error) = match records::list::<People>(&s.db, &me.actor, &params).await {
         Ok(p) => (p, None),
         // A filter the service refuses (a stale cursor, say) is shown, not an error page.
         Err(CoreError::Invalid(i)) => (
@@ -206,7 +207,7 @@ async fn bulk(State(s): State<AppState>, me: Signed, Form(f): Form) -> UiResult 
     if ids.is_empty() {
         return Ok(see_other(&to));
     }
-    let change = match f.get("action") {
+    let changed = match f.get("action") {
         "export" => {
             let mut out = Vec::new();
             let selected = lists::ids_filter(ids.iter().map(|i| i.0));
@@ -215,12 +216,21 @@ async fn bulk(State(s): State<AppState>, me: Signed, Form(f): Form) -> UiResult 
                 .await?;
             return Ok(lists::csv_download(out, "people.csv"));
         }
-        "owner" => BulkChange::Owner(lists::owner_of(&f)?),
-        "stage" => BulkChange::Stage(Stage::parse(f.get("stage")).map_err(|_| UiError::NotFound)?),
-        "tag" => BulkChange::AddTag(f.get("tag").to_string()),
+        "owner" => {
+            let change = BulkChange::Owner(lists::owner_of(&f)?);
+            records::bulk_update::<People>(&s.db, &me.actor, &ids, &change).await
+        }
+        "stage" => {
+            let stage = Stage::parse(f.get("stage")).map_err(|_| UiError::NotFound)?;
+            people::set_stage(&s.db, &me.actor, &ids, stage).await
+        }
+        "tag" => {
+            let change = BulkChange::AddTag(f.get("tag").to_string());
+            records::bulk_update::<People>(&s.db, &me.actor, &ids, &change).await
+        }
         _ => return Err(UiError::NotFound),
     };
-    match people::bulk_update(&s.db, &me.actor, &ids, &change).await {
+    match changed {
         Ok(n) => Ok(see_other(&lists::with_notice(&to, n))),
         Err(CoreError::Invalid(i)) => Ok(see_other(&lists::with_refusal(&to, &i))),
         Err(e) => Err(e.into()),

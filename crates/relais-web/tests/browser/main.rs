@@ -148,7 +148,7 @@ fn an_edit_that_meets_a_change_made_meanwhile_lets_the_user_choose() {
     let Some(d) = browser() else { return };
     let s = server();
     let person =
-        s.rt.block_on(relais_core::people::create(
+        s.rt.block_on(create_person(
             &s.db,
             &Actor::SYSTEM,
             json!({"first_name": "Jean", "last_name": "Moulin", "job_title": "Préfet"}),
@@ -158,11 +158,11 @@ fn an_edit_that_meets_a_change_made_meanwhile_lets_the_user_choose() {
     d.go(&format!("{}/people/{}/edit", s.url, person.id.0));
     d.find("#job_title");
     // Someone else saves first.
-    s.rt.block_on(relais_core::people::update(
+    s.rt.block_on(relais_core::records::update::<relais_core::people::People>(
         &s.db,
         &Actor::SYSTEM,
         person.id,
-        json!({"job_title": "Résistant"}),
+        &json!({"job_title": "Résistant"}),
         None,
     ))
     .expect("the other change");
@@ -205,7 +205,7 @@ fn a_manager_merges_two_duplicates_field_by_field() {
     let Some(d) = browser() else { return };
     let s = server();
     let make = |first: &str, last: &str, job: &str| {
-        s.rt.block_on(relais_core::people::create(
+        s.rt.block_on(create_person(
             &s.db,
             &Actor::SYSTEM,
             json!({"first_name": first, "last_name": last, "job_title": job,
@@ -276,4 +276,14 @@ fn a_user_imports_a_small_csv_through_the_wizard() {
         text.contains("Rémi Petit") && text.contains("Fromagerie Moreau"),
         "{text}"
     );
+}
+
+/// Creates a person from a JSON draft, as a client would send it.
+async fn create_person(
+    db: &Db,
+    a: &Actor,
+    v: serde_json::Value,
+) -> relais_core::error::Result<relais_core::people::PersonView> {
+    let draft = relais_core::record::parse_draft(v)?;
+    relais_core::records::create::<relais_core::people::People>(db, a, &draft).await
 }

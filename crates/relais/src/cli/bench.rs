@@ -492,7 +492,9 @@ async fn bench_list(dir: &Path, n: u64, reuse: Option<String>) -> Result<()> {
             let p = variants[i % variants.len()].clone();
             let db = db.clone();
             async move {
-                people::list(&db, &a, &p).await.map_err(core)?;
+                relais_core::records::list::<relais_core::people::People>(&db, &a, &p)
+                    .await
+                    .map_err(core)?;
                 Ok(())
             }
         })
@@ -539,7 +541,7 @@ async fn bench_pages(dir: &Path, n: u64, reuse: Option<String>) -> Result<()> {
     let db = people_db(dir, n, reuse).await?;
     let cookie = session_cookie(&db).await?;
     let router = relais_web::app(relais_web::AppState::new(db.clone(), false));
-    let some = people::list(
+    let some = relais_core::records::list::<relais_core::people::People>(
         &db,
         &Actor::SYSTEM,
         &params(&[("q", "mart"), ("limit", "20")]),
@@ -605,17 +607,19 @@ async fn bench_pages(dir: &Path, n: u64, reuse: Option<String>) -> Result<()> {
 
 async fn n_people(db: &Db) -> Result<i64> {
     let mut tx = db.read().await?;
-    Ok(relais_store::people::count(
-        &mut tx,
-        &relais_domain::filter::Filter::And(vec![]),
-        &relais_store::filter::Context::default(),
+    Ok(
+        relais_store::records::count::<relais_store::people::People>(
+            &mut tx,
+            &relais_domain::filter::Filter::And(vec![]),
+            &relais_store::filter::Context::default(),
+        )
+        .await?,
     )
-    .await?)
 }
 
 /// A new person with `n` interactions on their timeline, one every 37 minutes back from now.
 async fn busy_person(db: &Db, n: u64) -> Result<people::PersonView> {
-    let p = people::create(
+    let p = create_person(
         db,
         &Actor::SYSTEM,
         serde_json::json!({"first_name": "Élodie", "last_name": "Busy"}),
@@ -717,11 +721,15 @@ async fn bench_segment(
     }
     let a = Actor::SYSTEM;
     let query = params(&[("filter", SEGMENT)]);
-    let found = people::count(&db, &a, &query).await.map_err(core)?;
+    let found = relais_core::records::count::<relais_core::people::People>(&db, &a, &query)
+        .await
+        .map_err(core)?;
     println!("segment: {SEGMENT}");
     println!("  {found} people of {}", n_people(&db).await?);
     let (p50, p95) = time(20, |_| async {
-        people::count(&db, &a, &query).await.map_err(core)?;
+        relais_core::records::count::<relais_core::people::People>(&db, &a, &query)
+            .await
+            .map_err(core)?;
         Ok(())
     })
     .await?;
@@ -729,11 +737,23 @@ async fn bench_segment(
     let mut page = query.clone();
     page.push(("limit".into(), "50".into()));
     let (p50, p95) = time(20, |_| async {
-        people::list(&db, &a, &page).await.map_err(core)?;
+        relais_core::records::list::<relais_core::people::People>(&db, &a, &page)
+            .await
+            .map_err(core)?;
         Ok(())
     })
     .await?;
     println!("  first page of 50, by name: p50 {p50:.1} ms, p95 {p95:.1} ms");
     db.close().await;
     Ok(())
+}
+
+/// Creates a person from a JSON draft, as a client would send it.
+async fn create_person(
+    db: &Db,
+    a: &Actor,
+    v: serde_json::Value,
+) -> relais_core::error::Result<relais_core::people::PersonView> {
+    let draft = relais_core::record::parse_draft(v)?;
+    relais_core::records::create::<relais_core::people::People>(db, a, &draft).await
 }

@@ -8,6 +8,7 @@ pub mod interactions;
 pub mod jobs;
 pub mod openapi;
 pub mod people;
+pub mod records;
 pub mod session;
 pub mod tasks;
 pub mod users;

@@ -1,7 +1,7 @@
 //! The OpenAPI document of /api/v1, built from the handlers' annotations.
 use super::{
     attachments, companies, custom_fields, duplicates, imports, interactions, jobs, people,
-    session, tasks, users,
+    records, session, tasks, users,
 };
 use crate::AppState;
 use axum::routing::get;
@@ -16,10 +16,8 @@ use utoipa::{Modify, OpenApi};
         from POST /api/v1/session plus `X-CSRF-Token` on writes. Updates are JSON merge patches; send `If-Match` with \
         the ETag you read to be refused (412) rather than overwrite a change made meanwhile. Errors are RFC 9457 problems."),
     paths(
-        people::list, people::create, people::read, people::update, people::delete, people::restore, people::purge,
-        people::overview, people::audit, people::consents, people::record_consent, people::stages,
-        companies::list, companies::create, companies::read, companies::update, companies::delete, companies::restore,
-        companies::purge, companies::overview, companies::audit,
+        people::overview, people::consents, people::record_consent, people::stages,
+        companies::overview,
         interactions::list, interactions::create, interactions::read, interactions::update, interactions::delete,
         interactions::restore, interactions::purge, interactions::audit,
         attachments::upload, attachments::list, attachments::download, attachments::delete,
@@ -31,12 +29,22 @@ use utoipa::{Modify, OpenApi};
         duplicates::people_duplicates, duplicates::merge_people, duplicates::company_duplicates, duplicates::merge_companies,
         jobs::list, jobs::read, jobs::cancel, jobs::undo, jobs::file, imports::start,
     ),
-    modifiers(&Security),
+    modifiers(&Security, &Kinds),
     security(("bearer" = []), ("session" = []))
 )]
 pub struct ApiDoc;
 
 struct Security;
+
+/// The routes every kind of record has, described once (`records::document`).
+struct Kinds;
+
+impl Modify for Kinds {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        records::document::<relais_core::people::People>(openapi);
+        records::document::<relais_core::companies::Companies>(openapi);
+    }
+}
 
 impl Modify for Security {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
