@@ -8,6 +8,7 @@ use crate::auth::Actor;
 use crate::error::{CoreError, Result};
 use crate::record::{self, ListPage};
 use relais_domain::filter::SortKey;
+use relais_domain::filter::schema::Search;
 use relais_domain::{Action, Invalid, Resource, UserId};
 use relais_store::filter::split_search;
 use relais_store::owned::CustomWrite;
@@ -294,7 +295,11 @@ pub async fn list<K: Kind>(
     let mut tx = db.read().await?;
     let ctx = record::context(&mut tx).await?;
     let (filter, sort, page) = record::list_request(params, K::SPEC, &ctx)?;
+    // Relevance is the order of a search index; a kind without one finds `q` as a plain
+    // condition, in name order.
+    let indexed = matches!(K::SPEC.search, Search::Index { .. });
     if sort.key == SortKey::Relevance
+        && indexed
         && let Some((q, rest)) = split_search(&filter)
     {
         let rows = store::search::<K>(&mut tx, &q, &rest, &page, &ctx).await?;

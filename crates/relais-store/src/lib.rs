@@ -14,7 +14,7 @@ pub mod filter;
 pub mod import_log;
 pub mod interactions;
 pub mod jobs;
-mod migrate;
+pub mod migrate;
 pub mod owned;
 pub mod people;
 pub mod records;

@@ -59,6 +59,15 @@ fn render(sql: &str, backend: Backend) -> String {
         .fold(sql.to_string(), |s, (token, ty)| s.replace(token, ty))
 }
 
+/// Runs SQL written as the migrations are (with their `{uuid}`, `{ts}`... tokens) outside of
+/// the migration set, in one transaction: how a kind of record defined only in tests gets
+/// its table.
+pub async fn script(db: &Db, sql: &str) -> Result<()> {
+    let mut tx = db.write().await?;
+    tx.script(&render(sql, tx.backend())).await?;
+    tx.commit().await
+}
+
 pub(crate) async fn run(db: &Db) -> Result<()> {
     let mut tx = db.write().await?;
     tx.script("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)")

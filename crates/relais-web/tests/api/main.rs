@@ -33,6 +33,7 @@ mod hardening;
 mod helpers;
 mod interactions;
 mod jobs;
+mod machinery;
 mod meta;
 mod pages;
 mod paging;

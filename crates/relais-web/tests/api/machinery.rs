@@ -1,0 +1,447 @@
+//! The record machinery on a kind of record that exists only here, "projects": its data, its
+//! rules, its table and its registration are all this file writes, and it gets the API every
+//! kind has (create, read, merge patch with If-Match, trash, restore, purge, lists with
+//! filters, sort and pages, the audit trail) with no copy of people's or companies' code.
+use crate::helpers::*;
+use axum::http::StatusCode;
+use relais_core::records::{self, Kind, Versioned};
+use relais_core::{Actor, CoreError};
+use relais_domain::filter::schema::{FieldSpec, FieldType, KindSpec, Norm, Search, Stored};
+use relais_domain::person::Address;
+use relais_domain::{Invalid, Resource, UserId};
+use relais_store::owned::{CustomWrite, Owned};
+use relais_store::records::{Record, Stored as Kept};
+use relais_store::sea_query::Value as SqlValue;
+use relais_store::{Result as StoreResult, Tx};
+use relais_web::AppState;
+use relais_web::api::v1::records::{Served, document, routes};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+
+struct Projects;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+struct ProjectData {
+    name: String,
+    status: String,
+    /// In cents.
+    budget: Option<i64>,
+    tags: Vec<String>,
+    owner_id: Option<UserId>,
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct ProjectDraft {
+    name: Option<String>,
+    status: Option<String>,
+    budget: Option<i64>,
+    #[serde(default)]
+    tags: Vec<String>,
+    owner_id: Option<UserId>,
+}
+
+const STATUSES: &[&str] = &["open", "won", "lost"];
+
+impl ProjectDraft {
+    fn validate(&self) -> Result<ProjectData, Invalid> {
+        let mut errors = Vec::new();
+        let name = self.name.as_deref().map(str::trim).unwrap_or_default();
+        if name.is_empty() {
+            errors.push(relais_domain::FieldError {
+                field: "name".into(),
+                message: "is required".into(),
+            });
+        }
+        let status = self.status.clone().unwrap_or_else(|| "open".into());
+        if !STATUSES.contains(&status.as_str()) {
+            errors.push(relais_domain::FieldError {
+                field: "status".into(),
+                message: "is open, won or lost".into(),
+            });
+        }
+        if self.budget.is_some_and(|b| b < 0) {
+            errors.push(relais_domain::FieldError {
+                field: "budget".into(),
+                message: "can't be negative".into(),
+            });
+        }
+        if !errors.is_empty() {
+            return Err(Invalid(errors));
+        }
+        Ok(ProjectData {
+            name: name.to_string(),
+            status,
+            budget: self.budget,
+            tags: self.tags.clone(),
+            owner_id: self.owner_id,
+        })
+    }
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct ProjectView {
+    id: Uuid,
+    #[serde(flatten)]
+    data: ProjectData,
+    deleted_at: Option<chrono::DateTime<chrono::Utc>>,
+    version: i64,
+}
+
+impl From<Record<Projects>> for ProjectView {
+    fn from(r: Record<Projects>) -> Self {
+        ProjectView {
+            id: r.id,
+            data: r.data,
+            deleted_at: r.deleted_at,
+            version: r.version,
+        }
+    }
+}
+
+impl Versioned for ProjectView {
+    fn version(&self) -> i64 {
+        self.version
+    }
+}
+
+static SPEC: KindSpec = KindSpec {
+    name: "projects",
+    table: "projects",
+    custom: None,
+    fields: &[
+        FieldSpec {
+            name: "name",
+            ty: FieldType::Text,
+            stored: Stored::Folded {
+                column: "name",
+                key: "sort_key",
+            },
+        },
+        FieldSpec {
+            name: "status",
+            ty: FieldType::Choice(STATUSES),
+            stored: Stored::Column("status"),
+        },
+        FieldSpec {
+            name: "budget",
+            ty: FieldType::Number,
+            stored: Stored::Column("budget"),
+        },
+        FieldSpec {
+            name: "tag",
+            ty: FieldType::Text,
+            stored: Stored::Child {
+                table: "tags",
+                owner: "owner_id",
+                column: "tag_key",
+                norm: Norm::Fold,
+            },
+        },
+        FieldSpec {
+            name: "created_at",
+            ty: FieldType::Time,
+            stored: Stored::Column("created_at"),
+        },
+    ],
+    relations: &[],
+    latest_by: "created_at",
+    search: Search::Contains("name"),
+};
+
+#[derive(sqlx::FromRow)]
+struct ProjectRow {
+    name: String,
+    status: String,
+    budget: Option<i64>,
+    owner_id: Option<Uuid>,
+}
+
+impl Kept for Projects {
+    type Id = Uuid;
+    type Data = ProjectData;
+    type Row = ProjectRow;
+    const SPEC: &'static KindSpec = &SPEC;
+    const READ: &'static [&'static str] = &["name", "status", "budget", "owner_id"];
+
+    fn written(d: &ProjectData) -> Vec<(&'static str, SqlValue)> {
+        vec![
+            ("name", d.name.clone().into()),
+            ("sort_key", relais_domain::text::fold(&d.name).into()),
+            ("status", d.status.clone().into()),
+            ("budget", d.budget.into()),
+            ("owner_id", d.owner_id.map(|u| u.0).into()),
+        ]
+    }
+
+    fn sort_key(d: &ProjectData) -> String {
+        relais_domain::text::fold(&d.name)
+    }
+
+    fn owned(d: &ProjectData) -> (&[Address], &[String]) {
+        (&[], &d.tags)
+    }
+
+    async fn hydrate(
+        _tx: &mut Tx,
+        rows: Vec<(Uuid, ProjectRow)>,
+        mut owned: Owned,
+    ) -> StoreResult<Vec<ProjectData>> {
+        Ok(rows
+            .into_iter()
+            .map(|(id, r)| ProjectData {
+                name: r.name,
+                status: r.status,
+                budget: r.budget,
+                tags: owned.take(id).tags,
+                owner_id: r.owner_id.map(UserId),
+            })
+            .collect())
+    }
+
+    async fn terms(
+        _tx: &mut Tx,
+        records: &[(Uuid, &ProjectData)],
+    ) -> StoreResult<Vec<Vec<String>>> {
+        Ok(vec![vec![]; records.len()])
+    }
+}
+
+impl Kind for Projects {
+    type Draft = ProjectDraft;
+    type View = ProjectView;
+    const RESOURCE: Resource = Resource::Companies;
+    const NOUN: &'static str = "project";
+
+    async fn check(
+        _tx: &mut Tx,
+        draft: &ProjectDraft,
+        _own: Option<Uuid>,
+    ) -> Result<(ProjectData, Vec<CustomWrite>), CoreError> {
+        Ok((draft.validate()?, vec![]))
+    }
+
+    fn tags_mut(d: &mut ProjectData) -> Option<&mut Vec<String>> {
+        Some(&mut d.tags)
+    }
+
+    fn owner_mut(d: &mut ProjectData) -> Option<&mut Option<UserId>> {
+        Some(&mut d.owner_id)
+    }
+}
+
+impl Served for Projects {
+    const PATH: &'static str = "projects";
+    const LIST_DOC: &'static str = "Projects, a kind of record of the tests.";
+}
+
+/// The kind's migration: its table.
+const TABLE: &str = "CREATE TABLE projects (
+    id {uuid} PRIMARY KEY,
+    name TEXT NOT NULL,
+    sort_key {key} NOT NULL,
+    status TEXT NOT NULL,
+    budget BIGINT,
+    owner_id {uuid},
+    created_at {ts} NOT NULL,
+    updated_at {ts} NOT NULL,
+    deleted_at {ts},
+    version BIGINT NOT NULL
+)";
+
+/// The app with projects registered beside the kinds it has.
+async fn with_projects(mut t: TestApp) -> TestApp {
+    relais_store::migrate::script(&t.db, TABLE)
+        .await
+        .expect("the projects table");
+    let projects = routes::<Projects>().with_state(AppState::new(t.db.clone(), false));
+    t.router = t.router.merge(projects);
+    t
+}
+
+async fn machinery(t: TestApp) {
+    let t = with_projects(t).await;
+
+    // Create: the kind's rules refuse bad input field by field, and write nothing.
+    let refused = t
+        .post(
+            "/api/v1/projects",
+            json!({"status": "maybe", "budget": -1}),
+            &[],
+        )
+        .await;
+    assert_invalid(&refused, "name");
+    assert_invalid(&refused, "status");
+    assert_invalid(&refused, "budget");
+    let unknown = t.post("/api/v1/projects", json!({"nom": "x"}), &[]).await;
+    assert_invalid(&unknown, "nom");
+    let (_, _, empty) = t.get("/api/v1/projects", (), &[]).await;
+    assert_eq!(ids(&empty).len(), 0, "nothing written: {empty}");
+
+    let mut made = Vec::new();
+    for (name, status, budget) in [
+        ("Échafaudage", "open", 120_000),
+        ("Bardage", "won", 50_000),
+        ("Charpente", "open", 900_000),
+        ("Dallage", "lost", 10_000),
+    ] {
+        let (st, h, body) = t
+            .post(
+                "/api/v1/projects",
+                json!({"name": name, "status": status, "budget": budget, "tags": ["chantier"]}),
+                &[],
+            )
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{body}");
+        assert_eq!(header_str(&h, "etag"), Some("\"1\""));
+        assert_eq!(body["status"], status);
+        made.push(body["id"].as_str().expect("id").to_string());
+    }
+
+    // Read, and lists: name order folds accents, filters in the segment language, pages.
+    let (st, h, one) = t
+        .get(&format!("/api/v1/projects/{}", made[0]), (), &[])
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(one["name"], "Échafaudage");
+    assert_eq!(header_str(&h, "etag"), Some("\"1\""));
+    let (_, _, all) = t.get("/api/v1/projects?sort=name", (), &[]).await;
+    let names: Vec<&str> = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Bardage", "Charpente", "Dallage", "Échafaudage"]);
+    let (_, _, open) = t
+        .get(
+            &format!(
+                "/api/v1/projects{}",
+                qs(&[("filter", "status = open and budget > 200000")])
+            ),
+            (),
+            &[],
+        )
+        .await;
+    assert_eq!(ids(&open), [made[2].clone()], "{open}");
+    let (_, _, first) = t.get("/api/v1/projects?sort=name&limit=3", (), &[]).await;
+    assert_eq!(ids(&first).len(), 3);
+    let cursor = first["next_cursor"].as_str().expect("a next page");
+    let (_, _, rest) = t
+        .get(
+            &format!("/api/v1/projects?sort=name&limit=3&cursor={cursor}"),
+            (),
+            &[],
+        )
+        .await;
+    assert_eq!(ids(&rest), [made[0].clone()]);
+    let bad = t
+        .get("/api/v1/projects?filter=status%20%3D%20maybe", (), &[])
+        .await;
+    assert_problem(&bad, StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, _, found) = t.get("/api/v1/projects?q=charp", (), &[]).await;
+    assert_eq!(ids(&found), [made[2].clone()]);
+
+    // Update: a merge patch; a stale If-Match is refused with the current state.
+    let path = format!("/api/v1/projects/{}", made[1]);
+    let (st, h, patched) = t
+        .patch(
+            &path,
+            json!({"budget": 55_000, "tags": null}),
+            &[("if-match", "\"1\"")],
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{patched}");
+    assert_eq!(header_str(&h, "etag"), Some("\"2\""));
+    assert_eq!(patched["budget"], 55_000);
+    assert_eq!(patched["tags"], json!([]));
+    let stale = t
+        .patch(&path, json!({"budget": 1}), &[("if-match", "\"1\"")])
+        .await;
+    assert_problem(&stale, StatusCode::PRECONDITION_FAILED);
+    let invalid = t.patch(&path, json!({"status": "maybe"}), &[]).await;
+    assert_invalid(&invalid, "status");
+    let (_, _, now) = t.get(&path, (), &[]).await;
+    assert_eq!(now["budget"], 55_000, "refused changes write nothing");
+
+    // The audit trail says who changed what.
+    let (_, _, audit) = t.get(&format!("{path}/audit"), (), &[]).await;
+    let entries = audit["items"].as_array().expect("audit entries");
+    assert!(
+        entries.iter().any(|e| e["action"] == "updated"
+            && e["field"] == "budget"
+            && e["old_value"] == "50000"
+            && e["new_value"] == "55000"),
+        "{audit}"
+    );
+    assert!(entries.iter().any(|e| e["action"] == "created"), "{audit}");
+
+    // A change to many at once, through the same rules.
+    let ids_made: Vec<Uuid> = made.iter().map(|i| i.parse().unwrap()).collect();
+    let n = records::bulk_update::<Projects>(
+        &t.db,
+        &Actor::SYSTEM,
+        &ids_made,
+        &records::BulkChange::AddTag("prioritaire".into()),
+    )
+    .await
+    .expect("bulk tag");
+    assert_eq!(n, 4);
+    let (_, _, tagged) = t.get("/api/v1/projects?tag=PRIORITAIRE", (), &[]).await;
+    assert_eq!(ids(&tagged).len(), 4, "{tagged}");
+
+    // Trash, restore, purge: purge only from the trash, and then it is gone with its trail.
+    let purge_live = t.post(&format!("{path}/purge"), (), &[]).await;
+    assert_problem(&purge_live, StatusCode::CONFLICT);
+    let (st, _, _) = t.delete(&path, (), &[]).await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    let (_, _, live) = t.get("/api/v1/projects", (), &[]).await;
+    assert_eq!(ids(&live).len(), 3);
+    let (_, _, trash) = t.get("/api/v1/projects?trash=true", (), &[]).await;
+    assert_eq!(ids(&trash), [made[1].clone()]);
+    let (st, _, back) = t.post(&format!("{path}/restore"), (), &[]).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(back["deleted_at"].is_null());
+    t.delete(&path, (), &[]).await;
+    let (st, _, _) = t.post(&format!("{path}/purge"), (), &[]).await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    let gone = t.get(&path, (), &[]).await;
+    assert_problem(&gone, StatusCode::NOT_FOUND);
+    let (_, _, trail) = t.get(&format!("{path}/audit"), (), &[]).await;
+    assert_eq!(trail["items"], json!([]), "the trail goes with it");
+
+    // Rights are the kind's resource's: read-only roles can't write.
+    let (_, viewer) = t.user(relais_domain::Role::ReadOnly).await;
+    let auth = bearer(&viewer);
+    let (st, _, _) = t
+        .get("/api/v1/projects", (), &[("authorization", &auth)])
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let denied = t
+        .post(
+            "/api/v1/projects",
+            json!({"name": "x"}),
+            &[("authorization", &auth)],
+        )
+        .await;
+    assert_problem(&denied, StatusCode::FORBIDDEN);
+    let missing = t.get("/api/v1/projects/not-an-id", (), &[]).await;
+    assert_problem(&missing, StatusCode::NOT_FOUND);
+
+    // And the OpenAPI document describes it as it describes every kind.
+    let mut doc = utoipa::openapi::OpenApiBuilder::new().build();
+    document::<Projects>(&mut doc);
+    let doc = serde_json::to_value(&doc).unwrap();
+    for (path, method) in [
+        ("/api/v1/projects", "get"),
+        ("/api/v1/projects", "post"),
+        ("/api/v1/projects/{id}", "patch"),
+        ("/api/v1/projects/{id}/purge", "post"),
+    ] {
+        assert!(doc["paths"][path][method].is_object(), "{path} {method}");
+    }
+    assert!(doc["components"]["schemas"]["ProjectDraft"].is_object());
+}
+
+both!(a_kind_defined_in_tests_gets_the_whole_machinery, machinery);
