@@ -70,9 +70,13 @@ pub async fn add(
     let checked = draft.validate()?;
     let sha256 = format!("{:x}", Sha256::digest(draft.data));
     let mut tx = db.write().await?;
-    if relais_store::interactions::get(&mut tx, interaction, false)
-        .await?
-        .is_none()
+    if relais_store::records::get::<relais_store::interactions::Interactions>(
+        &mut tx,
+        interaction,
+        false,
+    )
+    .await?
+    .is_none()
     {
         return Err(CoreError::NotFound("interaction"));
     }
@@ -119,9 +123,13 @@ pub async fn list(
 ) -> Result<Vec<AttachmentView>> {
     actor.require(Action::Read, Resource::Interactions)?;
     let mut tx = db.read().await?;
-    if relais_store::interactions::get(&mut tx, interaction, true)
-        .await?
-        .is_none()
+    if relais_store::records::get::<relais_store::interactions::Interactions>(
+        &mut tx,
+        interaction,
+        true,
+    )
+    .await?
+    .is_none()
     {
         return Err(CoreError::NotFound("interaction"));
     }
@@ -160,9 +168,13 @@ pub async fn delete(db: &Db, actor: &Actor, id: AttachmentId) -> Result<()> {
     let a = store::get(&mut tx, id)
         .await?
         .ok_or(CoreError::NotFound("attachment"))?;
-    if relais_store::interactions::get(&mut tx, a.interaction_id, false)
-        .await?
-        .is_none()
+    if relais_store::records::get::<relais_store::interactions::Interactions>(
+        &mut tx,
+        a.interaction_id,
+        false,
+    )
+    .await?
+    .is_none()
     {
         return Err(CoreError::Conflict(
             "the interaction is in the trash: restore it before changing its attachments".into(),

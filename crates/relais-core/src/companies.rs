@@ -55,8 +55,9 @@ impl Kind for Companies {
     async fn check(
         tx: &mut Tx,
         draft: &CompanyDraft,
-        own: Option<CompanyId>,
+        current: Option<&Record<Companies>>,
     ) -> Result<(CompanyData, Vec<CustomWrite>)> {
+        let own = current.map(|c| c.id);
         let mut data = draft.validate()?;
         let (writes, normal) = record::resolve_custom(tx, Entity::Company, &data.custom).await?;
         data.custom = normal;

@@ -12,6 +12,9 @@ use relais_domain::interaction::{
 use relais_domain::person::{Address, Channel, CompanyLink, EmailEntry, PersonDraft, PhoneEntry};
 use relais_domain::{CompanyId, InteractionId, TaskId};
 use relais_store::Db;
+use relais_store::interactions::Interactions;
+use relais_store::records::New;
+use relais_store::tasks::Tasks;
 
 /// SplitMix64: tiny, fast, and stable across versions.
 struct Rng(u64);
@@ -442,14 +445,13 @@ pub async fn fill(db: &Db, people: u32, seed: u64) -> Result<Stats> {
                 company_id: Some(company),
                 user_ids: vec![],
             };
-            relais_store::interactions::insert(
-                &mut tx,
-                InteractionId::new(),
-                &data,
-                None,
-                record::now(),
-            )
-            .await?;
+            let new = New {
+                id: InteractionId::new(),
+                data: &data,
+                custom: &[],
+            };
+            relais_store::records::insert::<Interactions>(&mut tx, new, None, record::now())
+                .await?;
             stats.interactions += 1;
         }
         if rng.chance(25) {
@@ -466,8 +468,14 @@ pub async fn fill(db: &Db, people: u32, seed: u64) -> Result<Stats> {
                 person_id: Some(pid),
                 company_id: Some(company),
                 done: false,
+                done_at: None,
             };
-            relais_store::tasks::insert(&mut tx, TaskId::new(), &task, None, record::now()).await?;
+            let new = New {
+                id: TaskId::new(),
+                data: &task,
+                custom: &[],
+            };
+            relais_store::records::insert::<Tasks>(&mut tx, new, None, record::now()).await?;
             stats.tasks += 1;
         }
     }

@@ -17,6 +17,7 @@ pub mod overview;
 pub mod people;
 pub mod record;
 pub mod records;
+pub mod tasks;
 pub mod users;
 pub mod views;
 

@@ -280,7 +280,7 @@ pub async fn merge_people(
         serde_json::to_value(&discarded.data).map_err(|e| CoreError::Internal(e.to_string()))?;
     take_fields(&mut doc, &other, &req.take, &PERSON_FIELDS)?;
     let draft: PersonDraft = record::parse_draft(doc)?;
-    let (mut data, _) = People::check(&mut tx, &draft, Some(sid)).await?;
+    let (mut data, _) = People::check(&mut tx, &draft, Some(&survivor)).await?;
     crate::import::apply::union_lists(&mut data, &discarded.data);
     for (k, v) in &discarded.data.custom {
         data.custom.entry(k.clone()).or_insert_with(|| v.clone());
@@ -333,7 +333,7 @@ pub async fn merge_companies(
     let draft: CompanyDraft = record::parse_draft(doc)?;
     // The discarded company's links move first, so a subsidiary check sees the merged group.
     duplicates::reassign_company(&mut tx, did.0, sid.0).await?;
-    let (mut data, _) = Companies::check(&mut tx, &draft, Some(sid)).await?;
+    let (mut data, _) = Companies::check(&mut tx, &draft, Some(&survivor)).await?;
     for a in &discarded.data.addresses {
         if !data.addresses.contains(a) {
             data.addresses.push(a.clone());

@@ -2,8 +2,9 @@
 //! customers they have not heard from, and what happened lately with their people.
 use crate::auth::Actor;
 use crate::error::{CoreError, Result};
-use crate::interactions::{InteractionView, TaskView};
+use crate::interactions::InteractionView;
 use crate::people::PersonView;
+use crate::tasks::TaskView;
 use chrono::{Datelike, Duration, NaiveDate, Utc};
 use relais_domain::{Action, Resource};
 use relais_store::{Db, interactions, people, tasks};

@@ -3,10 +3,11 @@
 use crate::auth::Actor;
 use crate::companies::CompanyView;
 use crate::error::Result;
-use crate::interactions::{InteractionView, TaskView};
+use crate::interactions::InteractionView;
 use crate::people::{People, PersonView};
 use crate::record::{self, ListPage};
 use crate::records;
+use crate::tasks::TaskView;
 use relais_domain::filter::{Filter, Literal, Op, Sort};
 use relais_domain::interaction::InteractionKind;
 use relais_domain::{Action, CompanyId, PersonId, Resource};

@@ -66,7 +66,7 @@ impl Kind for People {
     async fn check(
         tx: &mut Tx,
         draft: &PersonDraft,
-        _own: Option<PersonId>,
+        _current: Option<&Record<People>>,
     ) -> Result<(PersonData, Vec<CustomWrite>)> {
         let mut data = draft.validate()?;
         let (writes, normal) = record::resolve_custom(tx, Entity::Person, &data.custom).await?;
@@ -180,7 +180,7 @@ pub async fn update_at(
         work_at(&mut tx, actor, &mut doc, name).await?;
     }
     let draft: PersonDraft = record::parse_draft(doc)?;
-    let (data, custom) = People::check(&mut tx, &draft, Some(id)).await?;
+    let (data, custom) = People::check(&mut tx, &draft, Some(&current)).await?;
     if let Err(e) = records::save(&mut tx, actor, &current, data, &custom).await {
         let reread = async || records::get::<People>(db, actor, id).await;
         return Err(record::lost_race(e, tx, reread).await);

@@ -12,7 +12,7 @@ use relais_domain::filter::schema::Search;
 use relais_domain::{Action, Invalid, Resource, UserId};
 use relais_store::filter::split_search;
 use relais_store::owned::CustomWrite;
-use relais_store::records::{self as store, New, Record, Stored};
+use relais_store::records::{self as store, ListOrder, New, Record, Stored};
 use relais_store::{Db, StoreError, Tx};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -32,12 +32,23 @@ pub trait Kind: Stored<Data: Serialize> {
     const NOUN: &'static str;
 
     /// The data a draft stands for and its custom values ready to store, or every field
-    /// that is wrong. `own` is the record being edited, if any.
+    /// that is wrong. `current`: the record being edited, as stored.
     fn check(
         tx: &mut Tx,
         draft: &Self::Draft,
-        own: Option<Self::Id>,
+        current: Option<&Record<Self>>,
     ) -> impl Future<Output = Result<(Self::Data, Vec<CustomWrite>)>> + Send;
+
+    /// What a new record gets from who creates it (whoever logs a call took part in it).
+    fn on_create(d: &mut Self::Data, actor: &Actor) {
+        let _ = (d, actor);
+    }
+
+    /// Adds to the view of one record what lists leave out (an interaction's files).
+    fn detail(tx: &mut Tx, view: &mut Self::View) -> impl Future<Output = Result<()>> + Send {
+        let _ = (tx, view);
+        async { Ok(()) }
+    }
 
     /// Its tags and owner, for the changes made to many records at once (`None`: it has
     /// none).
@@ -80,10 +91,18 @@ pub async fn insert<K: Kind>(
 pub async fn create<K: Kind>(db: &Db, actor: &Actor, draft: &K::Draft) -> Result<K::View> {
     actor.require(Action::Create, K::RESOURCE)?;
     let mut tx = db.write().await?;
-    let (data, custom) = K::check(&mut tx, draft, None).await?;
+    let (mut data, custom) = K::check(&mut tx, draft, None).await?;
+    K::on_create(&mut data, actor);
     let id = insert::<K>(&mut tx, actor, &data, &custom).await?;
-    let view = load::<K>(&mut tx, id, false).await?.into();
+    let view = view::<K>(&mut tx, id, false).await?;
     tx.commit().await?;
+    Ok(view)
+}
+
+/// One record as a client reads it, with its details.
+pub async fn view<K: Kind>(tx: &mut Tx, id: K::Id, include_deleted: bool) -> Result<K::View> {
+    let mut view = K::View::from(load::<K>(tx, id, include_deleted).await?);
+    K::detail(tx, &mut view).await?;
     Ok(view)
 }
 
@@ -91,7 +110,7 @@ pub async fn create<K: Kind>(db: &Db, actor: &Actor, draft: &K::Draft) -> Result
 pub async fn get<K: Kind>(db: &Db, actor: &Actor, id: K::Id) -> Result<K::View> {
     actor.require(Action::Read, K::RESOURCE)?;
     let mut tx = db.read().await?;
-    Ok(load::<K>(&mut tx, id, true).await?.into())
+    view::<K>(&mut tx, id, true).await
 }
 
 /// Applies a JSON merge patch (RFC 7396) if `if_match` still names the current version.
@@ -107,11 +126,11 @@ pub async fn update<K: Kind>(
     let current = load::<K>(&mut tx, id, false).await?;
     check_if_match(if_match, &current)?;
     let draft: K::Draft = patched(&current, patch)?;
-    let (data, custom) = K::check(&mut tx, &draft, Some(id)).await?;
+    let (data, custom) = K::check(&mut tx, &draft, Some(&current)).await?;
     if let Err(e) = save(&mut tx, actor, &current, data, &custom).await {
         return Err(record::lost_race(e, tx, async || get::<K>(db, actor, id).await).await);
     }
-    let view = load::<K>(&mut tx, id, false).await?.into();
+    let view = view::<K>(&mut tx, id, false).await?;
     tx.commit().await?;
     Ok(view)
 }
@@ -196,7 +215,7 @@ pub async fn bulk_edit<K: Kind>(
         // Checked as any other save: a tag's length and characters, an owner that exists.
         let doc = serde_json::to_value(&data).map_err(|e| CoreError::Internal(e.to_string()))?;
         let draft: K::Draft = record::parse_draft(doc)?;
-        let (data, custom) = K::check(&mut tx, &draft, Some(*id)).await?;
+        let (data, custom) = K::check(&mut tx, &draft, Some(&current)).await?;
         save(&mut tx, actor, &current, data, &custom).await?;
         changed += 1;
     }
@@ -254,7 +273,7 @@ pub async fn restore<K: Kind>(db: &Db, actor: &Actor, id: K::Id) -> Result<K::Vi
     actor.require(Action::Delete, K::RESOURCE)?;
     set_deleted::<K>(db, actor, id, false).await?;
     let mut tx = db.read().await?;
-    Ok(load::<K>(&mut tx, id, false).await?.into())
+    view::<K>(&mut tx, id, false).await
 }
 
 async fn set_deleted<K: Kind>(db: &Db, actor: &Actor, id: K::Id, deleted: bool) -> Result<()> {
@@ -292,6 +311,9 @@ pub async fn list<K: Kind>(
     params: &[(String, String)],
 ) -> Result<ListPage<K::View>> {
     actor.require(Action::Read, K::RESOURCE)?;
+    if matches!(K::ORDER, ListOrder::Time { .. }) && params.iter().any(|(k, _)| k == "sort") {
+        return Err(Invalid::one("sort", "this list has a fixed order").into());
+    }
     let mut tx = db.read().await?;
     let ctx = record::context(&mut tx).await?;
     let (filter, sort, page) = record::list_request(params, K::SPEC, &ctx)?;
@@ -330,6 +352,9 @@ pub async fn count<K: Kind>(db: &Db, actor: &Actor, params: &[(String, String)])
 
 /// The value a record's place in a list is kept by, for the next page's cursor.
 fn sort_value<K: Kind>(r: &Record<K>, key: SortKey) -> String {
+    if let ListOrder::Time { .. } = K::ORDER {
+        return K::time_value(r);
+    }
     match key {
         SortKey::Name | SortKey::Relevance => K::sort_key(&r.data),
         SortKey::CreatedAt => r.created_at.to_rfc3339(),

@@ -482,17 +482,19 @@ async fn merge_moves_everything_to_the_survivor_and_keeps_discarded_values() {
         let db = &t.db;
         let a = create_person(db, &Actor::SYSTEM, json!({"first_name": "Jeanne", "last_name": "Martin", "emails": [{"address": "jeanne@a.example"}]})).await.unwrap();
         let b = create_person(db, &Actor::SYSTEM, json!({"first_name": "Jeane", "last_name": "Martin", "job_title": "Gérante", "emails": [{"address": "jeanne@b.example"}], "phones": [{"number": "0612345678"}], "tags": ["vip"]})).await.unwrap();
-        relais_core::interactions::create(
+        relais_core::records::create::<relais_core::interactions::Interactions>(
             db,
             &Actor::SYSTEM,
-            json!({"kind": "call", "person_ids": [b.id]}),
+            &relais_core::record::parse_draft(json!({"kind": "call", "person_ids": [b.id]}))
+                .unwrap(),
         )
         .await
         .unwrap();
-        relais_core::interactions::create_task(
+        relais_core::records::create::<relais_core::tasks::Tasks>(
             db,
             &Actor::SYSTEM,
-            json!({"title": "Call back", "person_id": b.id}),
+            &relais_core::record::parse_draft(json!({"title": "Call back", "person_id": b.id}))
+                .unwrap(),
         )
         .await
         .unwrap();

@@ -177,6 +177,10 @@ pub struct TaskData {
     pub person_id: Option<PersonId>,
     pub company_id: Option<CompanyId>,
     pub done: bool,
+    /// When it was first marked done: kept while it stays done (set by the service, which
+    /// knows the task as stored and the time).
+    #[serde(skip)]
+    pub done_at: Option<DateTime<Utc>>,
 }
 
 impl TaskDraft {
@@ -204,6 +208,7 @@ impl TaskDraft {
             person_id: self.person_id,
             company_id: self.company_id,
             done: self.done.unwrap_or(false),
+            done_at: None,
         })
     }
 }

@@ -1,29 +1,24 @@
-//! Interactions: the timeline of every exchange, on every channel.
+//! Interactions as a kind of record (`records`), and the timelines that read them.
+use crate::bulk::Rows;
 use crate::filter::{self, Page};
-use crate::{Result, StoreError, Tx};
+use crate::owned::Owned;
+use crate::records::{self, ListOrder, Record, Stored};
+use crate::{Result, Tx};
 use chrono::{DateTime, Utc};
-use relais_domain::filter::Filter;
-use relais_domain::filter::schema::INTERACTIONS;
+use relais_domain::filter::schema::{self, KindSpec};
 use relais_domain::interaction::{Direction, InteractionData, InteractionKind};
 use relais_domain::{CompanyId, InteractionId, PersonId, UserId};
-use sea_query::{Expr, ExprTrait, Order, Query};
+use sea_query::{Expr, ExprTrait, Order, Query, Value};
 use std::collections::HashMap;
 use uuid::Uuid;
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct InteractionRecord {
-    pub id: InteractionId,
-    pub data: InteractionData,
-    pub created_by: Option<UserId>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub deleted_at: Option<DateTime<Utc>>,
-    pub version: i64,
-}
+/// Interactions, as a kind of record: the timeline of every exchange.
+pub struct Interactions;
+
+pub type InteractionRecord = Record<Interactions>;
 
 #[derive(sqlx::FromRow)]
-struct Row {
-    id: Uuid,
+pub struct InteractionRow {
     kind: String,
     direction: Option<String>,
     occurred_at: DateTime<Utc>,
@@ -31,226 +26,99 @@ struct Row {
     subject: Option<String>,
     body: Option<String>,
     company_id: Option<Uuid>,
-    created_by: Option<Uuid>,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-    deleted_at: Option<DateTime<Utc>>,
-    version: i64,
 }
 
-const COLUMNS: [&str; 13] = [
-    "id",
-    "kind",
-    "direction",
-    "occurred_at",
-    "duration_minutes",
-    "subject",
-    "body",
-    "company_id",
-    "created_by",
-    "created_at",
-    "updated_at",
-    "deleted_at",
-    "version",
-];
+impl Stored for Interactions {
+    type Id = InteractionId;
+    type Data = InteractionData;
+    type Row = InteractionRow;
+    const SPEC: &'static KindSpec = &schema::INTERACTIONS;
+    const READ: &'static [&'static str] = &[
+        "kind",
+        "direction",
+        "occurred_at",
+        "duration_minutes",
+        "subject",
+        "body",
+        "company_id",
+    ];
+    const CHILDREN: &'static [(&'static str, &'static str)] = &[
+        ("interaction_people", "interaction_id"),
+        ("interaction_users", "interaction_id"),
+    ];
+    const ORDER: ListOrder = ListOrder::Time {
+        column: "occurred_at",
+        newest_first: true,
+    };
 
-pub async fn insert(
-    tx: &mut Tx,
-    id: InteractionId,
-    d: &InteractionData,
-    by: Option<UserId>,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    tx.execute(
-        Query::insert()
-            .into_table("interactions")
-            .columns(COLUMNS)
-            .values_panic([
-                id.0.into(),
-                d.kind.as_str().into(),
-                d.direction.map(|x| x.as_str()).into(),
-                d.occurred_at.into(),
-                d.duration_minutes.into(),
-                d.subject.clone().into(),
-                d.body.clone().into(),
-                d.company_id.map(|c| c.0).into(),
-                by.map(|u| u.0).into(),
-                now.into(),
-                now.into(),
-                None::<DateTime<Utc>>.into(),
-                1i64.into(),
-            ]),
-    )
-    .await?;
-    insert_links(tx, id, d).await
-}
+    fn written(d: &InteractionData) -> Vec<(&'static str, Value)> {
+        vec![
+            ("kind", d.kind.as_str().into()),
+            ("direction", d.direction.map(|x| x.as_str()).into()),
+            ("occurred_at", d.occurred_at.into()),
+            ("duration_minutes", d.duration_minutes.into()),
+            ("subject", d.subject.clone().into()),
+            ("body", d.body.clone().into()),
+            ("company_id", d.company_id.map(|c| c.0).into()),
+        ]
+    }
 
-async fn insert_links(tx: &mut Tx, id: InteractionId, d: &InteractionData) -> Result<()> {
-    if !d.person_ids.is_empty() {
-        let mut q = Query::insert();
-        // occurred_at and kind are repeated for filters and timelines (migration 8).
-        q.into_table("interaction_people").columns([
-            "interaction_id",
-            "person_id",
-            "occurred_at",
-            "kind",
-        ]);
-        for p in &d.person_ids {
-            q.values_panic([
-                id.0.into(),
-                p.0.into(),
-                d.occurred_at.into(),
-                d.kind.as_str().into(),
-            ]);
+    fn sort_key(d: &InteractionData) -> String {
+        d.occurred_at.to_rfc3339()
+    }
+
+    fn time_value(r: &Record<Self>) -> String {
+        r.data.occurred_at.to_rfc3339()
+    }
+
+    async fn hydrate(
+        tx: &mut Tx,
+        rows: Vec<(Uuid, InteractionRow)>,
+        _owned: Owned,
+    ) -> Result<Vec<InteractionData>> {
+        hydrate(tx, rows).await
+    }
+
+    /// Who took part. The people's links repeat the time and kind (migration 8), for
+    /// filters and timelines.
+    async fn write_children(tx: &mut Tx, records: &[(Uuid, &InteractionData)]) -> Result<()> {
+        let mut people = Rows::new(
+            "interaction_people",
+            &["interaction_id", "person_id", "occurred_at", "kind"],
+        );
+        let mut users = Rows::new("interaction_users", &["interaction_id", "user_id"]);
+        for (id, d) in records {
+            for p in &d.person_ids {
+                people.push([
+                    (*id).into(),
+                    p.0.into(),
+                    d.occurred_at.into(),
+                    d.kind.as_str().into(),
+                ]);
+            }
+            for u in &d.user_ids {
+                users.push([(*id).into(), u.0.into()]);
+            }
         }
-        tx.execute(&q).await?;
+        people.write(tx).await?;
+        users.write(tx).await
     }
-    if !d.user_ids.is_empty() {
-        let mut q = Query::insert();
-        q.into_table("interaction_users")
-            .columns(["interaction_id", "user_id"]);
-        for u in &d.user_ids {
-            q.values_panic([id.0.into(), u.0.into()]);
-        }
-        tx.execute(&q).await?;
-    }
-    Ok(())
-}
 
-pub async fn update(
-    tx: &mut Tx,
-    id: InteractionId,
-    expected: i64,
-    d: &InteractionData,
-    now: DateTime<Utc>,
-) -> Result<i64> {
-    let q = Query::update()
-        .table("interactions")
-        .value("kind", d.kind.as_str())
-        .value("direction", d.direction.map(|x| x.as_str()))
-        .value("occurred_at", d.occurred_at)
-        .value("duration_minutes", d.duration_minutes)
-        .value("subject", d.subject.clone())
-        .value("body", d.body.clone())
-        .value("company_id", d.company_id.map(|c| c.0))
-        .value("updated_at", now)
-        .value("version", Expr::col("version").add(1))
-        .and_where(Expr::col("id").eq(id.0))
-        .and_where(Expr::col("version").eq(expected))
-        .and_where(Expr::col("deleted_at").is_null())
-        .to_owned();
-    if tx.execute(&q).await? == 0 {
-        return Err(match get(tx, id, true).await? {
-            Some(i) if i.deleted_at.is_none() => StoreError::Conflict,
-            _ => StoreError::NotFound,
-        });
-    }
-    for t in ["interaction_people", "interaction_users"] {
+    /// The people's links repeat whether the interaction is in the trash (migration 8).
+    async fn trashed(tx: &mut Tx, id: Uuid, deleted: bool, now: DateTime<Utc>) -> Result<()> {
         tx.execute(
-            Query::delete()
-                .from_table(t)
-                .and_where(Expr::col("interaction_id").eq(id.0)),
+            Query::update()
+                .table("interaction_people")
+                .value("deleted_at", if deleted { Some(now) } else { None })
+                .and_where(Expr::col("interaction_id").eq(id)),
         )
         .await?;
+        Ok(())
     }
-    insert_links(tx, id, d).await?;
-    Ok(expected + 1)
-}
 
-pub async fn set_deleted(
-    tx: &mut Tx,
-    id: InteractionId,
-    deleted: bool,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    let q = Query::update()
-        .table("interactions")
-        .value("deleted_at", if deleted { Some(now) } else { None })
-        .value("version", Expr::col("version").add(1))
-        .and_where(Expr::col("id").eq(id.0))
-        .and_where(if deleted {
-            Expr::col("deleted_at").is_null()
-        } else {
-            Expr::col("deleted_at").is_not_null()
-        })
-        .to_owned();
-    if tx.execute(&q).await? == 0 {
-        return Err(StoreError::NotFound);
+    async fn terms(_tx: &mut Tx, records: &[(Uuid, &InteractionData)]) -> Result<Vec<Vec<String>>> {
+        Ok(vec![vec![]; records.len()])
     }
-    // The links repeat whether the interaction is in the trash (migration 8).
-    tx.execute(
-        Query::update()
-            .table("interaction_people")
-            .value("deleted_at", if deleted { Some(now) } else { None })
-            .and_where(Expr::col("interaction_id").eq(id.0)),
-    )
-    .await?;
-    Ok(())
-}
-
-pub async fn purge(tx: &mut Tx, id: InteractionId) -> Result<()> {
-    tx.execute(
-        Query::delete()
-            .from_table("audit_log")
-            .and_where(Expr::col("entity_id").eq(id.0)),
-    )
-    .await?;
-    if tx
-        .execute(
-            Query::delete()
-                .from_table("interactions")
-                .and_where(Expr::col("id").eq(id.0)),
-        )
-        .await?
-        == 0
-    {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
-}
-
-pub async fn get(
-    tx: &mut Tx,
-    id: InteractionId,
-    include_deleted: bool,
-) -> Result<Option<InteractionRecord>> {
-    let mut q = Query::select();
-    q.columns(COLUMNS)
-        .from("interactions")
-        .and_where(Expr::col("id").eq(id.0));
-    if !include_deleted {
-        q.and_where(Expr::col("deleted_at").is_null());
-    }
-    let rows: Vec<Row> = tx.fetch_all(&q).await?;
-    Ok(hydrate(tx, rows).await?.pop())
-}
-
-/// Interactions matching `f`, newest first. `person_id` and `user_id` filters go through
-/// the link tables; the rest are columns.
-pub async fn list(tx: &mut Tx, f: &Filter, page: &Page) -> Result<Vec<InteractionRecord>> {
-    let mut q = Query::select();
-    q.columns(COLUMNS.map(|c| ("interactions", c)))
-        .from("interactions");
-    q.and_where(if page.trash {
-        Expr::col(("interactions", "deleted_at")).is_not_null()
-    } else {
-        Expr::col(("interactions", "deleted_at")).is_null()
-    });
-    q.cond_where(filter::condition(
-        &INTERACTIONS,
-        f,
-        &filter::Context::default(),
-    )?);
-    filter::keyset_on(
-        &mut q,
-        ("interactions", "occurred_at"),
-        ("interactions", "id"),
-        true,
-        true,
-        page,
-    )?;
-    let rows: Vec<Row> = tx.fetch_all(&q).await?;
-    hydrate(tx, rows).await
 }
 
 /// A person's timeline, newest first: one index range scan on (person, occurred_at).
@@ -261,7 +129,7 @@ pub async fn timeline(
     page: &Page,
 ) -> Result<Vec<InteractionRecord>> {
     let mut q = Query::select();
-    q.columns(COLUMNS.map(|c| ("interactions", c)))
+    records::columns::<Interactions>(&mut q)
         .from("interaction_people")
         .join(
             sea_query::JoinType::InnerJoin,
@@ -281,8 +149,7 @@ pub async fn timeline(
         true,
         page,
     )?;
-    let rows: Vec<Row> = tx.fetch_all(&q).await?;
-    hydrate(tx, rows).await
+    records::fetch::<Interactions>(tx, &q).await
 }
 
 /// The latest interactions with the people a user owns, newest first.
@@ -302,17 +169,13 @@ pub async fn recent_for_owner(
         )
         .and_where(Expr::col(("p", "owner_id")).eq(owner.0))
         .to_owned();
-    let q = Query::select()
-        .columns(COLUMNS.map(|c| ("interactions", c)))
-        .from("interactions")
-        .and_where(Expr::col(("interactions", "id")).in_subquery(theirs))
+    let mut q = records::select::<Interactions>();
+    q.and_where(Expr::col(("interactions", "id")).in_subquery(theirs))
         .and_where(Expr::col(("interactions", "deleted_at")).is_null())
         .order_by(("interactions", "occurred_at"), Order::Desc)
         .order_by(("interactions", "id"), Order::Desc)
-        .limit(limit)
-        .to_owned();
-    let rows: Vec<Row> = tx.fetch_all(&q).await?;
-    hydrate(tx, rows).await
+        .limit(limit);
+    records::fetch::<Interactions>(tx, &q).await
 }
 
 /// A company's timeline: interactions filed on it or on any of its people.
@@ -322,10 +185,8 @@ pub async fn company_timeline(
     kind: Option<InteractionKind>,
     page: &Page,
 ) -> Result<Vec<InteractionRecord>> {
-    let mut q = Query::select();
-    q.columns(COLUMNS.map(|c| ("interactions", c)))
-        .from("interactions")
-        .cond_where(of_company(company))
+    let mut q = records::select::<Interactions>();
+    q.cond_where(of_company(company))
         .and_where(Expr::col(("interactions", "deleted_at")).is_null());
     if let Some(k) = kind {
         q.and_where(Expr::col(("interactions", "kind")).eq(k.as_str()));
@@ -338,8 +199,7 @@ pub async fn company_timeline(
         true,
         page,
     )?;
-    let rows: Vec<Row> = tx.fetch_all(&q).await?;
-    hydrate(tx, rows).await
+    records::fetch::<Interactions>(tx, &q).await
 }
 
 /// The interactions on a company's timeline: filed on it, or on any of its people.
@@ -365,11 +225,11 @@ struct Link {
     other: Uuid,
 }
 
-async fn hydrate(tx: &mut Tx, rows: Vec<Row>) -> Result<Vec<InteractionRecord>> {
+async fn hydrate(tx: &mut Tx, rows: Vec<(Uuid, InteractionRow)>) -> Result<Vec<InteractionData>> {
     if rows.is_empty() {
         return Ok(vec![]);
     }
-    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let ids: Vec<Uuid> = rows.iter().map(|(id, _)| *id).collect();
     let links = |table: &'static str, col: &'static str| {
         Query::select()
             .column("interaction_id")
@@ -396,24 +256,16 @@ async fn hydrate(tx: &mut Tx, rows: Vec<Row>) -> Result<Vec<InteractionRecord>> 
     }
     Ok(rows
         .into_iter()
-        .map(|r| InteractionRecord {
-            id: InteractionId(r.id),
-            data: InteractionData {
-                kind: InteractionKind::parse(&r.kind).unwrap_or(InteractionKind::Note),
-                direction: r.direction.and_then(|d| Direction::parse(&d).ok()),
-                occurred_at: r.occurred_at,
-                duration_minutes: r.duration_minutes,
-                subject: r.subject,
-                body: r.body,
-                person_ids: people.remove(&r.id).unwrap_or_default(),
-                company_id: r.company_id.map(CompanyId),
-                user_ids: users.remove(&r.id).unwrap_or_default(),
-            },
-            created_by: r.created_by.map(UserId),
-            created_at: r.created_at,
-            updated_at: r.updated_at,
-            deleted_at: r.deleted_at,
-            version: r.version,
+        .map(|(id, r)| InteractionData {
+            kind: InteractionKind::parse(&r.kind).unwrap_or(InteractionKind::Note),
+            direction: r.direction.and_then(|d| Direction::parse(&d).ok()),
+            occurred_at: r.occurred_at,
+            duration_minutes: r.duration_minutes,
+            subject: r.subject,
+            body: r.body,
+            person_ids: people.remove(&id).unwrap_or_default(),
+            company_id: r.company_id.map(CompanyId),
+            user_ids: users.remove(&id).unwrap_or_default(),
         })
         .collect())
 }

@@ -17,6 +17,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/0009_covering_owner_indexes.sql"),
     ),
     (10, include_str!("../migrations/0010_name_at_company.sql")),
+    (11, include_str!("../migrations/0011_created_by.sql")),
 ];
 
 /// Migrations after which the search terms are computed again from the records: the terms

@@ -22,8 +22,8 @@ use std::hash::Hash;
 use uuid::Uuid;
 
 /// A kind of record as the store keeps it: one row in `SPEC.table` with the columns every
-/// kind has (`id`, `created_at`, `updated_at`, `deleted_at`, `version`, `sort_key`), the
-/// kind's own columns, and the rows it owns.
+/// kind has (`id`, `created_by`, `created_at`, `updated_at`, `deleted_at`, `version`, and
+/// `sort_key` when it is listed by name), the kind's own columns, and the rows it owns.
 pub trait Stored: Sized + Send + Sync + 'static {
     type Id: Copy + Eq + Hash + Debug + From<Uuid> + Into<Uuid> + Send + Sync;
     type Data: Clone + PartialEq + Debug + Send + Sync;
@@ -37,11 +37,19 @@ pub trait Stored: Sized + Send + Sync + 'static {
     /// Tables of rows only this kind owns, by (table, owner column): rewritten with the
     /// record, erased with it.
     const CHILDREN: &'static [(&'static str, &'static str)] = &[];
+    /// The order of its lists.
+    const ORDER: ListOrder = ListOrder::Name;
 
     /// The kind's columns and their values for this data, `sort_key` included.
     fn written(d: &Self::Data) -> Vec<(&'static str, Value)>;
-    /// The value lists sort by name on (folded, so "émile" sorts with "emile").
+    /// The value lists sort by name on (folded, so "émile" sorts with "emile"); also what its
+    /// search terms are kept with.
     fn sort_key(d: &Self::Data) -> String;
+    /// A record's value in the `ListOrder::Time` column (RFC 3339), for the next page's
+    /// cursor.
+    fn time_value(r: &Record<Self>) -> String {
+        r.created_at.to_rfc3339()
+    }
     /// Its addresses and tags (kept in the tables every kind shares).
     fn owned(d: &Self::Data) -> (&[Address], &[String]) {
         let _ = d;
@@ -86,6 +94,16 @@ pub trait Stored: Sized + Send + Sync + 'static {
         let _ = (tx, id, before, after, by, now);
         async { Ok(()) }
     }
+    /// After a record went to the trash (`deleted`) or came back: what repeats that.
+    fn trashed(
+        tx: &mut Tx,
+        id: Uuid,
+        deleted: bool,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<()>> + Send {
+        let _ = (tx, id, deleted, now);
+        async { Ok(()) }
+    }
     /// Before a record is erased for good: what other records keep of it.
     fn purging(tx: &mut Tx, id: Uuid) -> impl Future<Output = Result<()>> + Send {
         let _ = (tx, id);
@@ -98,10 +116,23 @@ pub trait Stored: Sized + Send + Sync + 'static {
     ) -> impl Future<Output = Result<Vec<Vec<String>>>> + Send;
 }
 
+/// How a kind's lists are ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListOrder {
+    /// By name (`sort_key`), or as the list's `sort` asks (name, created_at, updated_at).
+    Name,
+    /// Always by this time column (a timeline: newest first).
+    Time {
+        column: &'static str,
+        newest_first: bool,
+    },
+}
+
 /// A stored record of a kind.
 pub struct Record<K: Stored> {
     pub id: K::Id,
     pub data: K::Data,
+    pub created_by: Option<UserId>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub deleted_at: Option<DateTime<Utc>>,
@@ -114,6 +145,7 @@ impl<K: Stored> Clone for Record<K> {
         Record {
             id: self.id,
             data: self.data.clone(),
+            created_by: self.created_by,
             created_at: self.created_at,
             updated_at: self.updated_at,
             deleted_at: self.deleted_at,
@@ -137,6 +169,7 @@ impl<K: Stored> PartialEq for Record<K> {
     fn eq(&self, o: &Self) -> bool {
         self.id == o.id
             && self.data == o.data
+            && self.created_by == o.created_by
             && self.created_at == o.created_at
             && self.updated_at == o.updated_at
             && self.deleted_at == o.deleted_at
@@ -155,13 +188,21 @@ pub struct New<'a, K: Stored> {
 #[derive(sqlx::FromRow)]
 struct Meta {
     id: Uuid,
+    created_by: Option<Uuid>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     deleted_at: Option<DateTime<Utc>>,
     version: i64,
 }
 
-const META: [&str; 5] = ["id", "created_at", "updated_at", "deleted_at", "version"];
+const META: [&str; 6] = [
+    "id",
+    "created_by",
+    "created_at",
+    "updated_at",
+    "deleted_at",
+    "version",
+];
 
 #[derive(sqlx::FromRow)]
 struct Full<T> {
@@ -178,11 +219,16 @@ fn table<K: Stored>() -> &'static str {
 /// The kind's rows, every column qualified by its table (filters join other tables): the
 /// start of a query whose rows `fetch` reads.
 pub fn select<K: Stored>() -> SelectStatement {
-    let t = table::<K>();
     let mut q = Query::select();
-    q.columns(META.iter().chain(K::READ).map(|c| (t, *c)))
-        .from(t);
+    columns::<K>(&mut q).from(table::<K>());
     q
+}
+
+/// The kind's columns, qualified by its table, for a query that reaches its rows another
+/// way (from a link table joined to them).
+pub fn columns<K: Stored>(q: &mut SelectStatement) -> &mut SelectStatement {
+    let t = table::<K>();
+    q.columns(META.iter().chain(K::READ).map(|c| (t, *c)))
 }
 
 fn live_or_trash<K: Stored>(trash: bool) -> Expr {
@@ -213,6 +259,7 @@ pub async fn fetch<K: Stored>(tx: &mut Tx, q: &SelectStatement) -> Result<Vec<Re
         .map(|(m, data)| Record {
             id: m.id.into(),
             data,
+            created_by: m.created_by.map(UserId),
             created_at: m.created_at,
             updated_at: m.updated_at,
             deleted_at: m.deleted_at,
@@ -234,12 +281,12 @@ pub async fn insert_many<K: Stored>(
     };
     let mut columns = vec!["id"];
     columns.extend(K::written(first.data).into_iter().map(|(c, _)| c));
-    columns.extend(["created_at", "updated_at", "version"]);
+    columns.extend(["created_by", "created_at", "updated_at", "version"]);
     let mut rows = crate::bulk::Rows::new(table::<K>(), &columns);
     for r in records {
         let mut values = vec![Value::from(r.id.into())];
         values.extend(K::written(r.data).into_iter().map(|(_, v)| v));
-        values.extend([now.into(), now.into(), 1i64.into()]);
+        values.extend([by.map(|u| u.0).into(), now.into(), now.into(), 1i64.into()]);
         rows.push_vec(values);
     }
     rows.write(tx).await?;
@@ -362,7 +409,7 @@ pub async fn set_deleted<K: Stored>(
     if tx.execute(&q).await? == 0 {
         return Err(StoreError::NotFound);
     }
-    Ok(())
+    K::trashed(tx, id.into(), deleted, now).await
 }
 
 /// Erases a record for good, with everything only it owns and its audit trail.
@@ -409,19 +456,33 @@ pub async fn by_ids<K: Stored>(tx: &mut Tx, ids: &[Uuid]) -> Result<Vec<Record<K
     fetch::<K>(tx, &q).await
 }
 
-/// These records (those not in the trash), in name order.
+/// These records (those not in the trash), in the kind's order.
 pub async fn get_many<K: Stored>(tx: &mut Tx, ids: &[K::Id]) -> Result<Vec<Record<K>>> {
     if ids.is_empty() {
         return Ok(vec![]);
     }
     let mut q = select::<K>();
     q.and_where(Expr::col((table::<K>(), "id")).is_in(ids.iter().map(|i| (*i).into())))
-        .and_where(live_or_trash::<K>(false))
-        .order_by((table::<K>(), "sort_key"), Order::Asc);
+        .and_where(live_or_trash::<K>(false));
+    match K::ORDER {
+        ListOrder::Name => q.order_by((table::<K>(), "sort_key"), Order::Asc),
+        ListOrder::Time {
+            column,
+            newest_first,
+        } => q.order_by(
+            (table::<K>(), column),
+            if newest_first {
+                Order::Desc
+            } else {
+                Order::Asc
+            },
+        ),
+    };
     fetch::<K>(tx, &q).await
 }
 
-/// A page of records matching `f`, in `sort` order, after the page's cursor.
+/// A page of records matching `f`, in `sort` order (or the kind's fixed order), after the
+/// page's cursor.
 pub async fn list<K: Stored>(
     tx: &mut Tx,
     f: &Filter,
@@ -432,7 +493,14 @@ pub async fn list<K: Stored>(
     let mut q = select::<K>();
     q.and_where(live_or_trash::<K>(page.trash));
     q.cond_where(filter::condition(K::SPEC, f, ctx)?);
-    filter::keyset(&mut q, table::<K>(), sort, page)?;
+    let t = table::<K>();
+    match K::ORDER {
+        ListOrder::Name => filter::keyset(&mut q, t, sort, page)?,
+        ListOrder::Time {
+            column,
+            newest_first,
+        } => filter::keyset_on(&mut q, (t, column), (t, "id"), true, newest_first, page)?,
+    }
     fetch::<K>(tx, &q).await
 }
 

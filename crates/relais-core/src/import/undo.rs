@@ -125,7 +125,8 @@ async fn undo_person(tx: &mut Tx, actor: &Actor, c: &LoggedChange) -> Result<Ste
     match (step, current) {
         (Step::Remove, _) => relais_store::records::purge::<People>(tx, id).await?,
         (Step::Restore, Some(current)) => {
-            let (data, writes) = People::check(tx, &before::<PersonDraft>(c)?, Some(id)).await?;
+            let (data, writes) =
+                People::check(tx, &before::<PersonDraft>(c)?, Some(&current)).await?;
             records::save(tx, actor, &current, data, &writes).await?;
         }
         _ => {}
@@ -149,7 +150,7 @@ async fn undo_company(tx: &mut Tx, actor: &Actor, c: &LoggedChange) -> Result<St
         (Step::Remove, _) => relais_store::records::purge::<Companies>(tx, id).await?,
         (Step::Restore, Some(current)) => {
             let before = before::<CompanyDraft>(c)?;
-            let (data, writes) = Companies::check(tx, &before, Some(id)).await?;
+            let (data, writes) = Companies::check(tx, &before, Some(&current)).await?;
             records::save(tx, actor, &current, data, &writes).await?;
         }
         _ => {}

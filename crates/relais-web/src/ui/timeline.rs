@@ -12,7 +12,10 @@ use axum::extract::{Path, State};
 use axum::routing::post;
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
 use relais_core::CoreError;
-use relais_core::interactions::{self, InteractionView, TaskView};
+use relais_core::interactions::{InteractionView, Interactions};
+use relais_core::record::parse_draft;
+use relais_core::records;
+use relais_core::tasks::{TaskView, Tasks};
 use relais_domain::interaction::InteractionKind;
 use relais_domain::{CompanyId, PersonId, TaskId, UserId};
 use serde_json::{Value, json};
@@ -255,7 +258,11 @@ async fn log(State(s): State<AppState>, me: Signed, target: Target, Form(f): For
         }
     };
     target.link(&mut body, true);
-    match interactions::create(&s.db, &me.actor, body).await {
+    let created = match parse_draft(body) {
+        Ok(draft) => records::create::<Interactions>(&s.db, &me.actor, &draft).await,
+        Err(i) => Err(i.into()),
+    };
+    match created {
         Ok(_) => Ok(see_other(&format!("{}#timeline", target.path()))),
         Err(CoreError::Invalid(i)) => {
             let form = LogForm {
@@ -328,7 +335,11 @@ async fn add_task(
         "assignee_id": me.actor.user.map(|u| u.0),
     });
     target.link(&mut body, false);
-    match interactions::create_task(&s.db, &me.actor, body).await {
+    let created = match parse_draft(body) {
+        Ok(draft) => records::create::<Tasks>(&s.db, &me.actor, &draft).await,
+        Err(i) => Err(i.into()),
+    };
+    match created {
         Ok(_) => Ok(see_other(&format!("{}#tasks", target.path()))),
         Err(CoreError::Invalid(i)) => {
             form.errors = FormErrors::from_invalid(&i, me.tr);
@@ -345,7 +356,8 @@ async fn done(
     Form(f): Form,
 ) -> UiResult {
     let id = TaskId::parse(&id).map_err(|_| UiError::NotFound)?;
-    let task = interactions::update_task(&s.db, &me.actor, id, json!({"done": true}), None).await?;
+    let done = json!({"done": true});
+    let task = records::update::<Tasks>(&s.db, &me.actor, id, &done, None).await?;
     let back = match (f.opt("back"), task.data.person_id, task.data.company_id) {
         (Some(b), _, _) if super::session::is_local_path(&b) => b,
         (_, Some(p), _) => format!("/people/{}#tasks", p.0),

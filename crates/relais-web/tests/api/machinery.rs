@@ -217,7 +217,7 @@ impl Kind for Projects {
     async fn check(
         _tx: &mut Tx,
         draft: &ProjectDraft,
-        _own: Option<Uuid>,
+        _current: Option<&Record<Projects>>,
     ) -> Result<(ProjectData, Vec<CustomWrite>), CoreError> {
         Ok((draft.validate()?, vec![]))
     }
@@ -244,6 +244,7 @@ const TABLE: &str = "CREATE TABLE projects (
     status TEXT NOT NULL,
     budget BIGINT,
     owner_id {uuid},
+    created_by {uuid},
     created_at {ts} NOT NULL,
     updated_at {ts} NOT NULL,
     deleted_at {ts},

@@ -34,6 +34,7 @@ const API_PATHS: &[&str] = &[
     "/api/v1/tasks/{id}",
     "/api/v1/tasks/{id}/restore",
     "/api/v1/tasks/{id}/purge",
+    "/api/v1/tasks/{id}/audit",
     "/api/v1/me",
     "/api/v1/users",
     "/api/v1/users/{id}",

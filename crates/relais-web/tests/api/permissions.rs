@@ -123,6 +123,7 @@ pub const ROUTES: &[(&str, &str, Need)] = &[
     ("DELETE", "/api/v1/tasks/{id}", May(Delete, Tasks)),
     ("POST", "/api/v1/tasks/{id}/restore", May(Delete, Tasks)),
     ("POST", "/api/v1/tasks/{id}/purge", May(Purge, Tasks)),
+    ("GET", "/api/v1/tasks/{id}/audit", May(Read, Tasks)),
     // Users, tokens, teams
     ("GET", "/api/v1/me", SignedIn),
     ("GET", "/api/v1/users", May(Read, Users)),

@@ -642,12 +642,13 @@ async fn busy_person(db: &Db, n: u64) -> Result<people::PersonView> {
             company_id: None,
             user_ids: vec![],
         };
-        relais_store::interactions::insert(
-            &mut tx,
-            relais_domain::InteractionId::new(),
-            &data,
-            None,
-            now,
+        let new = relais_store::records::New {
+            id: relais_domain::InteractionId::new(),
+            data: &data,
+            custom: &[],
+        };
+        relais_store::records::insert::<relais_store::interactions::Interactions>(
+            &mut tx, new, None, now,
         )
         .await?;
     }

@@ -1,7 +1,7 @@
 //! The OpenAPI document of /api/v1, built from the handlers' annotations.
 use super::{
-    attachments, companies, custom_fields, duplicates, imports, interactions, jobs, people,
-    records, session, tasks, users,
+    attachments, companies, custom_fields, duplicates, imports, jobs, people, records, session,
+    users,
 };
 use crate::AppState;
 use axum::routing::get;
@@ -18,10 +18,7 @@ use utoipa::{Modify, OpenApi};
     paths(
         people::overview, people::consents, people::record_consent, people::stages,
         companies::overview,
-        interactions::list, interactions::create, interactions::read, interactions::update, interactions::delete,
-        interactions::restore, interactions::purge, interactions::audit,
         attachments::upload, attachments::list, attachments::download, attachments::delete,
-        tasks::list, tasks::create, tasks::read, tasks::update, tasks::delete, tasks::restore, tasks::purge,
         users::me, users::list, users::create, users::read, users::update, users::tokens, users::create_token,
         users::revoke_token, users::teams, users::create_team,
         custom_fields::list, custom_fields::create, custom_fields::read, custom_fields::update, custom_fields::delete,
@@ -43,6 +40,8 @@ impl Modify for Kinds {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         records::document::<relais_core::people::People>(openapi);
         records::document::<relais_core::companies::Companies>(openapi);
+        records::document::<relais_core::interactions::Interactions>(openapi);
+        records::document::<relais_core::tasks::Tasks>(openapi);
     }
 }
 
