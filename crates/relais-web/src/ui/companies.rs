@@ -1,8 +1,9 @@
 //! Companies: the list, the 360° page (facts, group, people, timeline, tasks), the create and
 //! edit forms, the trash.
 use super::form::{Form, FormErrors};
-use super::lists::{self, CustomFilter, query_of};
+use super::list_page::{self, Cell, Column, FilterField, Input, Listed, Row, Texts};
 use super::people::{Draft, Fact, FormPage, When, custom_facts};
+use super::record_form::Choice;
 use super::record_form::{self, Spec, Values, Widget, shared};
 use super::session::Signed;
 use super::timeline::{self, LogForm, TaskForm};
@@ -16,8 +17,8 @@ use axum::http::request::Parts;
 use axum::routing::{get, post};
 use relais_core::companies::{self, Companies, CompanyView};
 use relais_core::record::parse_draft;
-use relais_core::records::{self, BulkChange};
-use relais_core::{CoreError, overview, users};
+use relais_core::records;
+use relais_core::{Actor, CoreError, Db, overview, users};
 use relais_domain::company::SIZES;
 use relais_domain::custom::Entity;
 use relais_domain::{CompanyId, UserId};
@@ -25,11 +26,8 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/companies", get(list).post(create))
-        .route("/companies/bulk", post(bulk))
-        .route("/companies/views", post(save_view))
-        .route("/companies/views/{id}/delete", post(delete_view))
+    list_page::routes::<Companies>()
+        .route("/companies", post(create))
         .route("/companies/new", get(new_form))
         .route("/companies/{id}", get(show))
         .route("/companies/{id}/edit", get(edit_form).post(update))
@@ -66,183 +64,109 @@ fn sizes() -> Vec<(&'static str, &'static str)> {
     v
 }
 
-struct Row {
-    id: String,
-    name: String,
-    industry: String,
-    size: String,
-    city: String,
-    website: String,
-}
+impl Listed for Companies {
+    const PLURAL: &'static str = "companies";
+    const TEXTS: Texts = Texts {
+        title: "companies.title",
+        trash: "companies.trash",
+        new: "company.new",
+        none: "companies.none",
+        search_hint: "companies.search_hint",
+        filter_hint: "filter.text_hint_companies",
+        actions: "bulk.title_companies",
+        done: "bulk.done_companies",
+    };
+    const CUSTOM: Option<Entity> = Some(Entity::Company);
 
-#[derive(Template)]
-#[template(path = "companies_list.html")]
-struct ListPage {
-    ctx: Ctx,
-    query: String,
-    p: HashMap<String, String>,
-    rows: Vec<Row>,
-    next: Option<String>,
-    first: Option<String>,
-    sizes: Vec<(&'static str, &'static str)>,
-    users: Vec<(String, String)>,
-    me: String,
-    custom: Vec<CustomFilter>,
-    views: Vec<(String, String, String)>,
-    trash: bool,
-    error: Option<String>,
-    notice: Option<String>,
-    view_error: Option<String>,
-    here: String,
-    list_path: &'static str,
-}
-
-impl ListPage {
-    fn get(&self, k: &str) -> &str {
-        self.p.get(k).map(String::as_str).unwrap_or("")
-    }
-}
-
-fn is_list_param(k: &str) -> bool {
-    const KNOWN: [&str; 11] = [
-        "q",
-        "filter",
-        "industry",
-        "size",
-        "owner_id",
-        "tag",
-        "city",
-        "sort",
-        "cursor",
-        "trash",
-        "parent_id",
-    ];
-    KNOWN.contains(&k) || k.starts_with("custom.")
-}
-
-async fn list(State(s): State<AppState>, me: Signed, parts: Parts) -> UiResult {
-    let raw = lists::params(&parts, is_list_param);
-    let mut params = raw.clone();
-    params.push(("limit".into(), "50".into()));
-    let (page, error) = match records::list::<Companies>(&s.db, &me.actor, &params).await {
-        Ok(p) => (p, None),
-        Err(CoreError::Invalid(i)) => (
-            relais_core::record::ListPage {
-                items: vec![],
-                next_cursor: None,
+    fn filters() -> Vec<FilterField> {
+        let sizes = sizes()
+            .into_iter()
+            .filter(|(v, _)| !v.is_empty())
+            .map(|(v, k)| Choice::key(v, k))
+            .collect();
+        vec![
+            FilterField {
+                name: "industry",
+                label: "company.industry",
+                input: Input::Text,
             },
-            Some(me.tr.invalid(&i)),
-        ),
-        Err(e) => return Err(e.into()),
-    };
-    let error = error.or(lists::param(&parts, "refused").map(|c| lists::refusal(me.tr, &c)));
-    let rows = page
-        .items
-        .iter()
-        .map(|c| Row {
-            id: c.id.0.to_string(),
-            name: c.data.name.clone(),
-            industry: c.data.industry.clone().unwrap_or_default(),
-            size: c.data.size.clone().unwrap_or_default(),
-            city: c
-                .data
-                .addresses
-                .iter()
-                .find_map(|a| a.city.clone())
-                .unwrap_or_default(),
-            website: c.data.website.clone().unwrap_or_default(),
-        })
-        .collect();
-    let p: HashMap<String, String> = raw.iter().cloned().collect();
-    let without_cursor: Vec<(String, String)> =
-        raw.iter().filter(|(k, _)| k != "cursor").cloned().collect();
-    let query = query_of(&without_cursor);
-    let next = page.next_cursor.as_deref().map(|c| {
-        let mut q = without_cursor.clone();
-        q.push(("cursor".into(), c.to_string()));
-        format!("/companies?{}", query_of(&q))
-    });
-    let first = p
-        .contains_key("cursor")
-        .then(|| format!("/companies?{query}"));
-    let defs = relais_core::custom_fields::list(&s.db, &me.actor).await?;
-    let users = users::list(&s.db, &me.actor)
-        .await?
-        .into_iter()
-        .filter(|u| u.active)
-        .map(|u| (u.id.0.to_string(), u.name))
-        .collect();
-    let views = relais_core::views::list(&s.db, &me.actor, "companies")
-        .await?
-        .into_iter()
-        .map(|v| (v.id.to_string(), v.name, v.query))
-        .collect();
-    Ok(render(&ListPage {
-        ctx: me.ctx("companies"),
-        trash: p.get("trash").is_some_and(|t| t == "true"),
-        custom: lists::custom_filters(&defs, Entity::Company, &p),
-        here: if raw.is_empty() {
-            "/companies".into()
-        } else {
-            format!("/companies?{}", query_of(&raw))
-        },
-        query,
-        p,
-        rows,
-        next,
-        first,
-        sizes: sizes(),
-        users,
-        me: me.actor.user.map(|u| u.0.to_string()).unwrap_or_default(),
-        views,
-        error,
-        notice: lists::param(&parts, "changed")
-            .map(|n| me.tr.fill("bulk.done_companies", &[("n", &n.to_string())])),
-        view_error: lists::param(&parts, "view_error").map(|code| lists::view_error(me.tr, &code)),
-        list_path: "/companies",
-    }))
-}
-
-/// An action on the companies ticked in the list.
-async fn bulk(State(s): State<AppState>, me: Signed, Form(f): Form) -> UiResult {
-    let ids: Vec<CompanyId> = lists::ticked(&f, CompanyId::parse)?;
-    let to = lists::back(f.get("back"), "/companies");
-    if ids.is_empty() {
-        return Ok(see_other(&to));
+            FilterField {
+                name: "size",
+                label: "company.size",
+                input: Input::Choice(sizes),
+            },
+            FilterField {
+                name: "owner_id",
+                label: "person.owner",
+                input: Input::Owner,
+            },
+            FilterField {
+                name: "tag",
+                label: "person.tags",
+                input: Input::Text,
+            },
+            FilterField {
+                name: "city",
+                label: "person.city",
+                input: Input::Text,
+            },
+            // The subsidiaries of a group, reached from its page; not asked in the form.
+            FilterField {
+                name: "parent_id",
+                label: "company.parent",
+                input: Input::Hidden,
+            },
+        ]
     }
-    let change = match f.get("action") {
-        "export" => {
-            let mut out = Vec::new();
-            let selected = lists::ids_filter(ids.iter().map(|i| i.0));
-            let csv = relais_core::export::Format::Csv;
-            relais_core::export::companies_where(
-                &s.db,
-                &me.actor,
-                csv,
-                &selected,
-                &mut out,
-                |_| {},
-            )
-            .await?;
-            return Ok(lists::csv_download(out, "companies.csv"));
-        }
-        "owner" => BulkChange::Owner(lists::owner_of(&f)?),
-        "tag" => BulkChange::AddTag(f.get("tag").to_string()),
-        _ => return Err(UiError::NotFound),
-    };
-    match records::bulk_update::<Companies>(&s.db, &me.actor, &ids, &change).await {
-        Ok(n) => Ok(see_other(&lists::with_notice(&to, n))),
-        Err(CoreError::Invalid(i)) => Ok(see_other(&lists::with_refusal(&to, &i))),
-        Err(e) => Err(e.into()),
+
+    fn columns() -> Vec<Column> {
+        vec![
+            Column {
+                label: "company.industry",
+                optional: false,
+            },
+            Column {
+                label: "company.size",
+                optional: true,
+            },
+            Column {
+                label: "person.city",
+                optional: false,
+            },
+            Column {
+                label: "company.website",
+                optional: true,
+            },
+        ]
     }
-}
 
-async fn save_view(State(s): State<AppState>, me: Signed, Form(f): Form) -> UiResult {
-    lists::save_view(&s, &me, "companies", "/companies", &f).await
-}
+    async fn rows(_s: &AppState, _me: &Signed, items: &[CompanyView]) -> UiResult<Vec<Row>> {
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        Ok(items
+            .iter()
+            .map(|c| Row {
+                id: c.id.0,
+                name: c.data.name.clone(),
+                cells: vec![
+                    Cell::Text(text(&c.data.industry)),
+                    Cell::Text(text(&c.data.size)),
+                    Cell::Text(text(&c.data.addresses.iter().find_map(|a| a.city.clone()))),
+                    Cell::Web(text(&c.data.website)),
+                ],
+            })
+            .collect())
+    }
 
-async fn delete_view(State(s): State<AppState>, me: Signed, Path(id): Path<String>) -> UiResult {
-    lists::delete_view(&s, &me, "/companies", &id).await
+    async fn export(
+        db: &Db,
+        actor: &Actor,
+        params: &[(String, String)],
+        out: &mut Vec<u8>,
+    ) -> Result<(), CoreError> {
+        let csv = relais_core::export::Format::Csv;
+        relais_core::export::companies_where(db, actor, csv, params, out, |_| {}).await?;
+        Ok(())
+    }
 }
 
 /// The users who can own a company, and the custom fields of companies.

@@ -98,7 +98,7 @@ pub fn ticked<T>(f: &Fields, parse: impl Fn(&str) -> Result<T, String>) -> UiRes
 }
 
 /// A CSV file to download.
-pub fn csv_download(bytes: Vec<u8>, filename: &'static str) -> Response {
+pub fn csv_download(bytes: Vec<u8>, filename: &str) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),

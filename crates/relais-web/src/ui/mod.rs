@@ -12,6 +12,7 @@ pub mod home;
 pub mod i18n;
 pub mod import;
 pub mod jobs;
+pub mod list_page;
 pub mod lists;
 pub mod people;
 pub mod people_list;
@@ -33,7 +34,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(session::router())
         .merge(home::router())
         .merge(people::router())
-        .merge(people_list::router())
+        .merge(list_page::routes::<relais_core::people::People>())
         .merge(companies::router())
         .merge(duplicates::router())
         .merge(import::router())
