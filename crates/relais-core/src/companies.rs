@@ -27,11 +27,7 @@ pub struct CompanyView {
     pub version: i64,
 }
 
-impl records::Versioned for CompanyView {
-    fn version(&self) -> i64 {
-        self.version
-    }
-}
+crate::record_view!(CompanyView);
 
 impl From<Record<Companies>> for CompanyView {
     fn from(r: Record<Companies>) -> Self {

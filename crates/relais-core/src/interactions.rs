@@ -5,7 +5,7 @@ use crate::companies::Companies;
 use crate::error::Result;
 use crate::people::People;
 use crate::record;
-use crate::records::{Kind, Versioned};
+use crate::records::Kind;
 use chrono::{DateTime, Utc};
 use relais_domain::interaction::{InteractionData, InteractionDraft};
 use relais_domain::{FieldError, InteractionId, Invalid, Resource, UserId};
@@ -49,11 +49,7 @@ impl From<Record<Interactions>> for InteractionView {
     }
 }
 
-impl Versioned for InteractionView {
-    fn version(&self) -> i64 {
-        self.version
-    }
-}
+crate::record_view!(InteractionView);
 
 impl Kind for Interactions {
     type Draft = InteractionDraft;

@@ -36,11 +36,7 @@ pub struct PersonView {
     pub version: i64,
 }
 
-impl records::Versioned for PersonView {
-    fn version(&self) -> i64 {
-        self.version
-    }
-}
+crate::record_view!(PersonView);
 
 impl From<Record<People>> for PersonView {
     fn from(r: Record<People>) -> Self {

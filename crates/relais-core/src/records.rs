@@ -25,7 +25,7 @@ pub trait Kind: Stored<Data: Serialize> {
     /// optional, checked by `check`.
     type Draft: DeserializeOwned + Send + Sync;
     /// What a client reads.
-    type View: From<Record<Self>> + Serialize + Versioned + Send;
+    type View: From<Record<Self>> + Serialize + RecordView + Send;
     /// The resource whose rights guard it.
     const RESOURCE: Resource;
     /// Its name in the audit trail and in messages ("company").
@@ -62,10 +62,33 @@ pub trait Kind: Stored<Data: Serialize> {
     }
 }
 
-/// What a client reads carries the version its ETag is made of.
-pub trait Versioned {
+/// What a client reads of any record: its id, the version its ETag is made of, whether it
+/// is in the trash. `record_view!` implements it for a view with those fields.
+pub trait RecordView {
+    fn id(&self) -> Uuid;
     fn version(&self) -> i64;
+    fn in_trash(&self) -> bool;
 }
+
+/// Implements `RecordView` for views with `id`, `version` and `deleted_at` fields.
+#[macro_export]
+macro_rules! record_view {
+    ($($view:ty),* $(,)?) => {$(
+        impl $crate::records::RecordView for $view {
+            fn id(&self) -> $crate::records::Uuid {
+                self.id.into()
+            }
+            fn version(&self) -> i64 {
+                self.version
+            }
+            fn in_trash(&self) -> bool {
+                self.deleted_at.is_some()
+            }
+        }
+    )*};
+}
+
+pub use uuid::Uuid;
 
 /// Reads a record in a transaction already open; `NotFound` names the kind.
 pub async fn load<K: Kind>(tx: &mut Tx, id: K::Id, include_deleted: bool) -> Result<Record<K>> {

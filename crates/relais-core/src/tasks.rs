@@ -4,7 +4,7 @@ use crate::companies::Companies;
 use crate::error::Result;
 use crate::people::People;
 use crate::record;
-use crate::records::{Kind, Versioned};
+use crate::records::Kind;
 use chrono::{DateTime, Utc};
 use relais_domain::interaction::{TaskData, TaskDraft};
 use relais_domain::{FieldError, Invalid, Resource, TaskId, UserId};
@@ -45,11 +45,7 @@ impl From<Record<Tasks>> for TaskView {
     }
 }
 
-impl Versioned for TaskView {
-    fn version(&self) -> i64 {
-        self.version
-    }
-}
+crate::record_view!(TaskView);
 
 impl Kind for Tasks {
     type Draft = TaskDraft;

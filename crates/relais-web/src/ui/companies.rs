@@ -1,20 +1,21 @@
 //! Companies: the list, the 360° page (facts, group, people, timeline, tasks), the create and
 //! edit forms, the trash.
-use super::form::{Form, FormErrors};
+use super::edit::{self, Edited, Posted, Refused, Shown, UsersAndFields};
+use super::facts::{Fact, When, custom_facts};
+use super::form::FormErrors;
 use super::list_page::{self, Cell, Column, FilterField, Input, Listed, Row, Texts};
-use super::people::{Draft, Fact, FormPage, When, custom_facts};
 use super::record_form::Choice;
 use super::record_form::{self, Spec, Values, Widget, shared};
 use super::session::Signed;
 use super::timeline::{self, LogForm, TaskForm};
-use super::{Ctx, UiError, UiResult, render, render_with, see_other};
+use super::{Ctx, UiError, UiResult, render_with};
 use crate::AppState;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::routing::{get, post};
+use axum::routing::get;
 use relais_core::companies::{self, Companies, CompanyView};
 use relais_core::record::parse_draft;
 use relais_core::records;
@@ -27,12 +28,8 @@ use std::collections::HashMap;
 
 pub fn router() -> Router<AppState> {
     list_page::routes::<Companies>()
-        .route("/companies", post(create))
-        .route("/companies/new", get(new_form))
+        .merge(edit::routes::<Companies>())
         .route("/companies/{id}", get(show))
-        .route("/companies/{id}/edit", get(edit_form).post(update))
-        .route("/companies/{id}/delete", post(delete))
-        .route("/companies/{id}/restore", post(restore))
 }
 
 fn parse_company(raw: &str) -> UiResult<CompanyId> {
@@ -169,20 +166,7 @@ impl Listed for Companies {
     }
 }
 
-/// The users who can own a company, and the custom fields of companies.
-struct Extra {
-    users: Vec<relais_core::users::UserView>,
-    defs: Vec<relais_core::custom_fields::CustomFieldView>,
-}
-
-async fn extra(s: &AppState, me: &Signed) -> UiResult<Extra> {
-    Ok(Extra {
-        users: users::list(&s.db, &me.actor).await?,
-        defs: relais_core::custom_fields::list(&s.db, &me.actor).await?,
-    })
-}
-
-fn specs(x: &Extra) -> Vec<Spec> {
+fn specs(x: &UsersAndFields) -> Vec<Spec> {
     let mut s = vec![
         Spec::new("name", "company.name", Widget::Text),
         Spec::new("industry", "company.industry", Widget::Text),
@@ -341,78 +325,48 @@ async fn parent_of(
     )
 }
 
-fn form(me: &Signed, heading: String, action: String, cancel: String, d: Draft<'_>) -> FormPage {
-    let Draft {
-        specs,
-        v,
-        base,
-        errors,
-    } = d;
-    FormPage {
-        ctx: me.ctx("companies"),
-        heading,
-        action,
-        cancel,
-        inputs: record_form::inputs(specs, v, base, errors),
-        version: None,
-        clashes: vec![],
-        merged: false,
-        has_errors: errors.any(),
-        others: record_form::unplaced(errors, specs),
-        hint: None,
+impl Edited for Companies {
+    type Extra = UsersAndFields;
+    const NEW: &'static str = "company.new";
+    const EDIT: &'static str = "company.edit";
+
+    async fn extra(s: &AppState, me: &Signed) -> UiResult<UsersAndFields> {
+        UsersAndFields::load(s, me).await
     }
-}
 
-async fn new_form(State(s): State<AppState>, me: Signed) -> UiResult {
-    let specs = specs(&extra(&s, &me).await?);
-    let v = Values::default();
-    let errors = FormErrors::default();
-    let d = Draft {
-        specs: &specs,
-        v: &v,
-        base: &v,
-        errors: &errors,
-    };
-    Ok(render(&form(
-        &me,
-        me.tr.t("company.new").into(),
-        "/companies".into(),
-        "/companies".into(),
-        d,
-    )))
-}
+    fn specs(x: &UsersAndFields, _shown: Shown<'_, Companies>) -> Vec<Spec> {
+        specs(x)
+    }
 
-async fn create(State(s): State<AppState>, me: Signed, Form(f): Form) -> UiResult {
-    let specs = specs(&extra(&s, &me).await?);
-    let v = Values::from_form(&f, &specs, "");
-    let again = |errors: FormErrors| {
-        let d = Draft {
-            specs: &specs,
-            v: &v,
-            base: &v,
-            errors: &errors,
+    async fn values(s: &AppState, me: &Signed, c: &CompanyView) -> UiResult<Values> {
+        Ok(values_of(c, parent_name(s, me, c).await?))
+    }
+
+    fn name(c: &CompanyView) -> String {
+        c.data.name.clone()
+    }
+
+    async fn save(
+        s: &AppState,
+        me: &Signed,
+        form: Posted<'_, Companies>,
+    ) -> UiResult<Result<CompanyView, Refused>> {
+        let parent = match parent_of(s, me, form.values).await? {
+            Ok(p) => p,
+            Err(errors) => return Ok(Err(Refused::Form(errors))),
         };
-        let page = form(
-            &me,
-            me.tr.t("company.new").into(),
-            "/companies".into(),
-            "/companies".into(),
-            d,
-        );
-        Ok(render_with(StatusCode::UNPROCESSABLE_ENTITY, &page))
-    };
-    let parent = match parent_of(&s, &me, &v).await? {
-        Ok(p) => p,
-        Err(errors) => return again(errors),
-    };
-    let created = match parse_draft(to_json(&v, &specs, parent, None)) {
-        Ok(draft) => records::create::<Companies>(&s.db, &me.actor, &draft).await,
-        Err(i) => Err(i.into()),
-    };
-    match created {
-        Ok(c) => Ok(see_other(&format!("/companies/{}", c.id.0))),
-        Err(CoreError::Invalid(i)) => again(FormErrors::from_invalid(&i, me.tr)),
-        Err(e) => Err(e.into()),
+        let current = form.current.map(|(c, _)| &c.data);
+        let body = to_json(form.values, form.specs, parent, current);
+        let saved = match form.current {
+            None => match parse_draft(body) {
+                Ok(draft) => records::create::<Companies>(&s.db, &me.actor, &draft).await,
+                Err(i) => Err(i.into()),
+            },
+            Some((c, etag)) => {
+                records::update::<Companies>(&s.db, &me.actor, c.id, &body, Some(etag)).await
+            }
+        };
+        Ok(saved.map_err(Refused::Core))
     }
 }
 
@@ -426,99 +380,6 @@ async fn parent_name(s: &AppState, me: &Signed, c: &CompanyView) -> UiResult<Str
         .unwrap_or_default())
 }
 
-async fn edit_form(State(s): State<AppState>, me: Signed, Path(id): Path<String>) -> UiResult {
-    let id = parse_company(&id)?;
-    let c = records::get::<Companies>(&s.db, &me.actor, id).await?;
-    if c.deleted_at.is_some() {
-        return Ok(see_other(&format!("/companies/{}", id.0)));
-    }
-    let specs = specs(&extra(&s, &me).await?);
-    let v = values_of(&c, parent_name(&s, &me, &c).await?);
-    let errors = FormErrors::default();
-    let d = Draft {
-        specs: &specs,
-        v: &v,
-        base: &v,
-        errors: &errors,
-    };
-    let mut page = form(
-        &me,
-        me.tr.fill("company.edit", &[("name", &c.data.name)]),
-        format!("/companies/{}/edit", id.0),
-        format!("/companies/{}", id.0),
-        d,
-    );
-    page.version = Some(c.version);
-    Ok(render(&page))
-}
-
-async fn update(
-    State(s): State<AppState>,
-    me: Signed,
-    Path(id): Path<String>,
-    Form(f): Form,
-) -> UiResult {
-    let id = parse_company(&id)?;
-    let current = records::get::<Companies>(&s.db, &me.actor, id).await?;
-    let specs = specs(&extra(&s, &me).await?);
-    let mut v = Values::from_form(&f, &specs, "");
-    let mut base = Values::from_form(&f, &specs, "base.");
-    record_form::apply_choices(&f, &mut v, &base);
-    let mut version = f.get("version").parse::<i64>().unwrap_or(current.version);
-    let heading = me.tr.fill("company.edit", &[("name", &current.data.name)]);
-    let (mut errors, mut clashes, mut merged) = (FormErrors::default(), vec![], false);
-    match parent_of(&s, &me, &v).await? {
-        Err(e) => errors = e,
-        Ok(parent) => {
-            let etag = relais_core::record::etag(version);
-            match records::update::<Companies>(
-                &s.db,
-                &me.actor,
-                id,
-                &to_json(&v, &specs, parent, Some(&current.data)),
-                Some(&etag),
-            )
-            .await
-            {
-                Ok(_) => return Ok(see_other(&format!("/companies/{}", id.0))),
-                Err(CoreError::Invalid(i)) => errors = FormErrors::from_invalid(&i, me.tr),
-                Err(CoreError::Stale { version: now, .. }) => {
-                    let theirs = records::get::<Companies>(&s.db, &me.actor, id).await?;
-                    let theirs = values_of(&theirs, parent_name(&s, &me, &theirs).await?);
-                    (v, clashes) = record_form::reconcile(&specs, &v, &theirs, &base);
-                    base = theirs;
-                    merged = true;
-                    version = now;
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
-    }
-    let status = if merged {
-        StatusCode::CONFLICT
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let d = Draft {
-        specs: &specs,
-        v: &v,
-        base: &base,
-        errors: &errors,
-    };
-    let mut page = form(
-        &me,
-        heading,
-        format!("/companies/{}/edit", id.0),
-        format!("/companies/{}", id.0),
-        d,
-    );
-    page.version = Some(version);
-    page.merged = merged && clashes.is_empty();
-    page.clashes = clashes;
-    Ok(render_with(status, &page))
-}
-
-/// A person of the company as its page lists them.
 struct Member {
     id: String,
     name: String,
@@ -722,16 +583,4 @@ async fn show(
         TaskForm::default(),
     )
     .await
-}
-
-async fn delete(State(s): State<AppState>, me: Signed, Path(id): Path<String>) -> UiResult {
-    let id = parse_company(&id)?;
-    records::delete::<Companies>(&s.db, &me.actor, id).await?;
-    Ok(see_other(&format!("/companies/{}", id.0)))
-}
-
-async fn restore(State(s): State<AppState>, me: Signed, Path(id): Path<String>) -> UiResult {
-    let id = parse_company(&id)?;
-    records::restore::<Companies>(&s.db, &me.actor, id).await?;
-    Ok(see_other(&format!("/companies/{}", id.0)))
 }

@@ -26,7 +26,7 @@ pub fn router() -> Router<AppState> {
 }
 
 struct Line {
-    when: super::people::When,
+    when: super::facts::When,
     who: String,
     action: String,
     field: String,
@@ -91,7 +91,7 @@ async fn history(
         .items
         .iter()
         .map(|e| Line {
-            when: super::people::When::of(tr, &e.at),
+            when: super::facts::When::of(tr, &e.at),
             who: e
                 .actor_id
                 .and_then(|u| names.get(&UserId(u)).cloned())

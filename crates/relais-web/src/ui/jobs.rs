@@ -1,7 +1,7 @@
 //! The background jobs page: each user's own jobs (every job for administrators) with their
 //! progress, result or error, and a button to stop one that has not ended. The page
 //! refreshes itself while a job runs (no script).
-use super::people::When;
+use super::facts::When;
 use super::session::Signed;
 use super::{Ctx, UiResult, render, see_other};
 use crate::AppState;

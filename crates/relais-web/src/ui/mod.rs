@@ -6,6 +6,8 @@ pub mod admin;
 pub mod assets;
 pub mod companies;
 pub mod duplicates;
+pub mod edit;
+pub mod facts;
 pub mod form;
 pub mod history;
 pub mod home;
@@ -34,7 +36,6 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(session::router())
         .merge(home::router())
         .merge(people::router())
-        .merge(list_page::routes::<relais_core::people::People>())
         .merge(companies::router())
         .merge(duplicates::router())
         .merge(import::router())

@@ -1,22 +1,23 @@
 //! People: the list, the 360° page, the create and edit forms (an edit that meets a change
 //! made meanwhile shows both versions), the trash and the restore.
-use super::form::{Fields, Form, FormErrors};
-use super::i18n::Tr;
-use super::record_form::{self, Clash, Input, Spec, Values, Widget, shared};
+use super::edit::{self, Edited, Posted, Refused, Shown, UsersAndFields};
+use super::facts::{Fact, When, custom_facts};
+use super::form::Fields;
+use super::list_page;
+use super::record_form::{self, Spec, Values, Widget, shared};
 use super::session::Signed;
 use super::timeline::{self, LogForm, TaskForm};
-use super::{Ctx, UiError, UiResult, render, render_with, see_other};
+use super::{Ctx, UiError, UiResult, render_with};
 use crate::AppState;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::routing::get;
 use relais_core::overview::{self, PersonOverview};
 use relais_core::people::People;
 use relais_core::people::{self, PersonView};
-use relais_core::records;
-use relais_core::{CoreError, companies, users};
+use relais_core::{companies, users};
 use relais_domain::custom::Entity;
 use relais_domain::person::Stage;
 use relais_domain::{PersonId, Role, UserId};
@@ -24,13 +25,9 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/people", post(create))
-        .route("/people/new", get(new_form))
+    list_page::routes::<People>()
+        .merge(edit::routes::<People>())
         .route("/people/{id}", get(show))
-        .route("/people/{id}/edit", get(edit_form).post(update))
-        .route("/people/{id}/delete", post(delete))
-        .route("/people/{id}/restore", post(restore))
 }
 
 pub fn role_key(r: &Role) -> &'static str {
@@ -76,20 +73,6 @@ fn query(pairs: &[(&str, &str)]) -> String {
     s.finish()
 }
 
-/// What the person form offers besides the person: the users who can be their advisor, and
-/// the custom fields of people.
-pub struct Extra {
-    users: Vec<relais_core::users::UserView>,
-    defs: Vec<relais_core::custom_fields::CustomFieldView>,
-}
-
-async fn extra(s: &AppState, me: &Signed) -> UiResult<Extra> {
-    Ok(Extra {
-        users: users::list(&s.db, &me.actor).await?,
-        defs: relais_core::custom_fields::list(&s.db, &me.actor).await?,
-    })
-}
-
 fn channels() -> Vec<(&'static str, &'static str)> {
     vec![
         ("", "form.unknown"),
@@ -101,7 +84,7 @@ fn channels() -> Vec<(&'static str, &'static str)> {
 }
 
 /// The inputs of the person form, with `emails` and `phones` inputs for those lists.
-fn specs(emails: usize, phones: usize, x: &Extra) -> Vec<Spec> {
+fn specs(emails: usize, phones: usize, x: &UsersAndFields) -> Vec<Spec> {
     let mut s = vec![
         Spec::new("civility", "person.civility", Widget::Text),
         Spec::new("first_name", "person.first_name", Widget::Text),
@@ -146,7 +129,7 @@ fn specs(emails: usize, phones: usize, x: &Extra) -> Vec<Spec> {
 }
 
 /// The inputs a posted person form had: as many e-mails and phones as it sent.
-fn posted_specs(f: &Fields, x: &Extra) -> Vec<Spec> {
+fn posted_specs(f: &Fields, x: &UsersAndFields) -> Vec<Spec> {
     let count = |list: &str| {
         f.0.iter()
             .filter_map(|(k, _)| {
@@ -173,7 +156,7 @@ const MAX_SLOTS: usize = 20;
 const SLOTS: usize = 2;
 
 /// A stored person as the form shows it.
-fn values_of(p: &PersonView, company: String, x: &Extra) -> (Values, Vec<Spec>) {
+fn values_of(p: &PersonView, company: String) -> Values {
     let d = &p.data;
     let mut v = Values::default();
     let text = |o: &Option<String>| o.clone().unwrap_or_default();
@@ -214,12 +197,7 @@ fn values_of(p: &PersonView, company: String, x: &Extra) -> (Values, Vec<Spec>) 
     );
     shared::owner_value(&mut v, d.owner_id);
     shared::custom_values(&mut v, &d.custom);
-    let specs = specs(
-        record_form::slots(d.emails.len(), SLOTS),
-        record_form::slots(d.phones.len(), SLOTS),
-        x,
-    );
-    (v, specs)
+    v
 }
 
 /// The person as the services read it. Empty inputs are null, so an edit can clear a field.
@@ -305,101 +283,61 @@ fn to_json(
     })
 }
 
-/// The record form page, for people and companies alike.
-#[derive(Template)]
-#[template(path = "record_form.html")]
-pub struct FormPage {
-    pub ctx: Ctx,
-    pub heading: String,
-    pub action: String,
-    pub cancel: String,
-    pub inputs: Vec<Input>,
-    pub version: Option<i64>,
-    pub clashes: Vec<Clash>,
-    /// Someone saved meanwhile and their changes were taken into the form.
-    pub merged: bool,
-    pub has_errors: bool,
-    pub others: Vec<String>,
-    pub hint: Option<&'static str>,
-}
+impl Edited for People {
+    type Extra = UsersAndFields;
+    const NEW: &'static str = "person.new";
+    const EDIT: &'static str = "person.edit";
+    const HINT: Option<&'static str> = Some("person.birthday_hint");
 
-/// What a form page is drawn from: its inputs, their values, the values it started from,
-/// and the errors to show.
-pub struct Draft<'a> {
-    pub specs: &'a [Spec],
-    pub v: &'a Values,
-    pub base: &'a Values,
-    pub errors: &'a FormErrors,
-}
-
-fn form_page(
-    me: &Signed,
-    heading: String,
-    action: String,
-    cancel: String,
-    d: Draft<'_>,
-) -> FormPage {
-    FormPage {
-        ctx: me.ctx("people"),
-        heading,
-        action,
-        cancel,
-        inputs: record_form::inputs(d.specs, d.v, d.base, d.errors),
-        version: None,
-        clashes: vec![],
-        merged: false,
-        has_errors: d.errors.any(),
-        others: record_form::unplaced(d.errors, d.specs),
-        hint: Some("person.birthday_hint"),
+    async fn extra(s: &AppState, me: &Signed) -> UiResult<UsersAndFields> {
+        UsersAndFields::load(s, me).await
     }
-}
 
-async fn new_form(State(s): State<AppState>, me: Signed) -> UiResult {
-    let x = extra(&s, &me).await?;
-    let specs = specs(SLOTS, SLOTS, &x);
-    let mut v = Values::default();
-    v.set("stage", "lead");
-    let errors = FormErrors::default();
-    let d = Draft {
-        specs: &specs,
-        v: &v,
-        base: &v,
-        errors: &errors,
-    };
-    Ok(render(&form_page(
-        &me,
-        me.tr.t("person.new").into(),
-        "/people".into(),
-        "/people".into(),
-        d,
-    )))
-}
-
-async fn create(State(s): State<AppState>, me: Signed, Form(f): Form) -> UiResult {
-    let x = extra(&s, &me).await?;
-    let specs = posted_specs(&f, &x);
-    let v = Values::from_form(&f, &specs, "");
-    let body = to_json(&v, &specs, None);
-    match people::create_at(&s.db, &me.actor, body, Some(v.get("company"))).await {
-        Ok(p) => Ok(see_other(&format!("/people/{}", p.id.0))),
-        Err(CoreError::Invalid(i)) => {
-            let errors = FormErrors::from_invalid(&i, me.tr);
-            let d = Draft {
-                specs: &specs,
-                v: &v,
-                base: &v,
-                errors: &errors,
-            };
-            let page = form_page(
-                &me,
-                me.tr.t("person.new").into(),
-                "/people".into(),
-                "/people".into(),
-                d,
-            );
-            Ok(render_with(StatusCode::UNPROCESSABLE_ENTITY, &page))
+    fn specs(x: &UsersAndFields, shown: Shown<'_, People>) -> Vec<Spec> {
+        match shown {
+            Shown::New => specs(SLOTS, SLOTS, x),
+            Shown::Stored(p) => specs(
+                record_form::slots(p.data.emails.len(), SLOTS),
+                record_form::slots(p.data.phones.len(), SLOTS),
+                x,
+            ),
+            Shown::Posted(f) => posted_specs(f, x),
         }
-        Err(e) => Err(e.into()),
+    }
+
+    fn blank(v: &mut Values) {
+        v.set("stage", "lead");
+    }
+
+    async fn values(s: &AppState, me: &Signed, p: &PersonView) -> UiResult<Values> {
+        Ok(values_of(p, primary_company(s, me, p).await?))
+    }
+
+    fn name(p: &PersonView) -> String {
+        p.display_name.clone()
+    }
+
+    async fn save(
+        s: &AppState,
+        me: &Signed,
+        form: Posted<'_, People>,
+    ) -> UiResult<Result<PersonView, Refused>> {
+        let v = form.values;
+        let saved = match form.current {
+            None => {
+                let body = to_json(v, form.specs, None);
+                people::create_at(&s.db, &me.actor, body, Some(v.get("company"))).await
+            }
+            Some((current, etag)) => {
+                let body = to_json(v, form.specs, Some(&current.data));
+                // The company is looked up by name only when the user changed it: two
+                // companies may share a name, and the one linked must stay.
+                let moved =
+                    (v.get("company") != form.base.get("company")).then(|| v.get("company"));
+                people::update_at(&s.db, &me.actor, current.id, body, Some(etag), moved).await
+            }
+        };
+        Ok(saved.map_err(Refused::Core))
     }
 }
 
@@ -411,154 +349,6 @@ async fn primary_company(s: &AppState, me: &Signed, p: &PersonView) -> UiResult<
         .await?
         .remove(&link.company_id)
         .unwrap_or_default())
-}
-
-async fn edit_form(State(s): State<AppState>, me: Signed, Path(id): Path<String>) -> UiResult {
-    let id = parse_person(&id)?;
-    let p = records::get::<People>(&s.db, &me.actor, id).await?;
-    if p.deleted_at.is_some() {
-        return Ok(see_other(&format!("/people/{}", id.0)));
-    }
-    let x = extra(&s, &me).await?;
-    let (v, specs) = values_of(&p, primary_company(&s, &me, &p).await?, &x);
-    let errors = FormErrors::default();
-    let d = Draft {
-        specs: &specs,
-        v: &v,
-        base: &v,
-        errors: &errors,
-    };
-    let mut page = form_page(
-        &me,
-        me.tr.fill("person.edit", &[("name", &p.display_name)]),
-        format!("/people/{}/edit", id.0),
-        format!("/people/{}", id.0),
-        d,
-    );
-    page.version = Some(p.version);
-    Ok(render(&page))
-}
-
-async fn update(
-    State(s): State<AppState>,
-    me: Signed,
-    Path(id): Path<String>,
-    Form(f): Form,
-) -> UiResult {
-    let id = parse_person(&id)?;
-    let current = records::get::<People>(&s.db, &me.actor, id).await?;
-    let x = extra(&s, &me).await?;
-    let mut specs = posted_specs(&f, &x);
-    let mut v = Values::from_form(&f, &specs, "");
-    let mut base = Values::from_form(&f, &specs, "base.");
-    record_form::apply_choices(&f, &mut v, &base);
-    let version = f.get("version").parse::<i64>().unwrap_or(current.version);
-    let if_match = relais_core::record::etag(version);
-    let saved = people::update_at(
-        &s.db,
-        &me.actor,
-        id,
-        to_json(&v, &specs, Some(&current.data)),
-        Some(&if_match),
-        // The company is looked up by name only when the user changed it: two companies may
-        // share a name, and the one linked must stay.
-        (v.get("company") != base.get("company")).then(|| v.get("company")),
-    )
-    .await;
-    let mut errors = FormErrors::default();
-    let (mut clashes, mut merged, mut version) = (vec![], false, version);
-    match saved {
-        Ok(_) => return Ok(see_other(&format!("/people/{}", id.0))),
-        Err(CoreError::Invalid(i)) => errors = FormErrors::from_invalid(&i, me.tr),
-        Err(CoreError::Stale { version: now, .. }) => {
-            let theirs = records::get::<People>(&s.db, &me.actor, id).await?;
-            let (their_values, their_specs) =
-                values_of(&theirs, primary_company(&s, &me, &theirs).await?, &x);
-            if their_specs.len() > specs.len() {
-                specs = their_specs;
-            }
-            (v, clashes) = record_form::reconcile(&specs, &v, &their_values, &base);
-            base = their_values;
-            merged = true;
-            version = now;
-        }
-        Err(e) => return Err(e.into()),
-    }
-    let status = if clashes.is_empty() && !merged {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::CONFLICT
-    };
-    let d = Draft {
-        specs: &specs,
-        v: &v,
-        base: &base,
-        errors: &errors,
-    };
-    let mut page = form_page(
-        &me,
-        me.tr
-            .fill("person.edit", &[("name", &current.display_name)]),
-        format!("/people/{}/edit", id.0),
-        format!("/people/{}", id.0),
-        d,
-    );
-    page.version = Some(version);
-    page.merged = merged && clashes.is_empty();
-    page.clashes = clashes;
-    Ok(render_with(status, &page))
-}
-
-/// A moment as the page shows it.
-pub struct When {
-    pub iso: String,
-    pub text: String,
-}
-
-impl When {
-    pub fn of(tr: Tr, t: &chrono::DateTime<chrono::Utc>) -> When {
-        When {
-            iso: t.to_rfc3339(),
-            text: tr.datetime(t),
-        }
-    }
-}
-
-/// A line of a record's facts: a label and a value.
-pub struct Fact {
-    pub label: record_form::Label,
-    pub value: String,
-}
-
-/// The custom values of a record, labelled as their fields are, in the order of the fields.
-pub fn custom_facts(
-    tr: Tr,
-    defs: &[relais_core::custom_fields::CustomFieldView],
-    entity: Entity,
-    values: &std::collections::BTreeMap<String, Value>,
-) -> Vec<Fact> {
-    defs.iter()
-        .filter(|d| d.entity == entity)
-        .filter_map(|d| {
-            let v = values.get(&d.key)?;
-            let text = match v {
-                Value::String(s) => s.clone(),
-                Value::Bool(true) => tr.t("form.yes").into(),
-                Value::Bool(false) => tr.t("form.no").into(),
-                Value::Null => return None,
-                // An amount, as the reader's language writes money.
-                Value::Object(_) => match serde_json::from_value(v.clone()) {
-                    Ok(m) => tr.money(m),
-                    Err(_) => v.to_string(),
-                },
-                other => other.to_string(),
-            };
-            Some(Fact {
-                label: record_form::Label::Text(d.label.clone()),
-                value: text,
-            })
-        })
-        .collect()
 }
 
 #[derive(Template)]
@@ -752,16 +542,4 @@ async fn show(
             .into_owned()
             .collect();
     person_page(&s, &me, id, &params, LogForm::new(), TaskForm::default()).await
-}
-
-async fn delete(State(s): State<AppState>, me: Signed, Path(id): Path<String>) -> UiResult {
-    let id = parse_person(&id)?;
-    records::delete::<People>(&s.db, &me.actor, id).await?;
-    Ok(see_other(&format!("/people/{}", id.0)))
-}
-
-async fn restore(State(s): State<AppState>, me: Signed, Path(id): Path<String>) -> UiResult {
-    let id = parse_person(&id)?;
-    records::restore::<People>(&s.db, &me.actor, id).await?;
-    Ok(see_other(&format!("/people/{}", id.0)))
 }

@@ -1,9 +1,10 @@
 //! The timeline of a person's page: logging a call, a meeting and its report, an e-mail, a
 //! visit or a note in a few keystrokes; tasks added and ticked off.
 use super::companies::company_page;
+use super::facts::When;
 use super::form::{Fields, Form, FormErrors};
 use super::i18n::Tr;
-use super::people::{When, person_page};
+use super::people::person_page;
 use super::session::Signed;
 use super::{UiError, UiResult, see_other};
 use crate::AppState;

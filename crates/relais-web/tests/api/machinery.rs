@@ -4,7 +4,7 @@
 //! filters, sort and pages, the audit trail) with no copy of people's or companies' code.
 use crate::helpers::*;
 use axum::http::StatusCode;
-use relais_core::records::{self, Kind, Versioned};
+use relais_core::records::{self, Kind};
 use relais_core::{Actor, CoreError};
 use relais_domain::filter::schema::{FieldSpec, FieldType, KindSpec, Norm, Search, Stored};
 use relais_domain::person::Address;
@@ -100,11 +100,7 @@ impl From<Record<Projects>> for ProjectView {
     }
 }
 
-impl Versioned for ProjectView {
-    fn version(&self) -> i64 {
-        self.version
-    }
-}
+relais_core::record_view!(ProjectView);
 
 static SPEC: KindSpec = KindSpec {
     name: "projects",

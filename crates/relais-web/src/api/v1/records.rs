@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use relais_core::overview;
 use relais_core::record::{ListPage, parse_draft};
-use relais_core::records::{self, Kind, Versioned};
+use relais_core::records::{self, Kind, RecordView};
 use relais_store::audit::AuditEntry;
 use utoipa::openapi::path::{HttpMethod, Operation, OperationBuilder, ParameterBuilder};
 use utoipa::openapi::path::{ParameterIn, PathItem};
@@ -24,7 +24,7 @@ use utoipa::{PartialSchema, ToSchema};
 use uuid::Uuid;
 
 /// A kind of record served at `/api/v1/{PATH}`.
-pub trait Served: Kind<View: ToSchema + Versioned, Draft: ToSchema> {
+pub trait Served: Kind<View: ToSchema + RecordView, Draft: ToSchema> {
     /// Its path under `/api/v1`, also its tag in the OpenAPI document (`companies`).
     const PATH: &'static str;
     /// What its list's `q` and filters find, for the OpenAPI document.
