@@ -444,6 +444,7 @@ pub async fn fill(db: &Db, people: u32, seed: u64) -> Result<Stats> {
                 person_ids: vec![pid],
                 company_id: Some(company),
                 user_ids: vec![],
+                about: None,
             };
             let new = New {
                 id: InteractionId::new(),
@@ -467,6 +468,7 @@ pub async fn fill(db: &Db, people: u32, seed: u64) -> Result<Stats> {
                 assignee_id: None,
                 person_id: Some(pid),
                 company_id: Some(company),
+                about: None,
                 done: false,
                 done_at: None,
             };

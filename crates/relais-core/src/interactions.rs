@@ -5,7 +5,7 @@ use crate::companies::Companies;
 use crate::error::Result;
 use crate::people::People;
 use crate::record;
-use crate::records::Kind;
+use crate::records::{self, Kind};
 use chrono::{DateTime, Utc};
 use relais_domain::interaction::{InteractionData, InteractionDraft};
 use relais_domain::{FieldError, InteractionId, Invalid, Resource, UserId};
@@ -60,10 +60,12 @@ impl Kind for Interactions {
     async fn check(
         tx: &mut Tx,
         draft: &InteractionDraft,
-        _current: Option<&Record<Interactions>>,
+        current: Option<&Record<Interactions>>,
     ) -> Result<(InteractionData, Vec<CustomWrite>)> {
         let data = draft.validate(record::now())?;
         let mut errors = Vec::new();
+        let stored = current.and_then(|c| c.data.about.as_ref());
+        records::check_about(tx, data.about.as_ref(), stored, &mut errors).await?;
         for (i, p) in data.person_ids.iter().enumerate() {
             if store::get::<People>(tx, *p, false).await?.is_none() {
                 errors.push(FieldError {

@@ -9,7 +9,8 @@ use crate::error::{CoreError, Result};
 use crate::record::{self, ListPage};
 use relais_domain::filter::SortKey;
 use relais_domain::filter::schema::Search;
-use relais_domain::{Action, Invalid, Resource, UserId};
+use relais_domain::interaction::About;
+use relais_domain::{Action, FieldError, Invalid, Resource, UserId};
 use relais_store::filter::split_search;
 use relais_store::owned::CustomWrite;
 use relais_store::records::{self as store, ListOrder, New, Record, Stored};
@@ -371,6 +372,32 @@ pub async fn count<K: Kind>(db: &Db, actor: &Actor, params: &[(String, String)])
     let ctx = record::context(&mut tx).await?;
     let filter = record::filter_of(params, K::SPEC, &ctx)?;
     Ok(store::count::<K>(&mut tx, &filter, &ctx).await?)
+}
+
+/// Checks the record an interaction or a task says it is about: a known kind, and a live
+/// record of it, unless it is the one already stored (which may have gone to the trash
+/// since).
+pub async fn check_about(
+    tx: &mut Tx,
+    about: Option<&About>,
+    stored: Option<&About>,
+    errors: &mut Vec<FieldError>,
+) -> Result<()> {
+    let Some(about) = about.filter(|a| Some(*a) != stored) else {
+        return Ok(());
+    };
+    match relais_domain::filter::schema::kind(&about.kind) {
+        None => errors.push(FieldError {
+            field: "about.kind".into(),
+            message: format!("there is no kind of record '{}'", about.kind),
+        }),
+        Some(spec) if !store::is_live(tx, spec.table, about.id).await? => errors.push(FieldError {
+            field: "about.id".into(),
+            message: format!("there is no record {} among {}", about.id, about.kind),
+        }),
+        Some(_) => {}
+    }
+    Ok(())
 }
 
 /// The value a record's place in a list is kept by, for the next page's cursor.

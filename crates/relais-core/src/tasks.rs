@@ -4,7 +4,7 @@ use crate::companies::Companies;
 use crate::error::Result;
 use crate::people::People;
 use crate::record;
-use crate::records::Kind;
+use crate::records::{self, Kind};
 use chrono::{DateTime, Utc};
 use relais_domain::interaction::{TaskData, TaskDraft};
 use relais_domain::{FieldError, Invalid, Resource, TaskId, UserId};
@@ -63,6 +63,8 @@ impl Kind for Tasks {
         let mut data = draft.validate()?;
         let current = current.map(|c| &c.data);
         let mut errors = Vec::new();
+        let stored = current.and_then(|c| c.about.as_ref());
+        records::check_about(tx, data.about.as_ref(), stored, &mut errors).await?;
         if let Some(u) = data.assignee_id
             && relais_store::users::get(tx, u).await?.is_none()
         {

@@ -59,6 +59,28 @@ word_enum!(
     ]
 );
 
+/// The record an interaction or a task is about, of any kind (a deal, a ticket...): the
+/// kind by its name in the API (`deals`) and the record's id. People and companies are
+/// named by their own fields (`person_ids`, `company_id`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct About {
+    pub kind: String,
+    pub id: uuid::Uuid,
+}
+
+impl About {
+    /// A kind's name is a short lowercase word; whether it is a known kind and the record
+    /// exists is for the services to say.
+    fn check(&self) -> Result<(), String> {
+        let k = &self.kind;
+        if k.is_empty() || k.len() > 40 || !k.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+            return Err(format!("'{k}' is not the name of a kind of record"));
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct InteractionDraft {
@@ -73,6 +95,8 @@ pub struct InteractionDraft {
     pub person_ids: Vec<PersonId>,
     pub company_id: Option<CompanyId>,
     pub user_ids: Vec<UserId>,
+    /// The record of another kind it is about (a deal, a ticket).
+    pub about: Option<About>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -86,6 +110,7 @@ pub struct InteractionData {
     pub person_ids: Vec<PersonId>,
     pub company_id: Option<CompanyId>,
     pub user_ids: Vec<UserId>,
+    pub about: Option<About>,
 }
 
 /// A meeting report of a long day fits; a pasted novel does not.
@@ -131,10 +156,13 @@ impl InteractionDraft {
         let body = e
             .check("body", optional_text(self.body.as_deref(), MAX_BODY))
             .flatten();
-        if self.person_ids.is_empty() && self.company_id.is_none() {
+        if let Some(about) = &self.about {
+            e.check("about.kind", about.check());
+        }
+        if self.person_ids.is_empty() && self.company_id.is_none() && self.about.is_none() {
             e.add(
                 "person_ids",
-                "an interaction is linked to at least one person or a company",
+                "an interaction is linked to at least one person, a company or another record",
             );
         }
         let mut person_ids = self.person_ids.clone();
@@ -151,6 +179,7 @@ impl InteractionDraft {
             person_ids,
             company_id: self.company_id,
             user_ids,
+            about: self.about.clone(),
         })
     }
 }
@@ -166,6 +195,8 @@ pub struct TaskDraft {
     pub person_id: Option<PersonId>,
     pub company_id: Option<CompanyId>,
     pub done: Option<bool>,
+    /// The record of another kind it is about (a deal, a ticket).
+    pub about: Option<About>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -176,6 +207,7 @@ pub struct TaskData {
     pub assignee_id: Option<UserId>,
     pub person_id: Option<PersonId>,
     pub company_id: Option<CompanyId>,
+    pub about: Option<About>,
     pub done: bool,
     /// When it was first marked done: kept while it stays done (set by the service, which
     /// knows the task as stored and the time).
@@ -200,6 +232,9 @@ impl TaskDraft {
             .as_deref()
             .filter(|d| !d.is_empty())
             .and_then(|d| e.check("due_at", parse_time("due_at", d)));
+        if let Some(about) = &self.about {
+            e.check("about.kind", about.check());
+        }
         e.finish(|| TaskData {
             title: title.unwrap_or_default(),
             notes,
@@ -207,6 +242,7 @@ impl TaskDraft {
             assignee_id: self.assignee_id,
             person_id: self.person_id,
             company_id: self.company_id,
+            about: self.about.clone(),
             done: self.done.unwrap_or(false),
             done_at: None,
         })

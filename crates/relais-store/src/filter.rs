@@ -316,7 +316,7 @@ impl Scope {
             depth: self.depth + 1,
             copied: match rel.link {
                 Link::Pairs { copied, .. } => Some((link_alias.clone(), copied)),
-                Link::Column(_) => None,
+                Link::Column(_) | Link::About => None,
             },
         };
         let mut sub = Query::select();
@@ -345,6 +345,11 @@ impl Scope {
             Link::Column(column) => {
                 sub.from_as(target.table, target_alias);
                 sub.and_where(inner.col(column).equals(self.id_ref()));
+            }
+            Link::About => {
+                sub.from_as(target.table, target_alias);
+                sub.and_where(inner.col("about_id").equals(self.id_ref()));
+                sub.and_where(inner.col("about_kind").eq(self.kind.name));
             }
         }
         sub.and_where(inner.col("deleted_at").is_null());

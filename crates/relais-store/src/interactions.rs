@@ -26,6 +26,8 @@ pub struct InteractionRow {
     subject: Option<String>,
     body: Option<String>,
     company_id: Option<Uuid>,
+    about_kind: Option<String>,
+    about_id: Option<Uuid>,
 }
 
 impl Stored for Interactions {
@@ -41,6 +43,8 @@ impl Stored for Interactions {
         "subject",
         "body",
         "company_id",
+        "about_kind",
+        "about_id",
     ];
     const CHILDREN: &'static [(&'static str, &'static str)] = &[
         ("interaction_people", "interaction_id"),
@@ -60,6 +64,11 @@ impl Stored for Interactions {
             ("subject", d.subject.clone().into()),
             ("body", d.body.clone().into()),
             ("company_id", d.company_id.map(|c| c.0).into()),
+            (
+                "about_kind",
+                d.about.as_ref().map(|a| a.kind.clone()).into(),
+            ),
+            ("about_id", d.about.as_ref().map(|a| a.id).into()),
         ]
     }
 
@@ -266,6 +275,7 @@ async fn hydrate(tx: &mut Tx, rows: Vec<(Uuid, InteractionRow)>) -> Result<Vec<I
             person_ids: people.remove(&id).unwrap_or_default(),
             company_id: r.company_id.map(CompanyId),
             user_ids: users.remove(&id).unwrap_or_default(),
+            about: records::about(r.about_kind, r.about_id),
         })
         .collect())
 }

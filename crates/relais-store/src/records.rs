@@ -578,6 +578,26 @@ pub async fn rebuild_terms<K: Stored>(tx: &mut Tx) -> Result<()> {
     refresh_terms::<K>(tx, &ids).await
 }
 
+/// What an interaction or a task is about, from its two columns.
+pub fn about(kind: Option<String>, id: Option<Uuid>) -> Option<relais_domain::interaction::About> {
+    Some(relais_domain::interaction::About {
+        kind: kind?,
+        id: id?,
+    })
+}
+
+/// Whether a live record of the kind stored in `table` has this id: what a link to a record
+/// of any kind checks.
+pub async fn is_live(tx: &mut Tx, table: &'static str, id: Uuid) -> Result<bool> {
+    let q = Query::select()
+        .expr_as(Expr::col("id").count(), "n")
+        .from(table)
+        .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("deleted_at").is_null())
+        .to_owned();
+    Ok(tx.fetch_one::<crate::Count>(&q).await?.n > 0)
+}
+
 /// The folded shadow of an optional text (see migration 5), for the columns filters compare.
 pub fn folded(v: &Option<String>) -> Value {
     v.as_deref().map(relais_domain::text::fold).into()

@@ -23,6 +23,8 @@ pub struct TaskRow {
     person_id: Option<Uuid>,
     company_id: Option<Uuid>,
     done_at: Option<DateTime<Utc>>,
+    about_kind: Option<String>,
+    about_id: Option<Uuid>,
 }
 
 impl Stored for Tasks {
@@ -38,6 +40,8 @@ impl Stored for Tasks {
         "person_id",
         "company_id",
         "done_at",
+        "about_kind",
+        "about_id",
     ];
     // By due date would put undated tasks first on one engine and last on the other.
     const ORDER: ListOrder = ListOrder::Time {
@@ -54,6 +58,11 @@ impl Stored for Tasks {
             ("person_id", d.person_id.map(|p| p.0).into()),
             ("company_id", d.company_id.map(|c| c.0).into()),
             ("done_at", d.done_at.into()),
+            (
+                "about_kind",
+                d.about.as_ref().map(|a| a.kind.clone()).into(),
+            ),
+            ("about_id", d.about.as_ref().map(|a| a.id).into()),
         ]
     }
 
@@ -75,6 +84,7 @@ impl Stored for Tasks {
                 assignee_id: r.assignee_id.map(UserId),
                 person_id: r.person_id.map(PersonId),
                 company_id: r.company_id.map(CompanyId),
+                about: records::about(r.about_kind, r.about_id),
                 done: r.done_at.is_some(),
                 done_at: r.done_at,
             })

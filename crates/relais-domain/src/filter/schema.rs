@@ -132,13 +132,35 @@ pub enum Link {
     },
     /// The related record holds this record's id in one of its columns.
     Column(&'static str),
+    /// The related record (an interaction, a task) says it is about this record: its
+    /// `about_kind` is this kind's name and its `about_id` this record's id.
+    About,
 }
 
-/// Every kind filters know.
+/// The kinds Relais is made of.
 pub const KINDS: [&KindSpec; 4] = [&PEOPLE, &COMPANIES, &INTERACTIONS, &TASKS];
 
+/// Kinds registered while running, besides `KINDS` (a kind defined only in tests).
+static REGISTERED: std::sync::RwLock<Vec<&'static KindSpec>> = std::sync::RwLock::new(Vec::new());
+
+/// Makes a kind known to filters and to what links to records of any kind (an interaction
+/// about it). Registering a name twice keeps the first.
+pub fn register(spec: &'static KindSpec) {
+    let mut all = REGISTERED.write().unwrap_or_else(|p| p.into_inner());
+    if kind_in(&all, spec.name).is_none() && KINDS.iter().all(|k| k.name != spec.name) {
+        all.push(spec);
+    }
+}
+
+fn kind_in(list: &[&'static KindSpec], name: &str) -> Option<&'static KindSpec> {
+    list.iter().copied().find(|k| k.name == name)
+}
+
 pub fn kind(name: &str) -> Option<&'static KindSpec> {
-    KINDS.into_iter().find(|k| k.name == name)
+    kind_in(&KINDS, name).or_else(|| {
+        let all = REGISTERED.read().unwrap_or_else(|p| p.into_inner());
+        kind_in(&all, name)
+    })
 }
 
 const fn column(name: &'static str, ty: FieldType) -> FieldSpec {
@@ -389,6 +411,8 @@ pub static INTERACTIONS: KindSpec = KindSpec {
             Norm::Exact,
         ),
         column("company_id", FieldType::Id),
+        ABOUT_KIND,
+        ABOUT_ID,
         column("created_by", FieldType::Id),
         column("created_at", FieldType::Time),
     ],
@@ -405,6 +429,10 @@ pub static INTERACTIONS: KindSpec = KindSpec {
     latest_by: "occurred_at",
     search: Search::Contains("subject"),
 };
+
+/// What an interaction or a task is about, when it is a record of another kind.
+const ABOUT_KIND: FieldSpec = column("about_kind", FieldType::Text);
+const ABOUT_ID: FieldSpec = column("about_id", FieldType::Id);
 
 pub static TASKS: KindSpec = KindSpec {
     name: "tasks",
@@ -423,6 +451,8 @@ pub static TASKS: KindSpec = KindSpec {
         column("assignee_id", FieldType::Id),
         column("person_id", FieldType::Id),
         column("company_id", FieldType::Id),
+        ABOUT_KIND,
+        ABOUT_ID,
         column("created_at", FieldType::Time),
     ],
     relations: &[],

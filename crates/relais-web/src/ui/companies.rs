@@ -7,7 +7,7 @@ use super::list_page::{self, Cell, Column, FilterField, Input, Listed, Row, Text
 use super::record_form::Choice;
 use super::record_form::{self, Spec, Values, Widget, shared};
 use super::session::Signed;
-use super::timeline::{self, LogForm, TaskForm};
+use super::timeline::{self, LogForm, TaskForm, Timelined};
 use super::{Ctx, UiError, UiResult, render_with};
 use crate::AppState;
 use askama::Template;
@@ -29,6 +29,7 @@ use std::collections::HashMap;
 pub fn router() -> Router<AppState> {
     list_page::routes::<Companies>()
         .merge(edit::routes::<Companies>())
+        .merge(timeline::routes::<Companies>())
         .route("/companies/{id}", get(show))
 }
 
@@ -414,7 +415,23 @@ struct CompanyPage {
     counts: String,
 }
 
-pub(crate) async fn company_page(
+impl Timelined for Companies {
+    fn link(id: CompanyId, body: &mut Value, _interaction: bool) {
+        body["company_id"] = json!(id.0);
+    }
+
+    async fn page(
+        s: &AppState,
+        me: &Signed,
+        id: CompanyId,
+        log: LogForm,
+        task: TaskForm,
+    ) -> UiResult {
+        company_page(s, me, id, &[], log, task).await
+    }
+}
+
+async fn company_page(
     s: &AppState,
     me: &Signed,
     id: CompanyId,

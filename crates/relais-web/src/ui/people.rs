@@ -6,7 +6,7 @@ use super::form::Fields;
 use super::list_page;
 use super::record_form::{self, Spec, Values, Widget, shared};
 use super::session::Signed;
-use super::timeline::{self, LogForm, TaskForm};
+use super::timeline::{self, LogForm, TaskForm, Timelined};
 use super::{Ctx, UiError, UiResult, render_with};
 use crate::AppState;
 use askama::Template;
@@ -27,6 +27,7 @@ use std::collections::HashMap;
 pub fn router() -> Router<AppState> {
     list_page::routes::<People>()
         .merge(edit::routes::<People>())
+        .merge(timeline::routes::<People>())
         .route("/people/{id}", get(show))
 }
 
@@ -381,7 +382,27 @@ struct PersonPage {
     counts: String,
 }
 
-pub(crate) async fn person_page(
+impl Timelined for People {
+    /// An interaction lists the people who took part; a task is on one person.
+    fn link(id: PersonId, body: &mut Value, interaction: bool) {
+        match interaction {
+            true => body["person_ids"] = json!([id.0]),
+            false => body["person_id"] = json!(id.0),
+        }
+    }
+
+    async fn page(
+        s: &AppState,
+        me: &Signed,
+        id: PersonId,
+        log: LogForm,
+        task: TaskForm,
+    ) -> UiResult {
+        person_page(s, me, id, &[], log, task).await
+    }
+}
+
+async fn person_page(
     s: &AppState,
     me: &Signed,
     id: PersonId,

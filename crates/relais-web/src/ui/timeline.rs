@@ -1,10 +1,9 @@
 //! The timeline of a person's page: logging a call, a meeting and its report, an e-mail, a
 //! visit or a note in a few keystrokes; tasks added and ticked off.
-use super::companies::company_page;
 use super::facts::When;
 use super::form::{Fields, Form, FormErrors};
 use super::i18n::Tr;
-use super::people::person_page;
+use super::list_page::Listed;
 use super::session::Signed;
 use super::{UiError, UiResult, see_other};
 use crate::AppState;
@@ -18,62 +17,52 @@ use relais_core::record::parse_draft;
 use relais_core::records;
 use relais_core::tasks::{TaskView, Tasks};
 use relais_domain::interaction::InteractionKind;
-use relais_domain::{CompanyId, PersonId, TaskId, UserId};
+use relais_domain::{TaskId, UserId};
 use serde_json::{Value, json};
 use std::collections::HashMap;
+use std::future::Future;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/people/{id}/interactions", post(log_person))
-        .route("/people/{id}/tasks", post(task_person))
-        .route("/companies/{id}/interactions", post(log_company))
-        .route("/companies/{id}/tasks", post(task_company))
-        .route("/tasks/{id}/done", post(done))
+    Router::new().route("/tasks/{id}/done", post(done))
 }
 
-/// The record a timeline belongs to.
-#[derive(Debug, Clone, Copy)]
-pub enum Target {
-    Person(PersonId),
-    Company(CompanyId),
-}
-
-impl Target {
-    fn person(raw: &str) -> UiResult<Target> {
-        PersonId::parse(raw)
-            .map(Target::Person)
-            .map_err(|_| UiError::NotFound)
-    }
-
-    fn company(raw: &str) -> UiResult<Target> {
-        CompanyId::parse(raw)
-            .map(Target::Company)
-            .map_err(|_| UiError::NotFound)
-    }
-
-    pub fn path(self) -> String {
-        match self {
-            Target::Person(id) => format!("/people/{}", id.0),
-            Target::Company(id) => format!("/companies/{}", id.0),
-        }
-    }
-
-    /// Links an interaction or a task to the record, in the services' JSON.
-    fn link(self, body: &mut Value, many: bool) {
-        match self {
-            Target::Person(id) if many => body["person_ids"] = json!([id.0]),
-            Target::Person(id) => body["person_id"] = json!(id.0),
-            Target::Company(id) => body["company_id"] = json!(id.0),
-        }
+/// A kind of record whose page has a timeline: calls, meetings, notes and tasks are logged
+/// from it at `/{PLURAL}/{id}/interactions` and `/{PLURAL}/{id}/tasks`.
+pub trait Timelined: Listed {
+    /// Links a new interaction or task to the record, in the services' JSON: by default the
+    /// record is what it is `about`.
+    fn link(id: Self::Id, body: &mut Value, interaction: bool) {
+        let _ = interaction;
+        let id: uuid::Uuid = id.into();
+        body["about"] = json!({"kind": Self::SPEC.name, "id": id});
     }
 
     /// The record's page again, with a form sent back to correct.
-    async fn page(self, s: &AppState, me: &Signed, log: LogForm, task: TaskForm) -> UiResult {
-        match self {
-            Target::Person(id) => person_page(s, me, id, &[], log, task).await,
-            Target::Company(id) => company_page(s, me, id, &[], log, task).await,
-        }
-    }
+    fn page(
+        s: &AppState,
+        me: &Signed,
+        id: Self::Id,
+        log: LogForm,
+        task: TaskForm,
+    ) -> impl Future<Output = UiResult> + Send;
+}
+
+pub fn routes<K: Timelined>() -> Router<AppState> {
+    let base = format!("/{}/{{id}}", K::PLURAL);
+    Router::new()
+        .route(&format!("{base}/interactions"), post(log::<K>))
+        .route(&format!("{base}/tasks"), post(add_task::<K>))
+}
+
+fn parse<K: Timelined>(raw: &str) -> UiResult<K::Id> {
+    uuid::Uuid::parse_str(raw.trim())
+        .map(K::Id::from)
+        .map_err(|_| UiError::NotFound)
+}
+
+fn path_of<K: Timelined>(id: K::Id) -> String {
+    let id: uuid::Uuid = id.into();
+    format!("/{}/{id}", K::PLURAL)
 }
 
 pub fn kind_key(k: InteractionKind) -> &'static str {
@@ -222,23 +211,13 @@ fn moment(local: &str, tz_offset: &str) -> Result<Option<String>, ()> {
     Ok(Some(utc.to_rfc3339()))
 }
 
-async fn log_person(s: State<AppState>, me: Signed, Path(id): Path<String>, f: Form) -> UiResult {
-    log(s, me, Target::person(&id)?, f).await
-}
-
-async fn log_company(s: State<AppState>, me: Signed, Path(id): Path<String>, f: Form) -> UiResult {
-    log(s, me, Target::company(&id)?, f).await
-}
-
-async fn task_person(s: State<AppState>, me: Signed, Path(id): Path<String>, f: Form) -> UiResult {
-    add_task(s, me, Target::person(&id)?, f).await
-}
-
-async fn task_company(s: State<AppState>, me: Signed, Path(id): Path<String>, f: Form) -> UiResult {
-    add_task(s, me, Target::company(&id)?, f).await
-}
-
-async fn log(State(s): State<AppState>, me: Signed, target: Target, Form(f): Form) -> UiResult {
+async fn log<K: Timelined>(
+    State(s): State<AppState>,
+    me: Signed,
+    Path(id): Path<String>,
+    Form(f): Form,
+) -> UiResult {
+    let id = parse::<K>(&id)?;
     let form = LogForm {
         kind: f.get("kind").into(),
         direction: f.get("direction").into(),
@@ -255,22 +234,22 @@ async fn log(State(s): State<AppState>, me: Signed, target: Target, Form(f): For
                 errors: errors.localised(me.tr),
                 ..form
             };
-            return target.page(&s, &me, form, TaskForm::default()).await;
+            return K::page(&s, &me, id, form, TaskForm::default()).await;
         }
     };
-    target.link(&mut body, true);
+    K::link(id, &mut body, true);
     let created = match parse_draft(body) {
         Ok(draft) => records::create::<Interactions>(&s.db, &me.actor, &draft).await,
         Err(i) => Err(i.into()),
     };
     match created {
-        Ok(_) => Ok(see_other(&format!("{}#timeline", target.path()))),
+        Ok(_) => Ok(see_other(&format!("{}#timeline", path_of::<K>(id)))),
         Err(CoreError::Invalid(i)) => {
             let form = LogForm {
                 errors: FormErrors::from_invalid(&i, me.tr),
                 ..form
             };
-            target.page(&s, &me, form, TaskForm::default()).await
+            K::page(&s, &me, id, form, TaskForm::default()).await
         }
         Err(e) => Err(e.into()),
     }
@@ -307,12 +286,13 @@ fn log_body(f: &Fields) -> Result<Value, FormErrors> {
     }))
 }
 
-async fn add_task(
+async fn add_task<K: Timelined>(
     State(s): State<AppState>,
     me: Signed,
-    target: Target,
+    Path(id): Path<String>,
     Form(f): Form,
 ) -> UiResult {
+    let id = parse::<K>(&id)?;
     let due = f.opt("due");
     let mut form = TaskForm {
         title: f.get("title").into(),
@@ -327,7 +307,7 @@ async fn add_task(
         Some(Ok(d)) => d.and_hms_opt(9, 0, 0).map(|t| t.and_utc().to_rfc3339()),
         Some(Err(_)) => {
             form.errors.add("due_at", &me.tr.error("is not a date"));
-            return target.page(&s, &me, LogForm::new(), form).await;
+            return K::page(&s, &me, id, LogForm::new(), form).await;
         }
     };
     let mut body = json!({
@@ -335,16 +315,16 @@ async fn add_task(
         "due_at": due_at,
         "assignee_id": me.actor.user.map(|u| u.0),
     });
-    target.link(&mut body, false);
+    K::link(id, &mut body, false);
     let created = match parse_draft(body) {
         Ok(draft) => records::create::<Tasks>(&s.db, &me.actor, &draft).await,
         Err(i) => Err(i.into()),
     };
     match created {
-        Ok(_) => Ok(see_other(&format!("{}#tasks", target.path()))),
+        Ok(_) => Ok(see_other(&format!("{}#tasks", path_of::<K>(id)))),
         Err(CoreError::Invalid(i)) => {
             form.errors = FormErrors::from_invalid(&i, me.tr);
-            target.page(&s, &me, LogForm::new(), form).await
+            K::page(&s, &me, id, LogForm::new(), form).await
         }
         Err(e) => Err(e.into()),
     }
@@ -359,10 +339,12 @@ async fn done(
     let id = TaskId::parse(&id).map_err(|_| UiError::NotFound)?;
     let done = json!({"done": true});
     let task = records::update::<Tasks>(&s.db, &me.actor, id, &done, None).await?;
-    let back = match (f.opt("back"), task.data.person_id, task.data.company_id) {
-        (Some(b), _, _) if super::session::is_local_path(&b) => b,
-        (_, Some(p), _) => format!("/people/{}#tasks", p.0),
-        (_, _, Some(c)) => format!("/companies/{}#tasks", c.0),
+    let d = &task.data;
+    let back = match (f.opt("back"), d.person_id, d.company_id, &d.about) {
+        (Some(b), ..) if super::session::is_local_path(&b) => b,
+        (_, Some(p), ..) => format!("/people/{}#tasks", p.0),
+        (_, _, Some(c), _) => format!("/companies/{}#tasks", c.0),
+        (.., Some(a)) => format!("/{}/{}#tasks", a.kind, a.id),
         _ => "/".into(),
     };
     Ok(see_other(&back))

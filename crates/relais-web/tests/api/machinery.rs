@@ -6,7 +6,9 @@ use crate::helpers::*;
 use axum::http::StatusCode;
 use relais_core::records::{self, Kind};
 use relais_core::{Actor, CoreError};
-use relais_domain::filter::schema::{FieldSpec, FieldType, KindSpec, Norm, Search, Stored};
+use relais_domain::filter::schema::{
+    self, FieldSpec, FieldType, KindSpec, Link, Norm, Relation, Search, Stored,
+};
 use relais_domain::person::Address;
 use relais_domain::{Invalid, Resource, UserId};
 use relais_store::owned::{CustomWrite, Owned};
@@ -141,7 +143,19 @@ static SPEC: KindSpec = KindSpec {
             stored: Stored::Column("created_at"),
         },
     ],
-    relations: &[],
+    // Calls, meetings and tasks about a project: a relation by registration, no new column.
+    relations: &[
+        Relation {
+            name: "interactions",
+            kind: "interactions",
+            link: Link::About,
+        },
+        Relation {
+            name: "tasks",
+            kind: "tasks",
+            link: Link::About,
+        },
+    ],
     latest_by: "created_at",
     search: Search::Contains("name"),
 };
@@ -249,6 +263,7 @@ const TABLE: &str = "CREATE TABLE projects (
 
 /// The app with projects registered beside the kinds it has.
 async fn with_projects(mut t: TestApp) -> TestApp {
+    schema::register(&SPEC);
     relais_store::migrate::script(&t.db, TABLE)
         .await
         .expect("the projects table");
@@ -387,6 +402,58 @@ async fn machinery(t: TestApp) {
     assert_eq!(n, 4);
     let (_, _, tagged) = t.get("/api/v1/projects?tag=PRIORITAIRE", (), &[]).await;
     assert_eq!(ids(&tagged).len(), 4, "{tagged}");
+
+    // A call and a task about a project: linked by the project's kind and id, checked, and
+    // reached by the project's filters.
+    let about = json!({"kind": "projects", "id": made[2]});
+    let (st, _, call) = t
+        .post(
+            "/api/v1/interactions",
+            json!({"kind": "call", "subject": "Devis charpente", "about": about}),
+            &[],
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{call}");
+    assert_eq!(call["about"], about);
+    let (st, _, task) = t
+        .post(
+            "/api/v1/tasks",
+            json!({"title": "Relancer", "about": about}),
+            &[],
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{task}");
+    let unknown_kind = t
+        .post(
+            "/api/v1/tasks",
+            json!({"title": "x", "about": {"kind": "spaceships", "id": made[2]}}),
+            &[],
+        )
+        .await;
+    assert_invalid(&unknown_kind, "about.kind");
+    let unknown_id = t
+        .post(
+            "/api/v1/tasks",
+            json!({"title": "x", "about": {"kind": "projects", "id": Uuid::now_v7()}}),
+            &[],
+        )
+        .await;
+    assert_invalid(&unknown_id, "about.id");
+    let with_calls = qs(&[("filter", "interactions(kind = call).count >= 1")]);
+    let (_, _, called) = t
+        .get(&format!("/api/v1/projects{with_calls}"), (), &[])
+        .await;
+    assert_eq!(ids(&called), [made[2].clone()], "{called}");
+    let open_tasks = qs(&[("filter", "tasks(done = no) and not tag = absent")]);
+    let (_, _, tasked) = t
+        .get(&format!("/api/v1/projects{open_tasks}"), (), &[])
+        .await;
+    assert_eq!(ids(&tasked), [made[2].clone()], "{tasked}");
+    let on_it = qs(&[("about_id", made[2].as_str())]);
+    let (_, _, its_calls) = t
+        .get(&format!("/api/v1/interactions{on_it}"), (), &[])
+        .await;
+    assert_eq!(ids(&its_calls).len(), 1, "{its_calls}");
 
     // Trash, restore, purge: purge only from the trash, and then it is gone with its trail.
     let purge_live = t.post(&format!("{path}/purge"), (), &[]).await;

@@ -641,6 +641,7 @@ async fn busy_person(db: &Db, n: u64) -> Result<people::PersonView> {
             person_ids: vec![p.id],
             company_id: None,
             user_ids: vec![],
+            about: None,
         };
         let new = relais_store::records::New {
             id: relais_domain::InteractionId::new(),
