@@ -1,17 +1,16 @@
 //! Companies as a kind of record (`records`): their rules, and finding one by name.
 use crate::auth::Actor;
 use crate::error::Result;
-use crate::record;
 use crate::records::{self, Kind};
 use chrono::{DateTime, Utc};
 use relais_domain::company::{CompanyData, CompanyDraft};
-use relais_domain::custom::Entity;
 use relais_domain::{Action, CompanyId, FieldError, Invalid, Resource, UserId};
 use relais_store::companies;
-use relais_store::owned::CustomWrite;
 use relais_store::records::{self as store, Record};
 use relais_store::{Db, Tx};
 use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
 
 pub use relais_store::companies::Companies;
 
@@ -48,15 +47,13 @@ impl Kind for Companies {
     const RESOURCE: Resource = Resource::Companies;
     const NOUN: &'static str = "company";
 
-    async fn check(
+    async fn validate(
         tx: &mut Tx,
         draft: &CompanyDraft,
         current: Option<&Record<Companies>>,
-    ) -> Result<(CompanyData, Vec<CustomWrite>)> {
+    ) -> Result<CompanyData> {
         let own = current.map(|c| c.id);
-        let mut data = draft.validate()?;
-        let (writes, normal) = record::resolve_custom(tx, Entity::Company, &data.custom).await?;
-        data.custom = normal;
+        let data = draft.validate()?;
         let mut errors = Vec::new();
         if let Some(owner) = data.owner_id
             && relais_store::users::get(tx, owner).await?.is_none()
@@ -81,10 +78,14 @@ impl Kind for Companies {
             }
         }
         if errors.is_empty() {
-            Ok((data, writes))
+            Ok(data)
         } else {
             Err(Invalid(errors).into())
         }
+    }
+
+    fn custom_mut(d: &mut CompanyData) -> Option<&mut BTreeMap<String, Value>> {
+        Some(&mut d.custom)
     }
 
     fn tags_mut(d: &mut CompanyData) -> Option<&mut Vec<String>> {

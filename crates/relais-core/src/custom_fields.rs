@@ -44,12 +44,12 @@ impl From<CustomField> for CustomFieldView {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CustomFieldDraft {
-    /// `person` or `company`.
+    /// The kind of record: `person`, `company`, or a kind added since.
     pub entity: String,
     /// Lowercase letters, digits and `_`: used in filters as `custom.<key>`.
     pub key: String,
     pub label: String,
-    /// text, number, date, choice or boolean.
+    /// text, number, date, choice, boolean or money.
     pub kind: String,
     #[serde(default)]
     pub choices: Vec<String>,
@@ -74,14 +74,7 @@ pub async fn create(db: &Db, actor: &Actor, body: Value) -> Result<CustomFieldVi
     actor.require(Action::Create, Resource::CustomFields)?;
     let d: CustomFieldDraft = record::parse_draft(body)?;
     let mut e = Errors::default();
-    let entity = e.check(
-        "entity",
-        match d.entity.as_str() {
-            "person" => Ok(Entity::Person),
-            "company" => Ok(Entity::Company),
-            other => Err(format!("'{other}' is not person or company")),
-        },
-    );
+    let entity = e.check("entity", Entity::parse(&d.entity));
     let key = e.check("key", parse_key(&d.key));
     let label = e
         .check("label", optional_text(Some(&d.label), 100))

@@ -94,7 +94,7 @@ pub async fn people_where<W: Write + ?Sized>(
     let custom_keys: Vec<String> = ctx
         .custom
         .iter()
-        .filter(|d| d.entity == Entity::Person.as_str())
+        .filter(|d| d.entity == Entity::PERSON.as_str())
         .map(|d| d.key.clone())
         .collect();
     let mut csv = csv::WriterBuilder::new().from_writer(Vec::new());

@@ -10,7 +10,6 @@ use chrono::{DateTime, Utc};
 use relais_domain::interaction::{InteractionData, InteractionDraft};
 use relais_domain::{FieldError, InteractionId, Invalid, Resource, UserId};
 use relais_store::Tx;
-use relais_store::owned::CustomWrite;
 use relais_store::records::{self as store, Record};
 use serde::Serialize;
 
@@ -57,11 +56,11 @@ impl Kind for Interactions {
     const RESOURCE: Resource = Resource::Interactions;
     const NOUN: &'static str = "interaction";
 
-    async fn check(
+    async fn validate(
         tx: &mut Tx,
         draft: &InteractionDraft,
         current: Option<&Record<Interactions>>,
-    ) -> Result<(InteractionData, Vec<CustomWrite>)> {
+    ) -> Result<InteractionData> {
         let data = draft.validate(record::now())?;
         let mut errors = Vec::new();
         let stored = current.and_then(|c| c.data.about.as_ref());
@@ -91,7 +90,7 @@ impl Kind for Interactions {
             }
         }
         if errors.is_empty() {
-            Ok((data, vec![]))
+            Ok(data)
         } else {
             Err(Invalid(errors).into())
         }

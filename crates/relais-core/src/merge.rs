@@ -7,7 +7,7 @@ use crate::companies::{Companies, CompanyView};
 use crate::error::{CoreError, Result};
 use crate::people::{People, PersonView};
 use crate::record;
-use crate::records::{self, Kind};
+use crate::records::{self};
 use relais_domain::company::CompanyDraft;
 use relais_domain::custom::Entity;
 use relais_domain::person::PersonDraft;
@@ -280,12 +280,12 @@ pub async fn merge_people(
         serde_json::to_value(&discarded.data).map_err(|e| CoreError::Internal(e.to_string()))?;
     take_fields(&mut doc, &other, &req.take, &PERSON_FIELDS)?;
     let draft: PersonDraft = record::parse_draft(doc)?;
-    let (mut data, _) = People::check(&mut tx, &draft, Some(&survivor)).await?;
+    let (mut data, _) = records::check::<People>(&mut tx, &draft, Some(&survivor)).await?;
     crate::import::apply::union_lists(&mut data, &discarded.data);
     for (k, v) in &discarded.data.custom {
         data.custom.entry(k.clone()).or_insert_with(|| v.clone());
     }
-    let (writes, _) = record::resolve_custom(&mut tx, Entity::Person, &data.custom).await?;
+    let (writes, _) = record::resolve_custom(&mut tx, Entity::PERSON, &data.custom).await?;
     if let Err(e) = records::save(&mut tx, actor, &survivor, data, &writes).await {
         let reread = async || records::get::<People>(db, actor, sid).await;
         return Err(record::lost_race(e, tx, reread).await);
@@ -333,7 +333,7 @@ pub async fn merge_companies(
     let draft: CompanyDraft = record::parse_draft(doc)?;
     // The discarded company's links move first, so a subsidiary check sees the merged group.
     duplicates::reassign_company(&mut tx, did.0, sid.0).await?;
-    let (mut data, _) = Companies::check(&mut tx, &draft, Some(&survivor)).await?;
+    let (mut data, _) = records::check::<Companies>(&mut tx, &draft, Some(&survivor)).await?;
     for a in &discarded.data.addresses {
         if !data.addresses.contains(a) {
             data.addresses.push(a.clone());
@@ -347,7 +347,7 @@ pub async fn merge_companies(
     for (k, v) in &discarded.data.custom {
         data.custom.entry(k.clone()).or_insert_with(|| v.clone());
     }
-    let (writes, _) = record::resolve_custom(&mut tx, Entity::Company, &data.custom).await?;
+    let (writes, _) = record::resolve_custom(&mut tx, Entity::COMPANY, &data.custom).await?;
     if let Err(e) = records::save(&mut tx, actor, &survivor, data, &writes).await {
         let reread = async || records::get::<Companies>(db, actor, sid).await;
         return Err(record::lost_race(e, tx, reread).await);

@@ -6,17 +6,16 @@ use crate::error::{CoreError, Result};
 use crate::record;
 use crate::records::{self, Kind};
 use chrono::{DateTime, Utc};
-use relais_domain::custom::Entity;
 use relais_domain::interaction::ConsentDraft;
 use relais_domain::person::{PersonData, PersonDraft, Stage};
 use relais_domain::{Action, Invalid, PersonId, Resource, UserId};
 use relais_store::consents::{self, ConsentRecord};
-use relais_store::owned::CustomWrite;
 use relais_store::people::StageChange;
 use relais_store::records::{self as store, Record};
 use relais_store::{Db, Tx};
 use serde::Serialize;
 use serde_json::Value;
+use std::collections::BTreeMap;
 
 pub use relais_store::people::People;
 
@@ -59,16 +58,18 @@ impl Kind for People {
     const RESOURCE: Resource = Resource::People;
     const NOUN: &'static str = "person";
 
-    async fn check(
+    async fn validate(
         tx: &mut Tx,
         draft: &PersonDraft,
         _current: Option<&Record<People>>,
-    ) -> Result<(PersonData, Vec<CustomWrite>)> {
-        let mut data = draft.validate()?;
-        let (writes, normal) = record::resolve_custom(tx, Entity::Person, &data.custom).await?;
-        data.custom = normal;
+    ) -> Result<PersonData> {
+        let data = draft.validate()?;
         check_refs(tx, &data).await?;
-        Ok((data, writes))
+        Ok(data)
+    }
+
+    fn custom_mut(d: &mut PersonData) -> Option<&mut BTreeMap<String, Value>> {
+        Some(&mut d.custom)
     }
 
     fn tags_mut(d: &mut PersonData) -> Option<&mut Vec<String>> {
@@ -150,7 +151,7 @@ pub async fn create_at(
         work_at(&mut tx, actor, &mut body, name).await?;
     }
     let draft: PersonDraft = record::parse_draft(body)?;
-    let (data, custom) = People::check(&mut tx, &draft, None).await?;
+    let (data, custom) = records::check::<People>(&mut tx, &draft, None).await?;
     let id = records::insert::<People>(&mut tx, actor, &data, &custom).await?;
     let view = records::load::<People>(&mut tx, id, false).await?.into();
     tx.commit().await?;
@@ -176,7 +177,7 @@ pub async fn update_at(
         work_at(&mut tx, actor, &mut doc, name).await?;
     }
     let draft: PersonDraft = record::parse_draft(doc)?;
-    let (data, custom) = People::check(&mut tx, &draft, Some(&current)).await?;
+    let (data, custom) = records::check::<People>(&mut tx, &draft, Some(&current)).await?;
     if let Err(e) = records::save(&mut tx, actor, &current, data, &custom).await {
         let reread = async || records::get::<People>(db, actor, id).await;
         return Err(record::lost_race(e, tx, reread).await);

@@ -7,6 +7,7 @@
 use crate::auth::Actor;
 use crate::error::{CoreError, Result};
 use crate::record::{self, ListPage};
+use relais_domain::custom::Entity;
 use relais_domain::filter::SortKey;
 use relais_domain::filter::schema::Search;
 use relais_domain::interaction::About;
@@ -18,6 +19,7 @@ use relais_store::{Db, StoreError, Tx};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::future::Future;
 
 /// A kind of record's rules, on top of how the store keeps it.
@@ -32,13 +34,19 @@ pub trait Kind: Stored<Data: Serialize> {
     /// Its name in the audit trail and in messages ("company").
     const NOUN: &'static str;
 
-    /// The data a draft stands for and its custom values ready to store, or every field
-    /// that is wrong. `current`: the record being edited, as stored.
-    fn check(
+    /// The data a draft stands for, or every field that is wrong: the draft's own rules and
+    /// the references that must exist. `current`: the record being edited, as stored.
+    fn validate(
         tx: &mut Tx,
         draft: &Self::Draft,
         current: Option<&Record<Self>>,
-    ) -> impl Future<Output = Result<(Self::Data, Vec<CustomWrite>)>> + Send;
+    ) -> impl Future<Output = Result<Self::Data>> + Send;
+
+    /// Its custom values, when its spec names an entity of custom fields.
+    fn custom_mut(d: &mut Self::Data) -> Option<&mut BTreeMap<String, Value>> {
+        let _ = d;
+        None
+    }
 
     /// What a new record gets from who creates it (whoever logs a call took part in it).
     fn on_create(d: &mut Self::Data, actor: &Actor) {
@@ -91,6 +99,27 @@ macro_rules! record_view {
 
 pub use uuid::Uuid;
 
+/// A draft checked as the kind's rules say, with its custom values checked against their
+/// fields' definitions: the data to store (custom values as they will read back) and the
+/// custom values ready to store.
+pub async fn check<K: Kind>(
+    tx: &mut Tx,
+    draft: &K::Draft,
+    current: Option<&Record<K>>,
+) -> Result<(K::Data, Vec<CustomWrite>)> {
+    let mut data = K::validate(tx, draft, current).await?;
+    let writes = match (K::SPEC.custom, K::custom_mut(&mut data)) {
+        (Some(entity), Some(values)) => {
+            let entity = Entity::parse(entity).map_err(CoreError::Internal)?;
+            let (writes, normal) = record::resolve_custom(tx, entity, values).await?;
+            *values = normal;
+            writes
+        }
+        _ => vec![],
+    };
+    Ok((data, writes))
+}
+
 /// Reads a record in a transaction already open; `NotFound` names the kind.
 pub async fn load<K: Kind>(tx: &mut Tx, id: K::Id, include_deleted: bool) -> Result<Record<K>> {
     store::get::<K>(tx, id, include_deleted)
@@ -115,7 +144,7 @@ pub async fn insert<K: Kind>(
 pub async fn create<K: Kind>(db: &Db, actor: &Actor, draft: &K::Draft) -> Result<K::View> {
     actor.require(Action::Create, K::RESOURCE)?;
     let mut tx = db.write().await?;
-    let (mut data, custom) = K::check(&mut tx, draft, None).await?;
+    let (mut data, custom) = check::<K>(&mut tx, draft, None).await?;
     K::on_create(&mut data, actor);
     let id = insert::<K>(&mut tx, actor, &data, &custom).await?;
     let view = view::<K>(&mut tx, id, false).await?;
@@ -150,7 +179,7 @@ pub async fn update<K: Kind>(
     let current = load::<K>(&mut tx, id, false).await?;
     check_if_match(if_match, &current)?;
     let draft: K::Draft = patched(&current, patch)?;
-    let (data, custom) = K::check(&mut tx, &draft, Some(&current)).await?;
+    let (data, custom) = check::<K>(&mut tx, &draft, Some(&current)).await?;
     if let Err(e) = save(&mut tx, actor, &current, data, &custom).await {
         return Err(record::lost_race(e, tx, async || get::<K>(db, actor, id).await).await);
     }
@@ -239,7 +268,7 @@ pub async fn bulk_edit<K: Kind>(
         // Checked as any other save: a tag's length and characters, an owner that exists.
         let doc = serde_json::to_value(&data).map_err(|e| CoreError::Internal(e.to_string()))?;
         let draft: K::Draft = record::parse_draft(doc)?;
-        let (data, custom) = K::check(&mut tx, &draft, Some(&current)).await?;
+        let (data, custom) = check::<K>(&mut tx, &draft, Some(&current)).await?;
         save(&mut tx, actor, &current, data, &custom).await?;
         changed += 1;
     }

@@ -9,7 +9,6 @@ use chrono::{DateTime, Utc};
 use relais_domain::interaction::{TaskData, TaskDraft};
 use relais_domain::{FieldError, Invalid, Resource, TaskId, UserId};
 use relais_store::Tx;
-use relais_store::owned::CustomWrite;
 use relais_store::records::{self as store, Record};
 use serde::Serialize;
 
@@ -55,11 +54,11 @@ impl Kind for Tasks {
 
     /// The references of a task as stored stand even if their record went to the trash
     /// since (its task can still be marked done); a new or changed one must be live.
-    async fn check(
+    async fn validate(
         tx: &mut Tx,
         draft: &TaskDraft,
         current: Option<&Record<Tasks>>,
-    ) -> Result<(TaskData, Vec<CustomWrite>)> {
+    ) -> Result<TaskData> {
         let mut data = draft.validate()?;
         let current = current.map(|c| &c.data);
         let mut errors = Vec::new();
@@ -99,7 +98,7 @@ impl Kind for Tasks {
             true => current.and_then(|c| c.done_at).or(Some(record::now())),
             false => None,
         };
-        Ok((data, vec![]))
+        Ok(data)
     }
 
     /// A task is the creator's own unless given to someone.

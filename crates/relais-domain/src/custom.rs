@@ -15,21 +15,59 @@ pub enum CustomFieldKind {
     Money,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Entity {
-    Person,
-    Company,
-}
+/// What custom fields are defined on: a kind of record, by the name its custom fields go by
+/// (`person`, `company`). Any kind whose filter spec names one has custom fields
+/// (`filter::schema::KindSpec::custom`), those of Relais and those registered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Entity(&'static str);
 
 impl Entity {
+    pub const PERSON: Entity = Entity("person");
+    pub const COMPANY: Entity = Entity("company");
+
     pub fn as_str(self) -> &'static str {
-        match self {
-            Entity::Person => "person",
-            Entity::Company => "company",
-        }
+        self.0
+    }
+
+    /// The entity of that name, if a kind of record has custom fields under it.
+    pub fn parse(s: &str) -> Result<Entity, String> {
+        crate::filter::schema::custom_entity(s)
+            .map(Entity)
+            .ok_or_else(|| {
+                format!(
+                    "'{s}' is not a kind of record with custom fields ({})",
+                    crate::filter::schema::custom_entities().join(", ")
+                )
+            })
     }
 }
+
+impl Serialize for Entity {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Entity {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Entity::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+impl utoipa::PartialSchema for Entity {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some(
+                "the kind of record the field is on: person, company, or a kind added since",
+            ))
+            .examples(["person", "company"])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Entity {}
 
 impl CustomFieldKind {
     pub fn as_str(self) -> &'static str {

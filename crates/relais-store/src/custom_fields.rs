@@ -32,15 +32,13 @@ struct Row {
     version: i64,
 }
 
-impl From<Row> for CustomField {
-    fn from(r: Row) -> Self {
-        CustomField {
+impl CustomField {
+    /// A stored definition; `None` for one on a kind of record this Relais does not know (a
+    /// kind registered by another build): it stays stored, unused.
+    fn of(r: Row) -> Option<Self> {
+        Some(CustomField {
             id: CustomFieldId(r.id),
-            entity: if r.entity == "company" {
-                Entity::Company
-            } else {
-                Entity::Person
-            },
+            entity: Entity::parse(&r.entity).ok()?,
             key: r.field_key,
             label: r.label,
             kind: CustomFieldKind::parse(&r.kind).unwrap_or(CustomFieldKind::Text),
@@ -48,7 +46,7 @@ impl From<Row> for CustomField {
             created_at: r.created_at,
             updated_at: r.updated_at,
             version: r.version,
-        }
+        })
     }
 }
 
@@ -135,7 +133,10 @@ pub async fn get(tx: &mut Tx, id: CustomFieldId) -> Result<Option<CustomField>> 
         .from("custom_fields")
         .and_where(Expr::col("id").eq(id.0))
         .to_owned();
-    Ok(tx.fetch_optional::<Row>(&q).await?.map(CustomField::from))
+    Ok(tx
+        .fetch_optional::<Row>(&q)
+        .await?
+        .and_then(CustomField::of))
 }
 
 pub async fn list(tx: &mut Tx, entity: Option<Entity>) -> Result<Vec<CustomField>> {
@@ -151,6 +152,6 @@ pub async fn list(tx: &mut Tx, entity: Option<Entity>) -> Result<Vec<CustomField
         .fetch_all::<Row>(&q)
         .await?
         .into_iter()
-        .map(CustomField::from)
+        .filter_map(CustomField::of)
         .collect())
 }

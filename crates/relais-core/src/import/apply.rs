@@ -227,7 +227,7 @@ pub async fn people(
     actor.require(Action::Create, Resource::Transfer)?;
     actor.require(Action::Create, Resource::People)?;
     let mut w = Writer::open(db, opts).await?;
-    let defs = relais_store::custom_fields::list(w.tx().await?, Some(Entity::Person)).await?;
+    let defs = relais_store::custom_fields::list(w.tx().await?, Some(Entity::PERSON)).await?;
     let mut run = PeopleRun {
         actor,
         opts,
@@ -309,7 +309,7 @@ impl PeopleRun<'_> {
         }
         let checked = person_draft(raw).validate().and_then(|mut data| {
             let (custom, normal) =
-                record::resolve_custom_with(&self.defs, Entity::Person, &data.custom)?;
+                record::resolve_custom_with(&self.defs, Entity::PERSON, &data.custom)?;
             data.custom = normal;
             Ok((data, custom))
         });
@@ -419,7 +419,7 @@ impl PeopleRun<'_> {
             self.report.unchanged += 1;
             return Ok(());
         }
-        let (custom, _) = record::resolve_custom_with(&self.defs, Entity::Person, &merged.custom)
+        let (custom, _) = record::resolve_custom_with(&self.defs, Entity::PERSON, &merged.custom)
             .map_err(crate::CoreError::from)?;
         target.data = merged;
         target.custom = custom;
@@ -446,7 +446,7 @@ impl PeopleRun<'_> {
             self.report.unchanged += 1;
             return Ok(());
         }
-        let (writes, _) = record::resolve_custom_with(&self.defs, Entity::Person, &merged.custom)
+        let (writes, _) = record::resolve_custom_with(&self.defs, Entity::PERSON, &merged.custom)
             .map_err(crate::CoreError::from)?;
         crate::records::save(tx, self.actor, &current, merged, &writes).await?;
         w.updated("person", id.0, &current.data, current.version + 1);
@@ -791,15 +791,12 @@ async fn company_row(
             .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
             .collect(),
     };
-    let (data, custom) = match <crate::companies::Companies as crate::records::Kind>::check(
-        tx, &draft, None,
-    )
-    .await
-    {
-        Ok(v) => v,
-        Err(crate::CoreError::Invalid(i)) => return Ok(Err(i.to_string())),
-        Err(e) => return Err(e),
-    };
+    let (data, custom) =
+        match crate::records::check::<crate::companies::Companies>(tx, &draft, None).await {
+            Ok(v) => v,
+            Err(crate::CoreError::Invalid(i)) => return Ok(Err(i.to_string())),
+            Err(e) => return Err(e),
+        };
     let Some(existing) = relais_store::companies::find_matches(tx, &data)
         .await?
         .first()
@@ -838,7 +835,7 @@ async fn company_row(
         report.unchanged += 1;
         return Ok(Ok(()));
     }
-    let (writes, _) = record::resolve_custom(tx, Entity::Company, &merged.custom).await?;
+    let (writes, _) = record::resolve_custom(tx, Entity::COMPANY, &merged.custom).await?;
     crate::records::save::<crate::companies::Companies>(tx, actor, &current, merged, &writes)
         .await?;
     w.updated("company", existing.0, &current.data, current.version + 1);

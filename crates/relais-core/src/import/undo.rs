@@ -7,7 +7,7 @@ use crate::companies::Companies;
 use crate::error::{CoreError, Result};
 use crate::people::People;
 use crate::record;
-use crate::records::{self, Kind};
+use crate::records::{self};
 use relais_domain::company::CompanyDraft;
 use relais_domain::person::PersonDraft;
 use relais_domain::{Action, CompanyId, PersonId, Resource};
@@ -126,7 +126,7 @@ async fn undo_person(tx: &mut Tx, actor: &Actor, c: &LoggedChange) -> Result<Ste
         (Step::Remove, _) => relais_store::records::purge::<People>(tx, id).await?,
         (Step::Restore, Some(current)) => {
             let (data, writes) =
-                People::check(tx, &before::<PersonDraft>(c)?, Some(&current)).await?;
+                records::check::<People>(tx, &before::<PersonDraft>(c)?, Some(&current)).await?;
             records::save(tx, actor, &current, data, &writes).await?;
         }
         _ => {}
@@ -150,7 +150,7 @@ async fn undo_company(tx: &mut Tx, actor: &Actor, c: &LoggedChange) -> Result<St
         (Step::Remove, _) => relais_store::records::purge::<Companies>(tx, id).await?,
         (Step::Restore, Some(current)) => {
             let before = before::<CompanyDraft>(c)?;
-            let (data, writes) = Companies::check(tx, &before, Some(&current)).await?;
+            let (data, writes) = records::check::<Companies>(tx, &before, Some(&current)).await?;
             records::save(tx, actor, &current, data, &writes).await?;
         }
         _ => {}

@@ -156,6 +156,21 @@ fn kind_in(list: &[&'static KindSpec], name: &str) -> Option<&'static KindSpec> 
     list.iter().copied().find(|k| k.name == name)
 }
 
+/// The names custom fields go by (`person`, `company`...), of every kind that has them.
+pub fn custom_entities() -> Vec<&'static str> {
+    let all = REGISTERED.read().unwrap_or_else(|p| p.into_inner());
+    KINDS
+        .iter()
+        .chain(all.iter())
+        .filter_map(|k| k.custom)
+        .collect()
+}
+
+/// The entity name of custom fields `name` stands for, as the kind declares it.
+pub fn custom_entity(name: &str) -> Option<&'static str> {
+    custom_entities().into_iter().find(|e| *e == name)
+}
+
 pub fn kind(name: &str) -> Option<&'static KindSpec> {
     kind_in(&KINDS, name).or_else(|| {
         let all = REGISTERED.read().unwrap_or_else(|p| p.into_inner());

@@ -221,6 +221,23 @@ struct FieldsPage {
     errors: FormErrors,
 }
 
+impl FieldsPage {
+    /// The kinds of record fields can be added to.
+    fn entities(&self) -> Vec<&'static str> {
+        relais_domain::filter::schema::custom_entities()
+    }
+
+    /// A kind of record as the page names it: people and companies in the reader's
+    /// language, a kind added since by its name.
+    fn entity_label(&self, entity: &str) -> String {
+        match entity {
+            "person" => self.ctx.tr.t("nav.people").into(),
+            "company" => self.ctx.tr.t("nav.companies").into(),
+            other => other.into(),
+        }
+    }
+}
+
 async fn fields_view(
     s: &AppState,
     me: &Signed,

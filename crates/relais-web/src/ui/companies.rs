@@ -74,7 +74,7 @@ impl Listed for Companies {
         actions: "bulk.title_companies",
         done: "bulk.done_companies",
     };
-    const CUSTOM: Option<Entity> = Some(Entity::Company);
+    const CUSTOM: Option<Entity> = Some(Entity::COMPANY);
 
     fn filters() -> Vec<FilterField> {
         let sizes = sizes()
@@ -190,7 +190,7 @@ fn specs(x: &UsersAndFields) -> Vec<Spec> {
         shared::owner(&x.users, "person.owner"),
         Spec::new("tags", "person.tags", Widget::Text),
     ];
-    s.extend(shared::custom(&x.defs, Entity::Company));
+    s.extend(shared::custom(&x.defs, Entity::COMPANY));
     s.push(Spec::new("notes", "person.notes", Widget::Textarea));
     s
 }
@@ -507,7 +507,7 @@ async fn company_page(
         d.owner_id.and_then(|u| users.get(&u).cloned()),
     );
     let defs = relais_core::custom_fields::list(&s.db, &me.actor).await?;
-    facts.extend(custom_facts(tr, &defs, Entity::Company, &d.custom));
+    facts.extend(custom_facts(tr, &defs, Entity::COMPANY, &d.custom));
     let older = o.timeline.next_cursor.as_ref().map(|c| {
         let mut q = form_urlencoded::Serializer::new(String::new());
         if !kind.is_empty() {

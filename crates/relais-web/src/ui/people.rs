@@ -124,7 +124,7 @@ fn specs(emails: usize, phones: usize, x: &UsersAndFields) -> Vec<Spec> {
         Spec::new("language", "person.language", Widget::Text),
         Spec::new("tags", "person.tags", Widget::Text),
     ]);
-    s.extend(shared::custom(&x.defs, Entity::Person));
+    s.extend(shared::custom(&x.defs, Entity::PERSON));
     s.push(Spec::new("notes", "person.notes", Widget::Textarea));
     s
 }
@@ -486,7 +486,7 @@ async fn person_page(
     add("person.language", d.language.clone().unwrap_or_default());
     add("person.source", d.source.clone().unwrap_or_default());
     let defs = relais_core::custom_fields::list(&s.db, &me.actor).await?;
-    facts.extend(custom_facts(tr, &defs, Entity::Person, &d.custom));
+    facts.extend(custom_facts(tr, &defs, Entity::PERSON, &d.custom));
     let consents = o
         .consents
         .iter()

@@ -26,7 +26,7 @@ impl Listed for People {
         actions: "bulk.title",
         done: "bulk.done",
     };
-    const CUSTOM: Option<Entity> = Some(Entity::Person);
+    const CUSTOM: Option<Entity> = Some(Entity::PERSON);
 
     fn filters() -> Vec<FilterField> {
         let consent = ["granted", "withdrawn", "unknown"]

@@ -11,7 +11,7 @@ use relais_domain::filter::schema::{
 };
 use relais_domain::person::Address;
 use relais_domain::{Invalid, Resource, UserId};
-use relais_store::owned::{CustomWrite, Owned};
+use relais_store::owned::Owned;
 use relais_store::records::{Record, Stored as Kept};
 use relais_store::sea_query::Value as SqlValue;
 use relais_store::{Result as StoreResult, Tx};
@@ -19,6 +19,7 @@ use relais_web::AppState;
 use relais_web::api::v1::records::{Served, document, routes};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
 struct Projects;
@@ -31,6 +32,7 @@ struct ProjectData {
     budget: Option<i64>,
     tags: Vec<String>,
     owner_id: Option<UserId>,
+    custom: BTreeMap<String, serde_json::Value>,
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -42,6 +44,8 @@ struct ProjectDraft {
     #[serde(default)]
     tags: Vec<String>,
     owner_id: Option<UserId>,
+    #[serde(default)]
+    custom: BTreeMap<String, serde_json::Value>,
 }
 
 const STATUSES: &[&str] = &["open", "won", "lost"];
@@ -78,6 +82,7 @@ impl ProjectDraft {
             budget: self.budget,
             tags: self.tags.clone(),
             owner_id: self.owner_id,
+            custom: self.custom.clone(),
         })
     }
 }
@@ -107,7 +112,7 @@ relais_core::record_view!(ProjectView);
 static SPEC: KindSpec = KindSpec {
     name: "projects",
     table: "projects",
-    custom: None,
+    custom: Some("project"),
     fields: &[
         FieldSpec {
             name: "name",
@@ -200,12 +205,16 @@ impl Kept for Projects {
     ) -> StoreResult<Vec<ProjectData>> {
         Ok(rows
             .into_iter()
-            .map(|(id, r)| ProjectData {
-                name: r.name,
-                status: r.status,
-                budget: r.budget,
-                tags: owned.take(id).tags,
-                owner_id: r.owner_id.map(UserId),
+            .map(|(id, r)| {
+                let owned = owned.take(id);
+                ProjectData {
+                    name: r.name,
+                    status: r.status,
+                    budget: r.budget,
+                    tags: owned.tags,
+                    owner_id: r.owner_id.map(UserId),
+                    custom: owned.custom,
+                }
             })
             .collect())
     }
@@ -224,12 +233,16 @@ impl Kind for Projects {
     const RESOURCE: Resource = Resource::Companies;
     const NOUN: &'static str = "project";
 
-    async fn check(
+    async fn validate(
         _tx: &mut Tx,
         draft: &ProjectDraft,
         _current: Option<&Record<Projects>>,
-    ) -> Result<(ProjectData, Vec<CustomWrite>), CoreError> {
-        Ok((draft.validate()?, vec![]))
+    ) -> Result<ProjectData, CoreError> {
+        Ok(draft.validate()?)
+    }
+
+    fn custom_mut(d: &mut ProjectData) -> Option<&mut BTreeMap<String, serde_json::Value>> {
+        Some(&mut d.custom)
     }
 
     fn tags_mut(d: &mut ProjectData) -> Option<&mut Vec<String>> {
@@ -402,6 +415,38 @@ async fn machinery(t: TestApp) {
     assert_eq!(n, 4);
     let (_, _, tagged) = t.get("/api/v1/projects?tag=PRIORITAIRE", (), &[]).await;
     assert_eq!(ids(&tagged).len(), 4, "{tagged}");
+
+    // Custom fields on projects: defined by an admin, checked, filtered.
+    let (st, _, field) = t
+        .post(
+            "/api/v1/custom-fields",
+            json!({"entity": "project", "key": "phase", "label": "Phase", "kind": "choice",
+                   "choices": ["gros oeuvre", "second oeuvre"]}),
+            &[],
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{field}");
+    let no_kind = t
+        .post(
+            "/api/v1/custom-fields",
+            json!({"entity": "spaceship", "key": "x", "label": "X", "kind": "text"}),
+            &[],
+        )
+        .await;
+    assert_invalid(&no_kind, "entity");
+    let phase = format!("/api/v1/projects/{}", made[0]);
+    let (st, _, phased) = t
+        .patch(&phase, json!({"custom": {"phase": "gros oeuvre"}}), &[])
+        .await;
+    assert_eq!(st, StatusCode::OK, "{phased}");
+    assert_eq!(phased["custom"]["phase"], "gros oeuvre");
+    let wrong = t
+        .patch(&phase, json!({"custom": {"phase": "toiture"}}), &[])
+        .await;
+    assert_invalid(&wrong, "custom.phase");
+    let in_phase = qs(&[("filter", "custom.phase = \"gros oeuvre\"")]);
+    let (_, _, found) = t.get(&format!("/api/v1/projects{in_phase}"), (), &[]).await;
+    assert_eq!(ids(&found), [made[0].clone()], "{found}");
 
     // A call and a task about a project: linked by the project's kind and id, checked, and
     // reached by the project's filters.
