@@ -179,17 +179,12 @@ fn specs(x: &UsersAndFields) -> Vec<Spec> {
         Spec::new("website", "company.website", Widget::Text),
         Spec::new("email", "company.email", Widget::Email),
         Spec::new("phone", "company.phone", Widget::Tel),
-        Spec::new("addresses[0].street", "person.street", Widget::Text),
-        Spec::new(
-            "addresses[0].postal_code",
-            "person.postal_code",
-            Widget::Text,
-        ),
-        Spec::new("addresses[0].city", "person.city", Widget::Text),
-        Spec::new("addresses[0].country", "person.country", Widget::Text),
+    ];
+    s.extend(shared::address());
+    s.extend([
         shared::owner(&x.users, "person.owner"),
         Spec::new("tags", "person.tags", Widget::Text),
-    ];
+    ]);
     s.extend(shared::custom(&x.defs, Entity::COMPANY));
     s.push(Spec::new("notes", "person.notes", Widget::Textarea));
     s
@@ -239,13 +234,8 @@ fn values_of(c: &CompanyView, parent: String) -> Values {
             .map(|x| x.as_str().to_string())
             .unwrap_or_default(),
     );
-    if let Some(a) = d.addresses.first() {
-        v.set("addresses[0].street", text(&a.street));
-        v.set("addresses[0].postal_code", text(&a.postal_code));
-        v.set("addresses[0].city", text(&a.city));
-        v.set("addresses[0].country", text(&a.country));
-    }
-    v.set("tags", d.tags.join(", "));
+    shared::address_values(&mut v, &d.addresses);
+    shared::tags_value(&mut v, &d.tags);
     v.set("notes", text(&d.notes));
     shared::owner_value(&mut v, d.owner_id);
     shared::custom_values(&mut v, &d.custom);
@@ -263,32 +253,9 @@ fn to_json(
         "" => Value::Null,
         s => Value::String(s.to_string()),
     };
-    let address = ["street", "postal_code", "city", "country"];
-    let mut addresses: Vec<Value> = Vec::new();
-    if address
-        .iter()
-        .any(|f| !v.get(&format!("addresses[0].{f}")).is_empty())
-    {
-        // What the form does not show of the first address is kept: its kind and region.
-        let first = current.and_then(|c| c.addresses.first());
-        let mut a = json!({
-            "kind": first.map_or("office", |a| a.kind.as_str()),
-            "region": first.and_then(|a| a.region.clone()),
-        });
-        for f in address {
-            a[f] = opt(&format!("addresses[0].{f}"));
-        }
-        addresses.push(a);
-    }
-    let others = current.map_or(&[][..], |c| c.addresses.get(1..).unwrap_or(&[]));
-    addresses.extend(others.iter().filter_map(|a| serde_json::to_value(a).ok()));
-    let tags: Vec<Value> = v
-        .get("tags")
-        .split(',')
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(|t| Value::String(t.into()))
-        .collect();
+    let current_addresses = current.map_or(&[][..], |c| &c.addresses[..]);
+    let addresses = shared::addresses_json(v, current_addresses, "office");
+    let tags = shared::tags_json(v);
     let mut body = json!({
         "name": opt("name"), "industry": opt("industry"), "size": opt("size"),
         "siren": opt("siren"), "siret": opt("siret"), "vat_number": opt("vat_number"),

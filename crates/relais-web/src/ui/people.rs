@@ -104,15 +104,8 @@ fn specs(emails: usize, phones: usize, x: &UsersAndFields) -> Vec<Spec> {
     s.extend(
         (0..phones).map(|i| Spec::new(format!("phones[{i}].number"), "person.phone", Widget::Tel)),
     );
+    s.extend(shared::address());
     s.extend([
-        Spec::new("addresses[0].street", "person.street", Widget::Text),
-        Spec::new(
-            "addresses[0].postal_code",
-            "person.postal_code",
-            Widget::Text,
-        ),
-        Spec::new("addresses[0].city", "person.city", Widget::Text),
-        Spec::new("addresses[0].country", "person.country", Widget::Text),
         Spec::new("stage", "person.stage", record_form::options(stages())),
         shared::owner(&x.users, "person.owner"),
         Spec::new(
@@ -181,16 +174,11 @@ fn values_of(p: &PersonView, company: String) -> Values {
     for (i, n) in d.phones.iter().enumerate() {
         v.set(&format!("phones[{i}].number"), n.number.as_str());
     }
-    if let Some(a) = d.addresses.first() {
-        v.set("addresses[0].street", text(&a.street));
-        v.set("addresses[0].postal_code", text(&a.postal_code));
-        v.set("addresses[0].city", text(&a.city));
-        v.set("addresses[0].country", text(&a.country));
-    }
+    shared::address_values(&mut v, &d.addresses);
     v.set("stage", d.stage.as_str());
     v.set("source", text(&d.source));
     v.set("language", text(&d.language));
-    v.set("tags", d.tags.join(", "));
+    shared::tags_value(&mut v, &d.tags);
     v.set("notes", text(&d.notes));
     v.set(
         "preferred_channel",
@@ -248,31 +236,9 @@ fn to_json(
             }
         })
         .collect();
-    let first = current.and_then(|c| c.addresses.first());
-    let address = ["street", "postal_code", "city", "country"];
-    let mut addresses: Vec<Value> = Vec::new();
-    if address
-        .iter()
-        .any(|f| !v.get(&format!("addresses[0].{f}")).is_empty())
-    {
-        let mut a = json!({
-            "kind": first.map_or("work", |a| a.kind.as_str()),
-            "region": first.and_then(|a| a.region.clone()),
-        });
-        for f in address {
-            a[f] = opt(&format!("addresses[0].{f}"));
-        }
-        addresses.push(a);
-    }
-    let others = current.map_or(&[][..], |c| c.addresses.get(1..).unwrap_or(&[]));
-    addresses.extend(others.iter().filter_map(|a| serde_json::to_value(a).ok()));
-    let tags: Vec<Value> = v
-        .get("tags")
-        .split(',')
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(|t| Value::String(t.into()))
-        .collect();
+    let current_addresses = current.map_or(&[][..], |c| &c.addresses[..]);
+    let addresses = shared::addresses_json(v, current_addresses, "work");
+    let tags = shared::tags_json(v);
     json!({
         "civility": opt("civility"), "first_name": opt("first_name"),
         "last_name": opt("last_name"), "job_title": opt("job_title"),

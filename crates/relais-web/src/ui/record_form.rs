@@ -303,8 +303,73 @@ pub mod shared {
     use relais_core::users::UserView;
     use relais_domain::UserId;
     use relais_domain::custom::{CustomFieldKind, Entity};
-    use serde_json::Value;
+    use relais_domain::person::Address;
+    use serde_json::{Value, json};
     use std::collections::BTreeMap;
+
+    const ADDRESS: [(&str, &str); 4] = [
+        ("street", "person.street"),
+        ("postal_code", "person.postal_code"),
+        ("city", "person.city"),
+        ("country", "person.country"),
+    ];
+
+    /// The inputs of a record's first address (the others are kept as they are).
+    pub fn address() -> Vec<Spec> {
+        ADDRESS
+            .iter()
+            .map(|(f, label)| Spec::new(format!("addresses[0].{f}"), label, Widget::Text))
+            .collect()
+    }
+
+    pub fn address_values(v: &mut Values, addresses: &[Address]) {
+        if let Some(a) = addresses.first() {
+            let text = |o: &Option<String>| o.clone().unwrap_or_default();
+            v.set("addresses[0].street", text(&a.street));
+            v.set("addresses[0].postal_code", text(&a.postal_code));
+            v.set("addresses[0].city", text(&a.city));
+            v.set("addresses[0].country", text(&a.country));
+        }
+    }
+
+    /// The addresses as the services read them: the first from the form, keeping what the
+    /// form does not show of it (its kind, `kind` for a new one, and its region), then the
+    /// others as they are.
+    pub fn addresses_json(v: &Values, current: &[Address], kind: &str) -> Value {
+        let mut list: Vec<Value> = Vec::new();
+        let name = |f: &str| format!("addresses[0].{f}");
+        if ADDRESS.iter().any(|(f, _)| !v.get(&name(f)).is_empty()) {
+            let first = current.first();
+            let mut a = json!({
+                "kind": first.map_or(kind, |a| a.kind.as_str()),
+                "region": first.and_then(|a| a.region.clone()),
+            });
+            for (f, _) in ADDRESS {
+                a[f] = match v.get(&name(f)) {
+                    "" => Value::Null,
+                    s => Value::String(s.to_string()),
+                };
+            }
+            list.push(a);
+        }
+        let others = current.get(1..).unwrap_or(&[]);
+        list.extend(others.iter().filter_map(|a| serde_json::to_value(a).ok()));
+        Value::Array(list)
+    }
+
+    /// Tags as typed: words between commas.
+    pub fn tags_value(v: &mut Values, tags: &[String]) {
+        v.set("tags", tags.join(", "));
+    }
+
+    pub fn tags_json(v: &Values) -> Value {
+        v.get("tags")
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(|t| Value::String(t.into()))
+            .collect()
+    }
 
     /// The owner select: nobody, or one of the active users.
     pub fn owner(users: &[UserView], label: &'static str) -> Spec {
