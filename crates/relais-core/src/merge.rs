@@ -7,16 +7,16 @@ use crate::companies::{Companies, CompanyView};
 use crate::error::{CoreError, Result};
 use crate::people::{People, PersonView};
 use crate::record;
-use crate::records::{self};
-use relais_domain::company::CompanyDraft;
-use relais_domain::custom::Entity;
-use relais_domain::person::PersonDraft;
+use crate::records::{self, Kind};
+use relais_domain::company::CompanyData;
+use relais_domain::person::PersonData;
 use relais_domain::{Action, CompanyId, Invalid, PersonId, Resource};
 use relais_store::audit::{self, Change};
 use relais_store::{Db, Tx, duplicates};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
+use std::future::Future;
 use uuid::Uuid;
 
 /// How alike two names must be (Jaro-Winkler on folded names) to be shown as duplicates.
@@ -254,110 +254,125 @@ fn check_pair(req: &MergeRequest) -> Result<()> {
     Ok(())
 }
 
-pub async fn merge_people(
-    db: &Db,
-    actor: &Actor,
-    body: Value,
-    if_match: Option<&str>,
-) -> Result<PersonView> {
-    actor.require(Action::Delete, Resource::People)?;
-    let req: MergeRequest = record::parse_draft(body)?;
-    check_pair(&req)?;
-    let (sid, did) = (PersonId(req.survivor_id), PersonId(req.discarded_id));
-    let mut tx = db.write().await?;
-    let survivor = records::load::<People>(&mut tx, sid, false)
-        .await
-        .map_err(|_| CoreError::NotFound("survivor"))?;
-    let discarded = records::load::<People>(&mut tx, did, false)
-        .await
-        .map_err(|_| CoreError::NotFound("discarded person"))?;
-    records::check_if_match(if_match, &survivor)?;
-    let discarded = PersonView::from(discarded);
-    check_discarded(&req, discarded.version, &discarded)?;
-    let mut doc =
-        serde_json::to_value(&survivor.data).map_err(|e| CoreError::Internal(e.to_string()))?;
-    let other =
-        serde_json::to_value(&discarded.data).map_err(|e| CoreError::Internal(e.to_string()))?;
-    take_fields(&mut doc, &other, &req.take, &PERSON_FIELDS)?;
-    let draft: PersonDraft = record::parse_draft(doc)?;
-    let (mut data, _) = records::check::<People>(&mut tx, &draft, Some(&survivor)).await?;
-    crate::import::apply::union_lists(&mut data, &discarded.data);
-    for (k, v) in &discarded.data.custom {
-        data.custom.entry(k.clone()).or_insert_with(|| v.clone());
+/// A kind whose records can be merged: two records of one customer become one.
+pub trait Mergeable: Kind {
+    /// The fields a merge can take from the discarded record.
+    const FIELDS: &'static [&'static str];
+
+    /// Moves to the survivor what the kind's own tables say of the discarded record (a
+    /// person's consents and stage history, a company's people and subsidiaries); what is
+    /// about it (interactions, tasks) and its audit trail move for every kind.
+    fn reassign(
+        tx: &mut Tx,
+        from: Self::Id,
+        to: Self::Id,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Adds to the merged data the values of the discarded record's lists it lacks.
+    fn union(data: &mut Self::Data, discarded: &Self::Data);
+
+    /// A last word on the merged draft, as JSON (a company can't become its own group).
+    fn settle(doc: &mut Value, survivor: Self::Id, discarded: Self::Id) {
+        let _ = (doc, survivor, discarded);
     }
-    let (writes, _) = record::resolve_custom(&mut tx, Entity::PERSON, &data.custom).await?;
-    if let Err(e) = records::save(&mut tx, actor, &survivor, data, &writes).await {
-        let reread = async || records::get::<People>(db, actor, sid).await;
-        return Err(record::lost_race(e, tx, reread).await);
-    }
-    relais_store::interactions::reassign_person(&mut tx, did, sid).await?;
-    relais_store::tasks::reassign_person(&mut tx, did, sid).await?;
-    relais_store::consents::reassign(&mut tx, did, sid).await?;
-    relais_store::people::reassign_history(&mut tx, did, sid).await?;
-    audit::reassign(&mut tx, did.0, sid.0).await?;
-    relais_store::records::purge::<People>(&mut tx, did).await?;
-    record_merge(&mut tx, actor, "person", sid.0, did.0, &discarded).await?;
-    let view = records::load::<People>(&mut tx, sid, false).await?.into();
-    tx.commit().await?;
-    Ok(view)
 }
 
-pub async fn merge_companies(
+impl Mergeable for People {
+    const FIELDS: &'static [&'static str] = &PERSON_FIELDS;
+
+    async fn reassign(tx: &mut Tx, from: PersonId, to: PersonId) -> Result<()> {
+        relais_store::interactions::reassign_person(tx, from, to).await?;
+        relais_store::tasks::reassign_person(tx, from, to).await?;
+        relais_store::consents::reassign(tx, from, to).await?;
+        relais_store::people::reassign_history(tx, from, to).await?;
+        Ok(())
+    }
+
+    fn union(data: &mut PersonData, discarded: &PersonData) {
+        crate::import::apply::union_lists(data, discarded);
+    }
+}
+
+impl Mergeable for Companies {
+    const FIELDS: &'static [&'static str] = &COMPANY_FIELDS;
+
+    /// Its links move first, so the check of the merged group sees them.
+    async fn reassign(tx: &mut Tx, from: CompanyId, to: CompanyId) -> Result<()> {
+        Ok(duplicates::reassign_company(tx, from.0, to.0).await?)
+    }
+
+    fn union(data: &mut CompanyData, discarded: &CompanyData) {
+        for a in &discarded.addresses {
+            if !data.addresses.contains(a) {
+                data.addresses.push(a.clone());
+            }
+        }
+        for t in &discarded.tags {
+            if !data.tags.contains(t) {
+                data.tags.push(t.clone());
+            }
+        }
+    }
+
+    fn settle(doc: &mut Value, survivor: CompanyId, discarded: CompanyId) {
+        if doc["parent_id"] == serde_json::json!(survivor)
+            || doc["parent_id"] == serde_json::json!(discarded)
+        {
+            doc["parent_id"] = Value::Null;
+        }
+    }
+}
+
+/// Merges the discarded record into the survivor in one transaction: the chosen fields, the
+/// lists of both, everything that pointed at the discarded record; its values stay in the
+/// survivor's audit trail. `if_match` guards the survivor, `discarded_version` the other.
+pub async fn merge<K: Mergeable>(
     db: &Db,
     actor: &Actor,
     body: Value,
     if_match: Option<&str>,
-) -> Result<CompanyView> {
-    actor.require(Action::Delete, Resource::Companies)?;
+) -> Result<K::View> {
+    actor.require(Action::Delete, K::RESOURCE)?;
     let req: MergeRequest = record::parse_draft(body)?;
     check_pair(&req)?;
-    let (sid, did) = (CompanyId(req.survivor_id), CompanyId(req.discarded_id));
+    let (sid, did) = (K::Id::from(req.survivor_id), K::Id::from(req.discarded_id));
     let mut tx = db.write().await?;
-    let survivor = records::load::<Companies>(&mut tx, sid, false)
+    let survivor = records::load::<K>(&mut tx, sid, false)
         .await
         .map_err(|_| CoreError::NotFound("survivor"))?;
-    let discarded = records::load::<Companies>(&mut tx, did, false)
+    let discarded = records::load::<K>(&mut tx, did, false)
         .await
-        .map_err(|_| CoreError::NotFound("discarded company"))?;
+        .map_err(|_| CoreError::NotFound("discarded record"))?;
     records::check_if_match(if_match, &survivor)?;
-    let discarded = CompanyView::from(discarded);
-    check_discarded(&req, discarded.version, &discarded)?;
+    let gone = K::View::from(discarded.clone());
+    check_discarded(&req, discarded.version, &gone)?;
     let mut doc =
         serde_json::to_value(&survivor.data).map_err(|e| CoreError::Internal(e.to_string()))?;
     let other =
         serde_json::to_value(&discarded.data).map_err(|e| CoreError::Internal(e.to_string()))?;
-    take_fields(&mut doc, &other, &req.take, &COMPANY_FIELDS)?;
-    if doc["parent_id"] == serde_json::json!(sid) || doc["parent_id"] == serde_json::json!(did) {
-        doc["parent_id"] = Value::Null;
-    }
-    let draft: CompanyDraft = record::parse_draft(doc)?;
-    // The discarded company's links move first, so a subsidiary check sees the merged group.
-    duplicates::reassign_company(&mut tx, did.0, sid.0).await?;
-    let (mut data, _) = records::check::<Companies>(&mut tx, &draft, Some(&survivor)).await?;
-    for a in &discarded.data.addresses {
-        if !data.addresses.contains(a) {
-            data.addresses.push(a.clone());
+    take_fields(&mut doc, &other, &req.take, K::FIELDS)?;
+    K::settle(&mut doc, sid, did);
+    let draft: K::Draft = record::parse_draft(doc)?;
+    K::reassign(&mut tx, did, sid).await?;
+    relais_store::records::reassign_about(&mut tx, K::SPEC.name, did.into(), sid.into()).await?;
+    let (mut data, _) = records::check::<K>(&mut tx, &draft, Some(&survivor)).await?;
+    K::union(&mut data, &discarded.data);
+    let mut theirs = discarded.data.clone();
+    if let (Some(mine), Some(theirs)) = (K::custom_mut(&mut data), K::custom_mut(&mut theirs)) {
+        for (k, v) in std::mem::take(theirs) {
+            mine.entry(k).or_insert(v);
         }
     }
-    for t in &discarded.data.tags {
-        if !data.tags.contains(t) {
-            data.tags.push(t.clone());
-        }
-    }
-    for (k, v) in &discarded.data.custom {
-        data.custom.entry(k.clone()).or_insert_with(|| v.clone());
-    }
-    let (writes, _) = record::resolve_custom(&mut tx, Entity::COMPANY, &data.custom).await?;
+    // The merged custom values are checked and stored as any save's are.
+    let (data, writes) = records::recheck::<K>(&mut tx, data).await?;
     if let Err(e) = records::save(&mut tx, actor, &survivor, data, &writes).await {
-        let reread = async || records::get::<Companies>(db, actor, sid).await;
+        let reread = async || records::get::<K>(db, actor, sid).await;
         return Err(record::lost_race(e, tx, reread).await);
     }
-    audit::reassign(&mut tx, did.0, sid.0).await?;
-    relais_store::records::purge::<Companies>(&mut tx, did).await?;
-    record_merge(&mut tx, actor, "company", sid.0, did.0, &discarded).await?;
-    let view = records::load::<Companies>(&mut tx, sid, false)
-        .await?
-        .into();
+    audit::reassign(&mut tx, did.into(), sid.into()).await?;
+    relais_store::records::purge::<K>(&mut tx, did).await?;
+    record_merge(&mut tx, actor, K::NOUN, sid.into(), did.into(), &gone).await?;
+    let view = records::view::<K>(&mut tx, sid, false).await?;
     tx.commit().await?;
     Ok(view)
 }

@@ -107,7 +107,16 @@ pub async fn check<K: Kind>(
     draft: &K::Draft,
     current: Option<&Record<K>>,
 ) -> Result<(K::Data, Vec<CustomWrite>)> {
-    let mut data = K::validate(tx, draft, current).await?;
+    let data = K::validate(tx, draft, current).await?;
+    recheck::<K>(tx, data).await
+}
+
+/// Checks data made by the services (a merge) as `check` checks a draft's: its custom
+/// values against their fields' definitions.
+pub async fn recheck<K: Kind>(
+    tx: &mut Tx,
+    mut data: K::Data,
+) -> Result<(K::Data, Vec<CustomWrite>)> {
     let writes = match (K::SPEC.custom, K::custom_mut(&mut data)) {
         (Some(entity), Some(values)) => {
             let entity = Entity::parse(entity).map_err(CoreError::Internal)?;

@@ -507,7 +507,7 @@ async fn merge_moves_everything_to_the_survivor_and_keeps_discarded_values() {
         .await
         .unwrap();
 
-        let bad = relais_core::merge::merge_people(
+        let bad = relais_core::merge::merge::<people::People>(
             db,
             &Actor::SYSTEM,
             json!({"survivor_id": a.id, "discarded_id": b.id, "take": ["shoe_size"]}),
@@ -526,7 +526,7 @@ async fn merge_moves_everything_to_the_survivor_and_keeps_discarded_values() {
             "a refused merge changes nothing"
         );
 
-        let merged = relais_core::merge::merge_people(
+        let merged = relais_core::merge::merge::<people::People>(
             db,
             &Actor::SYSTEM,
             json!({"survivor_id": a.id, "discarded_id": b.id, "take": ["job_title"]}),

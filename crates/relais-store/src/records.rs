@@ -598,6 +598,21 @@ pub async fn is_live(tx: &mut Tx, table: &'static str, id: Uuid) -> Result<bool>
     Ok(tx.fetch_one::<crate::Count>(&q).await?.n > 0)
 }
 
+/// Moves what is about one record (interactions, tasks) to another of its kind (a merge).
+pub async fn reassign_about(tx: &mut Tx, kind: &str, from: Uuid, to: Uuid) -> Result<()> {
+    for table in ["interactions", "tasks"] {
+        tx.execute(
+            Query::update()
+                .table(table)
+                .value("about_id", to)
+                .and_where(Expr::col("about_kind").eq(kind))
+                .and_where(Expr::col("about_id").eq(from)),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// The folded shadow of an optional text (see migration 5), for the columns filters compare.
 pub fn folded(v: &Option<String>) -> Value {
     v.as_deref().map(relais_domain::text::fold).into()

@@ -11,6 +11,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use relais_core::companies::Companies;
+use relais_core::merge::Mergeable;
 use relais_core::people::People;
 use relais_core::records;
 use relais_core::{CoreError, merge};
@@ -221,8 +222,8 @@ async fn review_page(
 ) -> UiResult<ReviewPage> {
     let (ra, rb) = (load(s, me, kind, a).await?, load(s, me, kind, b).await?);
     let fields: &[&'static str] = match kind {
-        Kind::People => &merge::PERSON_FIELDS,
-        Kind::Companies => &merge::COMPANY_FIELDS,
+        Kind::People => <People as Mergeable>::FIELDS,
+        Kind::Companies => <Companies as Mergeable>::FIELDS,
     };
     let lines = fields
         .iter()
@@ -297,10 +298,10 @@ async fn merge_pair(State(s): State<AppState>, me: Signed, Form(f): Form) -> UiR
     let body = json!({"survivor_id": survivor, "discarded_id": discarded, "take": take,
                       "discarded_version": discarded_version});
     let merged = match kind {
-        Kind::People => merge::merge_people(&s.db, &me.actor, body, Some(&if_match))
+        Kind::People => merge::merge::<People>(&s.db, &me.actor, body, Some(&if_match))
             .await
             .map(|p| format!("/people/{}", p.id.0)),
-        Kind::Companies => merge::merge_companies(&s.db, &me.actor, body, Some(&if_match))
+        Kind::Companies => merge::merge::<Companies>(&s.db, &me.actor, body, Some(&if_match))
             .await
             .map(|c| format!("/companies/{}", c.id.0)),
     };

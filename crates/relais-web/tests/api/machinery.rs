@@ -4,6 +4,7 @@
 //! filters, sort and pages, the audit trail) with no copy of people's or companies' code.
 use crate::helpers::*;
 use axum::http::StatusCode;
+use relais_core::merge::{self, Mergeable};
 use relais_core::records::{self, Kind};
 use relais_core::{Actor, CoreError};
 use relais_domain::filter::schema::{
@@ -254,6 +255,22 @@ impl Kind for Projects {
     }
 }
 
+impl Mergeable for Projects {
+    const FIELDS: &'static [&'static str] = &["name", "status", "budget"];
+
+    async fn reassign(_tx: &mut Tx, _from: Uuid, _to: Uuid) -> Result<(), CoreError> {
+        Ok(())
+    }
+
+    fn union(data: &mut ProjectData, discarded: &ProjectData) {
+        for t in &discarded.tags {
+            if !data.tags.contains(t) {
+                data.tags.push(t.clone());
+            }
+        }
+    }
+}
+
 impl Served for Projects {
     const PATH: &'static str = "projects";
     const LIST_DOC: &'static str = "Projects, a kind of record of the tests.";
@@ -500,13 +517,54 @@ async fn machinery(t: TestApp) {
         .await;
     assert_eq!(ids(&its_calls).len(), 1, "{its_calls}");
 
+    // Two projects merged into one: the chosen field, the lists of both, and what was about
+    // the discarded one now about the survivor.
+    let body = json!({"survivor_id": made[3], "discarded_id": made[2], "take": ["budget"]});
+    let merged = merge::merge::<Projects>(&t.db, &Actor::SYSTEM, body, None)
+        .await
+        .expect("merge");
+    assert_eq!(merged.data.name, "Dallage");
+    assert_eq!(merged.data.budget, Some(900_000), "the chosen field taken");
+    let (_, _, moved) = t
+        .get(&format!("/api/v1/interactions{on_it}"), (), &[])
+        .await;
+    assert_eq!(
+        ids(&moved).len(),
+        0,
+        "nothing is about the discarded project any more"
+    );
+    let on_survivor = qs(&[("about_id", made[3].as_str())]);
+    let (_, _, moved) = t
+        .get(&format!("/api/v1/interactions{on_survivor}"), (), &[])
+        .await;
+    assert_eq!(ids(&moved).len(), 1, "{moved}");
+    let gone = t
+        .get(&format!("/api/v1/projects/{}", made[2]), (), &[])
+        .await;
+    assert_problem(&gone, StatusCode::NOT_FOUND);
+    let (_, _, trail) = t
+        .get(&format!("/api/v1/projects/{}/audit", made[3]), (), &[])
+        .await;
+    assert!(
+        trail["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "merged"),
+        "{trail}"
+    );
+
     // Trash, restore, purge: purge only from the trash, and then it is gone with its trail.
     let purge_live = t.post(&format!("{path}/purge"), (), &[]).await;
     assert_problem(&purge_live, StatusCode::CONFLICT);
     let (st, _, _) = t.delete(&path, (), &[]).await;
     assert_eq!(st, StatusCode::NO_CONTENT);
     let (_, _, live) = t.get("/api/v1/projects", (), &[]).await;
-    assert_eq!(ids(&live).len(), 3);
+    assert_eq!(
+        ids(&live).len(),
+        2,
+        "four made, one merged away, one in the trash"
+    );
     let (_, _, trash) = t.get("/api/v1/projects?trash=true", (), &[]).await;
     assert_eq!(ids(&trash), [made[1].clone()]);
     let (st, _, back) = t.post(&format!("{path}/restore"), (), &[]).await;

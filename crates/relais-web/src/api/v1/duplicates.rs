@@ -8,9 +8,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use relais_core::companies::CompanyView;
+use relais_core::companies::{Companies, CompanyView};
 use relais_core::merge::{self, CompanyPair, PersonPair};
-use relais_core::people::PersonView;
+use relais_core::people::{People, PersonView};
 use relais_domain::Invalid;
 
 pub fn router() -> Router<AppState> {
@@ -63,7 +63,7 @@ pub async fn merge_people(
     IfMatch(m): IfMatch,
     JsonBody(b): JsonBody,
 ) -> ApiResult<Response> {
-    let p = merge::merge_people(&s.db, &a, b, m.as_deref()).await?;
+    let p = merge::merge::<People>(&s.db, &a, b, m.as_deref()).await?;
     Ok(tagged(StatusCode::OK, p.version, &p))
 }
 
@@ -87,6 +87,6 @@ pub async fn merge_companies(
     IfMatch(m): IfMatch,
     JsonBody(b): JsonBody,
 ) -> ApiResult<Response> {
-    let c = merge::merge_companies(&s.db, &a, b, m.as_deref()).await?;
+    let c = merge::merge::<Companies>(&s.db, &a, b, m.as_deref()).await?;
     Ok(tagged(StatusCode::OK, c.version, &c))
 }
