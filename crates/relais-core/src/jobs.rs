@@ -319,7 +319,13 @@ pub struct Worker {
     pub lease: Duration,
     /// How long to wait when no job is due.
     pub poll: std::time::Duration,
+    /// How long a finished import can be undone: its change log is forgotten after that
+    /// (`sweep`).
+    pub import_undo: Duration,
 }
+
+/// How often an idle worker forgets what is kept past its time.
+const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
 impl Worker {
     pub fn new(db: Db, registry: Registry) -> Worker {
@@ -329,7 +335,18 @@ impl Worker {
             id: format!("{}-{}", std::process::id(), Uuid::new_v4().simple()),
             lease: Duration::seconds(30),
             poll: std::time::Duration::from_millis(500),
+            import_undo: Duration::days(30),
         }
+    }
+
+    /// Forgets what is kept past its time: the change logs of the imports that can no longer
+    /// be undone. Returns how many lines went.
+    pub async fn sweep(&self) -> Result<u64> {
+        let mut tx = self.db.write().await?;
+        let before = record::now() - self.import_undo;
+        let n = relais_store::import_log::expire(&mut tx, before).await?;
+        tx.commit().await?;
+        Ok(n)
     }
 
     /// Runs jobs until `stop` resolves (between jobs; a job under way is abandoned with the
@@ -337,6 +354,7 @@ impl Worker {
     pub async fn run(self, stop: impl Future<Output = ()>) {
         tracing::info!(worker = %self.id, "job worker started");
         tokio::pin!(stop);
+        let mut swept: Option<std::time::Instant> = None;
         loop {
             let ran = tokio::select! {
                 _ = &mut stop => break,
@@ -344,10 +362,20 @@ impl Worker {
             };
             match ran {
                 Ok(true) => {}
-                Ok(false) => tokio::select! {
-                    _ = &mut stop => break,
-                    _ = tokio::time::sleep(self.poll) => {}
-                },
+                Ok(false) => {
+                    if swept.is_none_or(|t| t.elapsed() >= SWEEP_EVERY) {
+                        swept = Some(std::time::Instant::now());
+                        match self.sweep().await {
+                            Ok(0) => {}
+                            Ok(n) => tracing::info!(lines = n, "forgot import logs past undo"),
+                            Err(e) => tracing::error!(error = %e, "sweep failed"),
+                        }
+                    }
+                    tokio::select! {
+                        _ = &mut stop => break,
+                        _ = tokio::time::sleep(self.poll) => {}
+                    }
+                }
                 Err(e) => {
                     tracing::error!(error = %e, "job worker failed to reach the database");
                     tokio::time::sleep(self.poll * 4).await;

@@ -224,3 +224,44 @@ async fn failures_are_retried_later_then_given_up_and_a_panic_spares_the_worker(
         t.db.close().await;
     }
 }
+
+#[tokio::test]
+async fn a_worker_forgets_the_logs_of_imports_past_their_undo_time() {
+    for t in relais_testkit::engines().await {
+        let (old, recent) = (Uuid::now_v7(), Uuid::now_v7());
+        let line = |seq| relais_store::import_log::LoggedChange {
+            seq,
+            entity: "person".into(),
+            record_id: Uuid::now_v7(),
+            action: "created".into(),
+            before: None,
+            version_after: 1,
+        };
+        let now = chrono::Utc::now();
+        let mut tx = t.db.write().await.unwrap();
+        relais_store::import_log::append(
+            &mut tx,
+            old,
+            &[line(1), line(2)],
+            now - Duration::days(31),
+        )
+        .await
+        .unwrap();
+        relais_store::import_log::append(&mut tx, recent, &[line(1)], now - Duration::days(29))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let worker = Worker::new(t.db.clone(), Registry::default());
+        assert_eq!(worker.import_undo, Duration::days(30), "the default");
+        assert_eq!(worker.sweep().await.unwrap(), 2, "{}", t.engine);
+        let mut tx = t.db.read().await.unwrap();
+        let (n, _) = relais_store::import_log::summary(&mut tx, old)
+            .await
+            .unwrap();
+        assert_eq!(n, 0, "past its undo time");
+        let (n, _) = relais_store::import_log::summary(&mut tx, recent)
+            .await
+            .unwrap();
+        assert_eq!(n, 1, "still undoable, kept");
+    }
+}

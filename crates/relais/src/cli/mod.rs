@@ -239,7 +239,7 @@ async fn command(cmd: Command, db: &Db, cfg: &Config) -> Result<()> {
         } => {
             let lease = chrono::Duration::seconds(i64::from(lease_seconds.max(2)));
             let (stop, _) = tokio::sync::watch::channel(false);
-            let handles = start_workers(db, workers.max(1), lease, &stop);
+            let handles = start_workers(db, cfg, workers.max(1), lease, &stop);
             eprintln!(
                 "running jobs with {} worker(s); Ctrl-C stops",
                 workers.max(1)
@@ -281,6 +281,7 @@ fn read_password() -> Result<String> {
 /// Starts `n` job workers on `db`; they stop when `stop` turns true.
 fn start_workers(
     db: &Db,
+    cfg: &Config,
     n: u32,
     lease: chrono::Duration,
     stop: &tokio::sync::watch::Sender<bool>,
@@ -290,6 +291,7 @@ fn start_workers(
             let mut worker =
                 relais_core::jobs::Worker::new(db.clone(), relais_core::jobs::Registry::standard());
             worker.lease = lease;
+            worker.import_undo = chrono::Duration::days(i64::from(cfg.import_undo_days));
             let mut rx = stop.subscribe();
             tokio::spawn(worker.run(async move {
                 let _ = rx.wait_for(|stop| *stop).await;
@@ -358,7 +360,7 @@ async fn serve(mut cfg: Config, demo: bool, workers: u32, database_given: bool) 
     let app = relais_web::app_with(state, limits)
         .into_make_service_with_connect_info::<std::net::SocketAddr>();
     let (stop, _) = tokio::sync::watch::channel(false);
-    let handles = start_workers(&db, workers, chrono::Duration::seconds(30), &stop);
+    let handles = start_workers(&db, &cfg, workers, chrono::Duration::seconds(30), &stop);
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown())
         .await
