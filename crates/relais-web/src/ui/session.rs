@@ -218,54 +218,139 @@ fn constant_time_eq(a: &str, b: &str) -> bool {
             == 0
 }
 
-/// Failed sign-ins, by client address and e-mail and by address alone: after a few, that
-/// door stays shut for a while. Kept in memory: a restart forgets, which only a local
-/// attacker could use.
+/// Failed sign-ins, counted three ways, so that guessing is slowed without letting anyone
+/// lock a user out who signs in correctly:
+/// - an account from one address: after 5 failures, a delay before the next try, doubling
+///   with each failure (1 min, 2, 4... at most 15);
+/// - an account from anywhere: the same after 20 failures (guesses spread over many
+///   addresses): a delay, never a lock;
+/// - an address, whatever the e-mails: past 30 failures its failures are answered "wait"
+///   (a spray of e-mails learns nothing more), but it is never asked to wait before a try,
+///   so a colleague behind the same address who knows their password still gets in.
+///
+/// Counts are forgotten 15 minutes after their last failure. Kept in memory: a restart
+/// forgets, which only a local attacker could use.
 #[derive(Default)]
 pub struct Throttle {
     failures: Mutex<HashMap<String, (u32, Instant)>>,
 }
 
 impl Throttle {
-    const PER_ACCOUNT: u32 = 5;
+    const PER_PAIR: u32 = 5;
+    const PER_ACCOUNT: u32 = 20;
     const PER_ADDRESS: u32 = 30;
-    const WINDOW: Duration = Duration::from_secs(15 * 60);
+    const FIRST_DELAY: Duration = Duration::from_secs(60);
+    const MAX_DELAY: Duration = Duration::from_secs(15 * 60);
 
-    fn keys(ip: &str, email: &str) -> [(String, u32); 2] {
-        [
-            (
-                format!("{ip}|{}", email.trim().to_lowercase()),
-                Self::PER_ACCOUNT,
-            ),
-            (ip.to_string(), Self::PER_ADDRESS),
-        ]
+    fn pair(ip: &str, email: &str) -> String {
+        format!("pair|{ip}|{}", email.trim().to_lowercase())
     }
 
-    /// How long until this address may try this e-mail again; None: now.
+    fn account(email: &str) -> String {
+        format!("account|{}", email.trim().to_lowercase())
+    }
+
+    fn address(ip: &str) -> String {
+        format!("address|{ip}")
+    }
+
+    /// The delay after `n` failures when `free` are let through.
+    fn delay(n: u32, free: u32) -> Option<Duration> {
+        let over = n.checked_sub(free)?;
+        let factor = 2u32.saturating_pow(over.min(10));
+        Some(
+            Self::FIRST_DELAY
+                .saturating_mul(factor)
+                .min(Self::MAX_DELAY),
+        )
+    }
+
+    fn left(map: &HashMap<String, (u32, Instant)>, key: &str, free: u32) -> Option<Duration> {
+        let (n, last) = map.get(key)?;
+        Self::delay(*n, free)?.checked_sub(last.elapsed())
+    }
+
+    /// How long until this address may try this e-mail again; None: now. An address's own
+    /// count never stops a try.
     pub fn wait(&self, ip: &str, email: &str) -> Option<Duration> {
         let map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        Self::keys(ip, email)
-            .iter()
-            .filter_map(|(k, limit)| {
-                let (n, since) = map.get(k)?;
-                let left = Self::WINDOW.checked_sub(since.elapsed())?;
-                (*n >= *limit).then_some(left)
-            })
-            .max()
+        [
+            Self::left(&map, &Self::pair(ip, email), Self::PER_PAIR),
+            Self::left(&map, &Self::account(email), Self::PER_ACCOUNT),
+        ]
+        .into_iter()
+        .flatten()
+        .max()
     }
 
-    pub fn failed(&self, ip: &str, email: &str) {
+    /// Counts a failure; returns how long to tell the client to wait when its address is
+    /// past its count (the account's own delay applies from its next try).
+    pub fn failed(&self, ip: &str, email: &str) -> Option<Duration> {
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        map.retain(|_, (_, since)| since.elapsed() < Self::WINDOW);
-        for (k, _) in Self::keys(ip, email) {
-            let e = map.entry(k).or_insert((0, Instant::now()));
+        map.retain(|_, (_, last)| last.elapsed() < Self::MAX_DELAY);
+        let now = Instant::now();
+        for key in [
+            Self::pair(ip, email),
+            Self::account(email),
+            Self::address(ip),
+        ] {
+            let e = map.entry(key).or_insert((0, now));
             e.0 += 1;
+            e.1 = now;
         }
+        map.get(&Self::address(ip))
+            .and_then(|(n, _)| Self::delay(*n, Self::PER_ADDRESS + 1))
     }
 
     pub fn succeeded(&self, ip: &str, email: &str) {
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        map.remove(&Self::keys(ip, email)[0].0);
+        map.remove(&Self::pair(ip, email));
+        map.remove(&Self::account(email));
+    }
+}
+
+#[cfg(test)]
+mod throttle_tests {
+    use super::Throttle;
+
+    #[test]
+    fn failures_slow_an_account_and_spare_a_colleague_behind_the_same_address() {
+        let t = Throttle::default();
+        for _ in 0..4 {
+            assert!(t.failed("1.2.3.4", "ada@x.example").is_none());
+        }
+        assert!(t.wait("1.2.3.4", "ada@x.example").is_none());
+        assert!(
+            t.failed("1.2.3.4", "ada@x.example").is_none(),
+            "the fifth is told wrong"
+        );
+        let wait = t.wait("1.2.3.4", "ada@x.example").expect("a delay");
+        assert!(wait.as_secs() > 50 && wait.as_secs() <= 60, "{wait:?}");
+        assert!(
+            t.wait("5.6.7.8", "ada@x.example").is_none(),
+            "another address"
+        );
+        // A spray of unknown e-mails from the same address.
+        for i in 0..40 {
+            t.failed("1.2.3.4", &format!("nobody{i}@x.example"));
+        }
+        assert!(
+            t.failed("1.2.3.4", "nobody99@x.example").is_some(),
+            "past 30, failures are answered 'wait'"
+        );
+        assert!(
+            t.wait("1.2.3.4", "grace@x.example").is_none(),
+            "a colleague may still try"
+        );
+    }
+
+    #[test]
+    fn the_delay_doubles_and_stops_at_fifteen_minutes() {
+        assert_eq!(Throttle::delay(4, 5), None);
+        assert_eq!(Throttle::delay(5, 5).unwrap().as_secs(), 60);
+        assert_eq!(Throttle::delay(6, 5).unwrap().as_secs(), 120);
+        assert_eq!(Throttle::delay(9, 5).unwrap().as_secs(), 900);
+        assert_eq!(Throttle::delay(500, 5).unwrap().as_secs(), 900);
     }
 }
 
@@ -381,10 +466,16 @@ async fn login(State(s): State<AppState>, parts: Parts, Form(f): Form) -> UiResu
             set_cookie(&mut res, LOGIN_COOKIE, "", 0, s.secure_cookies);
             Ok(res)
         }
-        Err(CoreError::Unauthenticated) => {
-            s.throttle.failed(&ip, &email);
-            again(tr.t("login.wrong").into(), StatusCode::UNAUTHORIZED)
-        }
+        Err(CoreError::Unauthenticated) => match s.throttle.failed(&ip, &email) {
+            Some(wait) => {
+                let minutes = wait.as_secs().div_ceil(60).to_string();
+                again(
+                    tr.fill("login.throttled", &[("minutes", &minutes)]),
+                    StatusCode::TOO_MANY_REQUESTS,
+                )
+            }
+            None => again(tr.t("login.wrong").into(), StatusCode::UNAUTHORIZED),
+        },
         Err(e) => Err(e.into()),
     }
 }
@@ -466,7 +557,7 @@ async fn change_password(State(s): State<AppState>, me: Signed, Form(f): Form) -
         Ok(()) => Ok(see_other("/settings?saved=password")),
         Err(CoreError::Invalid(i)) => {
             if i.0.iter().any(|e| e.field == "current_password") {
-                s.throttle.failed("session", &key);
+                let _ = s.throttle.failed("session", &key);
             }
             Ok(render_with(
                 StatusCode::UNPROCESSABLE_ENTITY,

@@ -243,3 +243,51 @@ async fn stale_discarded(app: TestApp) {
     let (status, _, _) = app.get(&format!("/api/v1/people/{d_id}"), (), &[]).await;
     assert_eq!(status, StatusCode::OK, "nothing merged");
 }
+
+both!(
+    a_spray_of_failed_sign_ins_from_one_address_locks_no_one_out,
+    sprayed_sign_ins
+);
+async fn sprayed_sign_ins(app: TestApp) {
+    let draft = relais_core::users::UserDraft {
+        email: "admin.office@relais.example".into(),
+        name: "Office admin".into(),
+        role: "admin".into(),
+        team_id: None,
+        password: Some("a long enough passphrase".into()),
+    };
+    relais_core::users::create(&app.db, &relais_core::Actor::SYSTEM, draft)
+        .await
+        .unwrap();
+    let attempt = |email: String, password: &'static str| {
+        app.call(
+            Method::POST,
+            "/api/v1/session",
+            json!({"email": email, "password": password}),
+            &[("authorization", "")],
+        )
+    };
+    // Someone behind the office's address tries 35 random e-mails.
+    let mut statuses = Vec::new();
+    for i in 0..35 {
+        statuses.push(attempt(format!("guess{i}@relais.example"), "x").await.0);
+    }
+    assert!(
+        statuses[..30]
+            .iter()
+            .all(|s| *s == StatusCode::UNAUTHORIZED)
+    );
+    assert!(
+        statuses[30..]
+            .iter()
+            .all(|s| *s == StatusCode::TOO_MANY_REQUESTS),
+        "past 30 failures the address is told to wait: {statuses:?}"
+    );
+    // The administrator behind the same address still gets in.
+    let (status, _, body) = attempt(
+        "admin.office@relais.example".into(),
+        "a long enough passphrase",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}

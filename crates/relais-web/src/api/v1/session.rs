@@ -47,21 +47,19 @@ pub async fn sign_in(
     JsonBody(b): JsonBody,
 ) -> ApiResult<Response> {
     let c: Credentials = parse_draft(b)?;
-    // The same throttle as the sign-in page: a few failures shut this door for a while.
+    // The same throttle as the sign-in page (`Throttle`): failures slow the next tries.
     let ip = crate::ui::session::client(&ext);
     if let Some(wait) = s.throttle.wait(&ip, &c.email) {
-        return Ok(crate::error::problem(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too-many-attempts",
-            "Too many failed sign-ins",
-            format!("try again in {} minutes", wait.as_secs().div_ceil(60)),
-        )
-        .into_response());
+        return Ok(too_many(wait));
     }
     let signed = users::sign_in(&s.db, &c.email, &c.password).await;
     match &signed {
         Ok(_) => s.throttle.succeeded(&ip, &c.email),
-        Err(relais_core::CoreError::Unauthenticated) => s.throttle.failed(&ip, &c.email),
+        Err(relais_core::CoreError::Unauthenticated) => {
+            if let Some(wait) = s.throttle.failed(&ip, &c.email) {
+                return Ok(too_many(wait));
+            }
+        }
         Err(_) => {}
     }
     let (secret, csrf_token, user) = signed?;
@@ -72,6 +70,16 @@ pub async fn sign_in(
         session_cookie(&secret, max_age, s.secure_cookies),
     );
     Ok(res)
+}
+
+fn too_many(wait: std::time::Duration) -> Response {
+    crate::error::problem(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too-many-attempts",
+        "Too many failed sign-ins",
+        format!("try again in {} minutes", wait.as_secs().div_ceil(60)),
+    )
+    .into_response()
 }
 
 #[utoipa::path(delete, path = "/api/v1/session", tag = "session", responses((status = 204)))]
