@@ -7,6 +7,13 @@ use serde::{Deserialize, Serialize};
 pub struct Email(String);
 
 impl Email {
+    /// A value as stored: read with today's rules when it can be, else kept as it was
+    /// written (by a version with other rules), never dropped; the next save of its record
+    /// checks it.
+    pub fn from_store(raw: String) -> Self {
+        Email::parse(&raw).unwrap_or(Email(raw))
+    }
+
     pub fn parse(s: &str) -> Result<Self, String> {
         let s = s.trim().trim_start_matches("mailto:");
         if s.len() > 254 {

@@ -30,6 +30,13 @@ macro_rules! string_newtype {
             pub fn as_str(&self) -> &str {
                 &self.0
             }
+
+            /// A value as stored: read with today's rules when it can be, else kept as it
+            /// was written (by a version with other rules), never dropped; the next save
+            /// of its record checks it.
+            pub fn from_store(raw: String) -> Self {
+                $name::parse(&raw).unwrap_or($name(raw))
+            }
         }
         impl TryFrom<String> for $name {
             type Error = String;

@@ -8,6 +8,13 @@ use serde::{Deserialize, Serialize};
 pub struct Phone(String);
 
 impl Phone {
+    /// A value as stored: read with today's rules when it can be, else kept as it was
+    /// written (by a version with other rules), never dropped; the next save of its record
+    /// checks it.
+    pub fn from_store(raw: String) -> Self {
+        Phone::parse(&raw).unwrap_or(Phone(raw))
+    }
+
     pub fn parse(s: &str) -> Result<Self, String> {
         // A leading apostrophe is the text marker of spreadsheets (and of our CSV exports).
         let trimmed = s.trim().trim_start_matches('\'').trim();

@@ -377,26 +377,21 @@ async fn hydrate(
         .order_by("position", Order::Asc)
         .to_owned();
     for r in tx.fetch_all::<EmailRow>(&q).await? {
-        // Stored values were valid when written; a value that no longer parses is kept out
-        // rather than failing the whole page.
-        if let Ok(address) = Email::parse(&r.address) {
-            emails.entry(r.person_id).or_default().push(ValidEmail {
-                kind: r.kind,
-                address,
-            });
-        }
+        // Stored values were valid when written; one today's rules refuse is kept as it is.
+        emails.entry(r.person_id).or_default().push(ValidEmail {
+            kind: r.kind,
+            address: Email::from_store(r.address),
+        });
     }
     let mut phones: HashMap<Uuid, Vec<ValidPhone>> = HashMap::new();
     let q = by_person("person_phones", &["person_id", "kind", "number"])
         .order_by("position", Order::Asc)
         .to_owned();
     for r in tx.fetch_all::<PhoneRow>(&q).await? {
-        if let Ok(number) = Phone::parse(&r.number) {
-            phones.entry(r.person_id).or_default().push(ValidPhone {
-                kind: r.kind,
-                number,
-            });
-        }
+        phones.entry(r.person_id).or_default().push(ValidPhone {
+            kind: r.kind,
+            number: Phone::from_store(r.number),
+        });
     }
     let mut links: HashMap<Uuid, Vec<CompanyLink>> = HashMap::new();
     let q = by_person(

@@ -291,3 +291,43 @@ async fn sprayed_sign_ins(app: TestApp) {
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
 }
+
+both!(
+    a_stored_value_that_todays_rules_refuse_is_kept_not_dropped,
+    stored_values_kept
+);
+async fn stored_values_kept(app: TestApp) {
+    let (_, _, p) = app
+        .post(
+            "/api/v1/people",
+            json!({"last_name": "Lovelace", "emails": [{"address": "ada@example.org"}],
+                   "phones": [{"number": "+33640506070"}]}),
+            &[],
+        )
+        .await;
+    let path = format!("/api/v1/people/{}", p["id"].as_str().unwrap());
+    // Values an older version accepted and today's rules refuse.
+    relais_store::migrate::script(
+        &app.db,
+        "UPDATE person_emails SET address = 'ada@localhost'; \
+         UPDATE person_phones SET number = '+33400000000'",
+    )
+    .await
+    .unwrap();
+    let (_, _, read) = app.get(&path, (), &[]).await;
+    assert_eq!(read["emails"][0]["address"], "ada@localhost", "{read}");
+    assert_eq!(read["phones"][0]["number"], "+33400000000", "{read}");
+    // The next save says what to correct rather than erase them.
+    let refused = app.patch(&path, json!({"job_title": "Analyst"}), &[]).await;
+    crate::helpers::assert_invalid(&refused, "emails[0].address");
+    let (_, _, again) = app.get(&path, (), &[]).await;
+    assert_eq!(again["emails"][0]["address"], "ada@localhost");
+    let fixed = app
+        .patch(
+            &path,
+            json!({"emails": [{"address": "ada@example.org"}], "phones": []}),
+            &[],
+        )
+        .await;
+    assert_eq!(fixed.0, StatusCode::OK, "{}", fixed.2);
+}
