@@ -1,5 +1,11 @@
 //! Use cases shared by the web app and the command line. Services own transactions and
 //! check the actor's rights; the store below them only reads and writes.
+// A bad input must never panic a worker: no unwrap or expect outside tests, no string
+// slicing by byte index (a char boundary panics), in every crate of Relais.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::string_slice)
+)]
 
 pub mod attachments;
 pub mod auth;

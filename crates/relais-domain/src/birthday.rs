@@ -44,11 +44,14 @@ impl Birthday {
             if digits.len() != 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(bad());
             }
-            let n = nums(&[&digits[..2], &digits[2..]]).ok_or_else(bad)?;
+            let (d, m) = digits.split_at_checked(2).ok_or_else(bad)?;
+            let n = nums(&[d, m]).ok_or_else(bad)?;
             return Birthday::new(n[1], n[0], None);
         }
         if s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit()) {
-            let n = nums(&[&s[..4], &s[4..6], &s[6..]]).ok_or_else(bad)?;
+            let (y, md) = s.split_at_checked(4).ok_or_else(bad)?;
+            let (m, d) = md.split_at_checked(2).ok_or_else(bad)?;
+            let n = nums(&[y, m, d]).ok_or_else(bad)?;
             return Birthday::new(n[2], n[1], Some(n[0] as i32));
         }
         let parts: Vec<&str> = s.split(['-', '/', '.']).collect();

@@ -96,8 +96,9 @@ impl Siret {
         Ok(Siret(d))
     }
 
+    /// Its first nine digits (the whole value when it is a stored one today's rules refuse).
     pub fn siren(&self) -> &str {
-        &self.0[..9]
+        self.0.get(..9).unwrap_or(&self.0)
     }
 }
 
@@ -149,6 +150,13 @@ fn check_french_vat(rest: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stored_siret_todays_rules_refuse_is_kept_and_never_panics() {
+        let kept = Siret::from_store("12é".into());
+        assert_eq!(kept.as_str(), "12é");
+        assert_eq!(kept.siren(), "12é");
+    }
 
     #[test]
     fn siren_and_siret_checksums() {

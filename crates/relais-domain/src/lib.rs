@@ -1,5 +1,11 @@
 //! The customer record's types and rules. Pure: no I/O, no async, no database types.
 //! Every value type validates itself on parse, so the rest of Relais never re-checks.
+// A bad input must never panic a worker: no unwrap or expect outside tests, no string
+// slicing by byte index (a char boundary panics), in every crate of Relais.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::string_slice)
+)]
 
 pub mod attachment;
 pub mod birthday;

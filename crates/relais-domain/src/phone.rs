@@ -42,7 +42,7 @@ impl Phone {
 
     /// The digits without '+', for prefix search ("3364" finds "+33640506070").
     pub fn digits(&self) -> &str {
-        &self.0[1..]
+        self.0.strip_prefix('+').unwrap_or(&self.0)
     }
 }
 
@@ -62,6 +62,17 @@ impl From<Phone> for String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stored_number_todays_rules_refuse_is_kept_and_never_panics() {
+        let kept = Phone::from_store("é0400".into());
+        assert_eq!(kept.as_str(), "é0400");
+        assert_eq!(kept.digits(), "é0400");
+        assert_eq!(
+            Phone::from_store("0640506070".into()).as_str(),
+            "+33640506070"
+        );
+    }
 
     #[test]
     fn french_numbers_become_e164() {

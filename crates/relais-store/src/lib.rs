@@ -1,6 +1,12 @@
 //! Storage of the customer record. One code path for SQLite and PostgreSQL: queries are built
 //! with sea-query and rendered for the engine at hand; the few statements that differ live in
 //! `dialect`. Store functions take a transaction, which the services own.
+// A bad input must never panic a worker: no unwrap or expect outside tests, no string
+// slicing by byte index (a char boundary panics), in every crate of Relais.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::string_slice)
+)]
 
 pub mod attachments;
 pub mod audit;

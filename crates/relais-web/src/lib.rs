@@ -1,5 +1,11 @@
 //! HTTP: the web app (server-rendered pages, `ui`) and the JSON API under /api/v1. Handlers
 //! are thin: extract, call a service of relais-core, answer.
+// A bad input must never panic a worker: no unwrap or expect outside tests, no string
+// slicing by byte index (a char boundary panics), in every crate of Relais.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::string_slice)
+)]
 pub mod api;
 pub mod disposition;
 pub mod error;

@@ -51,9 +51,13 @@ impl std::fmt::Debug for Config {
 pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(s), Some(at)) if at > s => {
-            let creds = &url[s + 3..at];
+            let (Some(scheme), Some(creds), Some(host)) =
+                (url.get(..s + 3), url.get(s + 3..at), url.get(at..))
+            else {
+                return url.to_string();
+            };
             match creds.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                Some((user, _)) => format!("{scheme}{user}:***{host}"),
                 None => url.to_string(),
             }
         }

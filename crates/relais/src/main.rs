@@ -1,4 +1,10 @@
 //! `relais`: the CRM in one binary.
+// A bad input must never panic a worker: no unwrap or expect outside tests, no string
+// slicing by byte index (a char boundary panics), in every crate of Relais.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::string_slice)
+)]
 mod cli;
 mod config;
 

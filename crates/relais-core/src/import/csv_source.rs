@@ -324,7 +324,7 @@ fn custom_field(header: &str) -> Option<Field> {
         if let Some(head) = h.get(..prefix.len())
             && head.eq_ignore_ascii_case(prefix)
         {
-            let key = h[prefix.len()..].trim();
+            let key = h.get(prefix.len()..).unwrap_or_default().trim();
             if !key.is_empty() {
                 return Some(Field::Custom(key.to_string()));
             }

@@ -99,11 +99,11 @@ fn patterns() -> &'static [Pattern] {
                 let mut literals = Vec::new();
                 let mut holes = Vec::new();
                 let mut rest = e.en.as_str();
-                while let Some(open) = rest.find('{') {
-                    literals.push(rest[..open].to_string());
-                    let close = rest[open..].find('}').map_or(rest.len(), |c| open + c);
-                    holes.push(rest[open + 1..close].to_string());
-                    rest = &rest[(close + 1).min(rest.len())..];
+                while let Some((before, after)) = rest.split_once('{') {
+                    literals.push(before.to_string());
+                    let (hole, tail) = after.split_once('}').unwrap_or((after, ""));
+                    holes.push(hole.to_string());
+                    rest = tail;
                 }
                 literals.push(rest.to_string());
                 Pattern {
@@ -126,14 +126,15 @@ fn fit(p: &Pattern, message: &str) -> Option<Vec<String>> {
         let at = if last {
             rest.len()
                 .checked_sub(literal.len())
-                .filter(|at| rest.is_char_boundary(*at) && rest[*at..] == **literal)?
+                .filter(|at| rest.get(*at..) == Some(literal.as_str()))?
         } else if literal.is_empty() {
             return None;
         } else {
             rest.find(literal.as_str())?
         };
-        values.push(rest[..at].to_string());
-        rest = &rest[at + literal.len()..];
+        let (value, tail) = rest.split_at_checked(at)?;
+        values.push(value.to_string());
+        rest = tail.get(literal.len()..)?;
     }
     (rest.is_empty()).then_some(values)
 }

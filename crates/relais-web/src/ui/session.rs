@@ -372,9 +372,9 @@ fn local_path(next: Option<&String>) -> String {
 /// A path of this site: one slash first, then no second one, no backslash and no control
 /// character (browsers drop tabs and newlines, so "/\t/evil.example" is "//evil.example").
 pub fn is_local_path(p: &str) -> bool {
-    p.starts_with('/')
+    p.strip_prefix('/')
+        .is_some_and(|rest| !rest.starts_with('/'))
         && !p.chars().any(|c| c == '\\' || c.is_control())
-        && !p[1..].starts_with('/')
 }
 
 fn set_cookie(res: &mut Response, name: &str, value: &str, max_age: i64, secure: bool) {
