@@ -306,6 +306,7 @@ impl Registry {
         let mut r = Registry::default();
         r.register(crate::import::job::KIND, crate::import::job::ImportJob);
         r.register(crate::import::job::UNDO_KIND, crate::import::job::UndoJob);
+        r.register(crate::export::job::KIND, crate::export::job::ExportJob);
         r
     }
 }

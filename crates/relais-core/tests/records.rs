@@ -790,7 +790,8 @@ async fn a_save_during_a_large_import_waits_for_one_batch_at_most() {
         assert_eq!(report.created, 12_000, "{}", t.engine);
         assert!(
             saves >= 3,
-            "the import ran long enough to be tried: {saves} saves"
+            "the import ran long enough to be tried: {saves} saves, worst {worst:?} ({})",
+            t.engine
         );
         assert!(
             worst < std::time::Duration::from_millis(1500),

@@ -7,7 +7,7 @@ use std::path::Path;
 /// itself a consistent snapshot, restorable with `pg_restore`.
 pub async fn backup(db: &Db, url: &str, out: &Path) -> Result<()> {
     match db {
-        Db::Sqlite(pool) => {
+        Db::Sqlite(pool, _) => {
             let target = out.to_string_lossy().replace('\'', "''");
             sqlx::raw_sql(sqlx::AssertSqlSafe(format!("VACUUM INTO '{target}'")))
                 .execute(pool)
@@ -48,7 +48,7 @@ async fn pg_dump(url: &str, out: &Path) -> Result<bool> {
 /// PostgreSQL autovacuum would do it soon after, SQLite has no such thing).
 pub async fn analyze(db: &Db) -> Result<()> {
     match db {
-        Db::Sqlite(pool) => {
+        Db::Sqlite(pool, _) => {
             sqlx::raw_sql("ANALYZE").execute(pool).await?;
         }
         // After a bulk load, VACUUM also marks the pages all-visible, which index-only

@@ -119,12 +119,21 @@ pub enum Backend {
     Postgres,
 }
 
-/// A connection pool to either engine.
+/// A connection pool to either engine. On SQLite, writers of this process also queue at a
+/// gate, first come first served: SQLite's own busy wait polls, and a writer that commits
+/// and begins again at once (an import's next batch) would take the lock back before a
+/// waiting save wakes up.
 #[derive(Clone, Debug)]
 pub enum Db {
-    Sqlite(SqlitePool),
+    Sqlite(SqlitePool, WriteGate),
     Postgres(PgPool),
 }
+
+/// The queue of this process's SQLite writers (see `Db`).
+pub type WriteGate = std::sync::Arc<tokio::sync::Mutex<()>>;
+
+/// As long as SQLite's busy timeout: a writer waits no longer at the gate than at the lock.
+const GATE_WAIT: Duration = Duration::from_secs(10);
 
 /// Opens the database named by `url`, creating a SQLite file on first run, and applies
 /// pending migrations. An unknown scheme is an error: never a new empty database by surprise.
@@ -151,7 +160,7 @@ async fn open(url: &str) -> Result<Db> {
             .max_connections(8)
             .connect_with(opts)
             .await?;
-        return Ok(Db::Sqlite(pool));
+        return Ok(Db::Sqlite(pool, WriteGate::default()));
     }
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         // No JIT: Relais's queries are short, and compiling a plan costs more (150 ms and up)
@@ -170,7 +179,7 @@ async fn open(url: &str) -> Result<Db> {
 impl Db {
     pub fn backend(&self) -> Backend {
         match self {
-            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Sqlite(..) => Backend::Sqlite,
             Db::Postgres(_) => Backend::Postgres,
         }
     }
@@ -180,7 +189,12 @@ impl Db {
     /// failing when it upgrades from reading to writing.
     pub async fn write(&self) -> Result<Tx> {
         Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite(p, gate) => {
+                let turn = tokio::time::timeout(GATE_WAIT, gate.clone().lock_owned())
+                    .await
+                    .map_err(|_| StoreError::Busy(sqlx::Error::PoolTimedOut))?;
+                Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, Some(turn))
+            }
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
@@ -188,14 +202,14 @@ impl Db {
     /// A transaction that only reads: a consistent snapshot.
     pub async fn read(&self) -> Result<Tx> {
         Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Db::Sqlite(p, _) => Tx::Sqlite(p.begin().await?, None),
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
 
     pub async fn close(&self) {
         match self {
-            Db::Sqlite(p) => p.close().await,
+            Db::Sqlite(p, _) => p.close().await,
             Db::Postgres(p) => p.close().await,
         }
     }
@@ -206,23 +220,27 @@ pub trait Row: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Sen
 impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
 {}
 
-/// A transaction on either engine. Dropped without `commit`, it rolls back.
+/// A transaction on either engine. Dropped without `commit`, it rolls back. A SQLite
+/// writer holds its turn at the gate until it ends.
 pub enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
+    Sqlite(
+        Transaction<'static, Sqlite>,
+        Option<tokio::sync::OwnedMutexGuard<()>>,
+    ),
     Postgres(Transaction<'static, Postgres>),
 }
 
 impl Tx {
     pub fn backend(&self) -> Backend {
         match self {
-            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Sqlite(..) => Backend::Sqlite,
             Tx::Postgres(_) => Backend::Postgres,
         }
     }
 
     fn build(&self, stmt: &impl SqlxBinder) -> (String, SqlxValues) {
         match self {
-            Tx::Sqlite(_) => stmt.build_sqlx(SqliteQueryBuilder),
+            Tx::Sqlite(..) => stmt.build_sqlx(SqliteQueryBuilder),
             Tx::Postgres(_) => stmt.build_sqlx(PostgresQueryBuilder),
         }
     }
@@ -231,7 +249,7 @@ impl Tx {
     pub async fn execute(&mut self, stmt: &impl SqlxBinder) -> Result<u64> {
         let (sql, values) = self.build(stmt);
         Ok(match self {
-            Tx::Sqlite(tx) => sqlx::query_with(AssertSqlSafe(sql), values)
+            Tx::Sqlite(tx, _) => sqlx::query_with(AssertSqlSafe(sql), values)
                 .execute(&mut **tx)
                 .await?
                 .rows_affected(),
@@ -245,7 +263,7 @@ impl Tx {
     pub async fn fetch_all<T: Row>(&mut self, stmt: &impl SqlxBinder) -> Result<Vec<T>> {
         let (sql, values) = self.build(stmt);
         Ok(match self {
-            Tx::Sqlite(tx) => {
+            Tx::Sqlite(tx, _) => {
                 sqlx::query_as_with(AssertSqlSafe(sql), values)
                     .fetch_all(&mut **tx)
                     .await?
@@ -261,7 +279,7 @@ impl Tx {
     pub async fn fetch_optional<T: Row>(&mut self, stmt: &impl SqlxBinder) -> Result<Option<T>> {
         let (sql, values) = self.build(stmt);
         Ok(match self {
-            Tx::Sqlite(tx) => {
+            Tx::Sqlite(tx, _) => {
                 sqlx::query_as_with(AssertSqlSafe(sql), values)
                     .fetch_optional(&mut **tx)
                     .await?
@@ -281,7 +299,7 @@ impl Tx {
     /// A whole SQL script without parameters (migrations, engine-specific statements).
     pub(crate) async fn script(&mut self, sql: &str) -> Result<()> {
         match self {
-            Tx::Sqlite(tx) => {
+            Tx::Sqlite(tx, _) => {
                 sqlx::raw_sql(AssertSqlSafe(sql.to_string()))
                     .execute(&mut **tx)
                     .await?;
@@ -297,7 +315,7 @@ impl Tx {
 
     pub async fn commit(self) -> Result<()> {
         match self {
-            Tx::Sqlite(tx) => tx.commit().await?,
+            Tx::Sqlite(tx, _) => tx.commit().await?,
             Tx::Postgres(tx) => tx.commit().await?,
         }
         Ok(())
@@ -307,7 +325,7 @@ impl Tx {
     /// next used (as dropping it would).
     pub async fn rollback(self) -> Result<()> {
         match self {
-            Tx::Sqlite(tx) => tx.rollback().await?,
+            Tx::Sqlite(tx, _) => tx.rollback().await?,
             Tx::Postgres(tx) => tx.rollback().await?,
         }
         Ok(())

@@ -19,7 +19,7 @@ use axum::routing::get;
 use relais_core::companies::{self, Companies, CompanyView};
 use relais_core::record::parse_draft;
 use relais_core::records;
-use relais_core::{Actor, CoreError, Db, overview, users};
+use relais_core::{overview, users};
 use relais_domain::company::SIZES;
 use relais_domain::custom::Entity;
 use relais_domain::{CompanyId, UserId};
@@ -153,17 +153,6 @@ impl Listed for Companies {
                 ],
             })
             .collect())
-    }
-
-    async fn export(
-        db: &Db,
-        actor: &Actor,
-        params: &[(String, String)],
-        out: &mut Vec<u8>,
-    ) -> Result<(), CoreError> {
-        let csv = relais_core::export::Format::Csv;
-        relais_core::export::companies_where(db, actor, csv, params, out, |_| {}).await?;
-        Ok(())
     }
 }
 

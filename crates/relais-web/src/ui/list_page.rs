@@ -14,6 +14,7 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::request::Parts;
 use axum::routing::{get, post};
+use relais_core::export::job::ExportSettings;
 use relais_core::records::{self, BulkChange, Kind};
 use relais_core::{Actor, CoreError, Db, custom_fields, users, views};
 use relais_domain::custom::Entity;
@@ -61,13 +62,6 @@ pub trait Listed: Kind {
         let action = action.to_string();
         async move { Err(ActError::Unknown(action)) }
     }
-    /// Exports the records a filter selects, as CSV.
-    fn export(
-        db: &Db,
-        actor: &Actor,
-        params: &[(String, String)],
-        out: &mut Vec<u8>,
-    ) -> impl Future<Output = Result<(), CoreError>> + Send;
 }
 
 /// Why an action of a kind's own did not run.
@@ -316,16 +310,13 @@ async fn bulk<K: Listed>(State(s): State<AppState>, me: Signed, Form(f): Form) -
             .map_err(|e| e.to_string())
     })?;
     let to = lists::back(f.get("back"), &path);
+    if f.get("action") == "export" {
+        return export::<K>(&s, &me, &ids, &to).await;
+    }
     if ids.is_empty() {
         return Ok(see_other(&to));
     }
     let changed = match f.get("action") {
-        "export" => {
-            let mut out = Vec::new();
-            let selected = lists::ids_filter(ids.iter().map(|i| (*i).into()));
-            K::export(&s.db, &me.actor, &selected, &mut out).await?;
-            return Ok(lists::csv_download(out, &format!("{}.csv", K::PLURAL)));
-        }
         "owner" if K::OWNED_AND_TAGGED => {
             let change = BulkChange::Owner(lists::owner_of(&f)?);
             records::bulk_update::<K>(&s.db, &me.actor, &ids, &change).await
@@ -339,6 +330,30 @@ async fn bulk<K: Listed>(State(s): State<AppState>, me: Signed, Form(f): Form) -
     match changed {
         Ok(n) => Ok(see_other(&lists::with_notice(&to, n))),
         Err(CoreError::Invalid(i)) => Ok(see_other(&lists::with_refusal(&to, &i))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Exports the records ticked, or with none ticked the whole list as it is filtered, as a
+/// job: its page shows the progress and then the file.
+async fn export<K: Listed>(s: &AppState, me: &Signed, ids: &[K::Id], list: &str) -> UiResult {
+    let filters = if ids.is_empty() {
+        let query = list.split_once('?').map_or("", |(_, q)| q);
+        form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .filter(|(k, _)| !matches!(k.as_str(), "cursor" | "sort" | "limit" | "changed"))
+            .collect()
+    } else {
+        lists::ids_filter(ids.iter().map(|i| (*i).into()))
+    };
+    let settings = ExportSettings {
+        kind: K::PLURAL.into(),
+        format: "csv".into(),
+        filters,
+    };
+    match relais_core::export::job::start(&s.db, &me.actor, settings).await {
+        Ok(_) => Ok(see_other("/jobs")),
+        Err(CoreError::Invalid(i)) => Ok(see_other(&lists::with_refusal(list, &i))),
         Err(e) => Err(e.into()),
     }
 }

@@ -128,17 +128,6 @@ impl Listed for People {
             other => Err(ActError::Unknown(other.to_string())),
         }
     }
-
-    async fn export(
-        db: &Db,
-        actor: &Actor,
-        params: &[(String, String)],
-        out: &mut Vec<u8>,
-    ) -> Result<(), CoreError> {
-        let csv = relais_core::export::Format::Csv;
-        relais_core::export::people_where(db, actor, csv, params, out, |_| {}).await?;
-        Ok(())
-    }
 }
 
 fn stage_choices() -> Vec<Choice> {

@@ -389,10 +389,12 @@ fn database_url(base: &str, name: &str) -> String {
 /// concurrent writer).
 pub async fn sql_strings(db: &Db, sql: &str) -> Vec<String> {
     match db {
-        Db::Sqlite(pool) => sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql.to_string()))
-            .fetch_all(pool)
-            .await
-            .expect("SQLite query"),
+        Db::Sqlite(pool, _) => {
+            sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql.to_string()))
+                .fetch_all(pool)
+                .await
+                .expect("SQLite query")
+        }
         Db::Postgres(pool) => sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql.to_string()))
             .fetch_all(pool)
             .await

@@ -283,3 +283,93 @@ async fn undo(app: TestApp) {
         .await;
     assert_problem(&answer, StatusCode::NOT_FOUND);
 }
+
+both!(
+    an_export_runs_as_a_job_whose_file_holds_what_the_filters_select,
+    exported
+);
+async fn exported(app: TestApp) {
+    for (first, stage) in [
+        ("Élodie", "customer"),
+        ("Jean", "lead"),
+        ("Zoé", "customer"),
+    ] {
+        let (st, _, _) = app
+            .post(
+                "/api/v1/people",
+                serde_json::json!({"first_name": first, "last_name": "Martin", "stage": stage}),
+                &[],
+            )
+            .await;
+        assert_eq!(st, StatusCode::CREATED);
+    }
+    let (status, headers, job) = app
+        .post("/api/v1/exports?kind=people&stage=customer", (), &[])
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{job}");
+    assert!(headers.contains_key("location"));
+    let id = job["id"].as_str().unwrap().to_string();
+    let done = finished(&app, &id).await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    assert_eq!(done["result"]["count"], 2, "{done}");
+    assert_eq!(done["result"]["file"], "people.csv");
+    let (status, headers, csv) = app
+        .get(&format!("/api/v1/jobs/{id}/files/people.csv"), (), &[])
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv"),
+        "{headers:?}"
+    );
+    let csv = csv.as_str().expect("CSV text");
+    assert!(csv.contains("Élodie") && csv.contains("Zoé"), "{csv}");
+    assert!(!csv.contains("Jean"), "a lead is not a customer: {csv}");
+
+    // Bad parameters are refused by name, and nothing is queued.
+    let (_, _, before) = app.get("/api/v1/jobs", (), &[]).await;
+    assert_invalid(&app.post("/api/v1/exports", (), &[]).await, "kind");
+    assert_invalid(
+        &app.post("/api/v1/exports?kind=deals", (), &[]).await,
+        "kind",
+    );
+    assert_invalid(
+        &app.post("/api/v1/exports?kind=companies&format=vcard", (), &[])
+            .await,
+        "format",
+    );
+    assert_invalid(
+        &app.post("/api/v1/exports?kind=people&stage=boss", (), &[])
+            .await,
+        "stage",
+    );
+    assert_invalid(
+        &app.post("/api/v1/exports?kind=people&filter=stage%20%3D", (), &[])
+            .await,
+        "filter",
+    );
+    let (_, _, after) = app.get("/api/v1/jobs", (), &[]).await;
+    assert_eq!(
+        before["items"].as_array().unwrap().len(),
+        after["items"].as_array().unwrap().len()
+    );
+
+    // Exporting is a right of its own.
+    let (_, token) = app.user(Role::Delivery).await;
+    let auth = crate::helpers::bearer(&token);
+    let denied = app
+        .post(
+            "/api/v1/exports?kind=people",
+            (),
+            &[("authorization", &auth)],
+        )
+        .await;
+    if !Role::Delivery.may(
+        relais_domain::Action::Read,
+        relais_domain::Resource::Transfer,
+    ) {
+        assert_problem(&denied, StatusCode::FORBIDDEN);
+    }
+}

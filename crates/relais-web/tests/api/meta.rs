@@ -50,6 +50,7 @@ const API_PATHS: &[&str] = &[
     "/api/v1/jobs/{id}/undo",
     "/api/v1/jobs/{id}/files/{name}",
     "/api/v1/imports",
+    "/api/v1/exports",
 ];
 
 both!(the_health_check_answers_ok_without_credentials, healthz);

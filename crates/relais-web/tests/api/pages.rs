@@ -1273,19 +1273,24 @@ async fn bulk(app: TestApp) {
         history.to_string().contains("prospect"),
         "the stage change is in its history: {history}"
     );
-    // The export of the ticked people only.
+    // The export of the ticked people only: a job, whose file holds them.
     let f = post(vec![("action", "export".to_string())]);
     let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let (status, headers, csv) = b.post("/people/bulk", &pairs).await;
-    assert_eq!(status, StatusCode::OK);
-    assert!(
-        headers[header::CONTENT_DISPOSITION]
-            .to_str()
-            .unwrap()
-            .contains("people.csv")
-    );
+    let (status, headers, _) = b.post("/people/bulk", &pairs).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&headers), "/jobs");
+    let csv = exported_file(&app, "people.csv").await;
     assert!(
         csv.contains("Ana") && csv.contains("Bea") && !csv.contains("Cleo"),
+        "{csv}"
+    );
+    // With nothing ticked, the whole list as it is filtered: the people still leads.
+    let whole = [("action", "export"), ("back", "/people?stage=lead")];
+    let (status, _, _) = b.post("/people/bulk", &whole).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let csv = exported_file(&app, "people.csv").await;
+    assert!(
+        csv.contains("Cleo") && !csv.contains("Ana") && !csv.contains("Bea"),
         "{csv}"
     );
     // Sales may change people but not export them in bulk.
@@ -1431,10 +1436,11 @@ async fn company_list(app: TestApp) {
     assert_eq!(location(&headers), "/companies?changed=2");
     let (_, _, list) = m.get("/companies?tag=salon").await;
     assert!(list.contains("Alpha SA") && list.contains("Beta SARL") && !list.contains("Gamma"));
-    let (status, _, csv) = m
+    let (status, _, _) = m
         .post("/companies/bulk", &[("id", ids[1]), ("action", "export")])
         .await;
-    assert_eq!(status, StatusCode::OK);
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let csv = exported_file(&app, "companies.csv").await;
     assert!(
         csv.contains("Beta SARL") && !csv.contains("Alpha SA"),
         "{csv}"
@@ -1495,4 +1501,33 @@ async fn kinds_and_stages(app: TestApp) {
         stages.find("Lead").unwrap(),
     );
     assert!(customer < lead, "newest first: {stages}");
+}
+
+/// The file of the latest export job, once it is done.
+async fn exported_file(app: &TestApp, name: &str) -> String {
+    let (_, _, jobs) = app.get("/api/v1/jobs", (), &[]).await;
+    let id = jobs["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["kind"] == "export")
+        .and_then(|j| j["id"].as_str())
+        .unwrap_or_else(|| panic!("an export job: {jobs}"))
+        .to_string();
+    for _ in 0..500 {
+        let (_, _, job) = app.get(&format!("/api/v1/jobs/{id}"), (), &[]).await;
+        if job["status"] == "succeeded" {
+            let (status, _, file) = app
+                .get(&format!("/api/v1/jobs/{id}/files/{name}"), (), &[])
+                .await;
+            assert_eq!(status, StatusCode::OK);
+            return file.as_str().unwrap_or_default().to_string();
+        }
+        assert!(
+            matches!(job["status"].as_str(), Some("queued" | "running")),
+            "{job}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("the export never ended")
 }

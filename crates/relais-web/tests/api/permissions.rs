@@ -163,6 +163,7 @@ pub const ROUTES: &[(&str, &str, Need)] = &[
     ("POST", "/api/v1/jobs/{id}/undo", May(Create, Transfer)),
     ("GET", "/api/v1/jobs/{id}/files/{name}", SignedIn),
     ("POST", "/api/v1/imports", May(Create, Transfer)),
+    ("POST", "/api/v1/exports", May(Read, Transfer)),
 ];
 
 fn allowed(role: Role, need: Need) -> bool {

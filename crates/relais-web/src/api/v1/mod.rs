@@ -3,6 +3,7 @@ pub mod attachments;
 pub mod companies;
 pub mod custom_fields;
 pub mod duplicates;
+pub mod exports;
 pub mod imports;
 pub mod interactions;
 pub mod jobs;
@@ -31,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .merge(duplicates::router())
         .merge(jobs::router())
         .merge(imports::router())
+        .merge(exports::router())
         .merge(session::router())
         .merge(openapi::router())
 }

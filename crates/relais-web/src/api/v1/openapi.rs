@@ -1,7 +1,7 @@
 //! The OpenAPI document of /api/v1, built from the handlers' annotations.
 use super::{
-    attachments, companies, custom_fields, duplicates, imports, jobs, people, records, session,
-    users,
+    attachments, companies, custom_fields, duplicates, exports, imports, jobs, people, records,
+    session, users,
 };
 use crate::AppState;
 use axum::routing::get;
@@ -24,7 +24,7 @@ use utoipa::{Modify, OpenApi};
         custom_fields::list, custom_fields::create, custom_fields::read, custom_fields::update, custom_fields::delete,
         session::sign_in, session::sign_out,
         duplicates::people_duplicates, duplicates::merge_people, duplicates::company_duplicates, duplicates::merge_companies,
-        jobs::list, jobs::read, jobs::cancel, jobs::undo, jobs::file, imports::start,
+        jobs::list, jobs::read, jobs::cancel, jobs::undo, jobs::file, imports::start, exports::start,
     ),
     modifiers(&Security, &Kinds),
     security(("bearer" = []), ("session" = []))

@@ -13,6 +13,8 @@ use relais_store::people::PersonRecord;
 use std::collections::HashMap;
 use std::io::Write;
 
+pub mod job;
+
 const PAGE: u64 = 500;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
