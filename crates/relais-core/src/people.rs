@@ -7,7 +7,7 @@ use crate::record;
 use crate::records::{self, Kind};
 use chrono::{DateTime, Utc};
 use relais_domain::interaction::ConsentDraft;
-use relais_domain::person::{PersonData, PersonDraft, Stage};
+use relais_domain::person::{CompanyLink, PersonData, PersonDraft, Stage};
 use relais_domain::{Action, Invalid, PersonId, Resource, UserId};
 use relais_store::consents::{self, ConsentRecord};
 use relais_store::people::StageChange;
@@ -109,32 +109,26 @@ async fn check_refs(tx: &mut Tx, d: &PersonData) -> Result<()> {
     }
 }
 
-/// Inserts a checked person inside the caller's transaction, with its first stage and audit line.
-async fn work_at(tx: &mut Tx, actor: &Actor, doc: &mut Value, company: &str) -> Result<()> {
-    let mut links: Vec<Value> = doc
-        .get("companies")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    links.retain(|l| l.get("primary") != Some(&Value::Bool(true)));
-    if !company.trim().is_empty() {
-        let (id, _) = crate::companies::find_or_create(tx, actor, company.trim())
-            .await
-            .map_err(|e| match e {
-                CoreError::Invalid(_) => {
-                    Invalid::one("company", "is not a valid company name").into()
-                }
-                other => other,
-            })?;
-        let id = serde_json::to_value(id).unwrap_or_default();
-        links.retain(|l| l.get("company_id") != Some(&id));
-        let role = doc.get("job_title").cloned().unwrap_or(Value::Null);
-        links.insert(
-            0,
-            serde_json::json!({"company_id": id, "role": role, "primary": true}),
-        );
+/// The person now works at the company of that name (created if there is none), as their
+/// primary company, in the job the draft gives; an empty name: at no primary company.
+async fn work_at(tx: &mut Tx, actor: &Actor, draft: &mut PersonDraft, company: &str) -> Result<()> {
+    draft.companies.retain(|l| !l.primary);
+    if company.trim().is_empty() {
+        return Ok(());
     }
-    doc["companies"] = Value::Array(links);
+    let (id, _) = crate::companies::find_or_create(tx, actor, company.trim())
+        .await
+        .map_err(|e| match e {
+            CoreError::Invalid(_) => Invalid::one("company", "is not a valid company name").into(),
+            other => other,
+        })?;
+    draft.companies.retain(|l| l.company_id != id);
+    let link = CompanyLink {
+        company_id: id,
+        role: draft.job_title.clone(),
+        primary: true,
+    };
+    draft.companies.insert(0, link);
     Ok(())
 }
 
@@ -142,47 +136,45 @@ async fn work_at(tx: &mut Tx, actor: &Actor, doc: &mut Value, company: &str) -> 
 pub async fn create_at(
     db: &Db,
     actor: &Actor,
-    mut body: Value,
+    mut draft: PersonDraft,
     company: Option<&str>,
 ) -> Result<PersonView> {
     actor.require(Action::Create, Resource::People)?;
     let mut tx = db.write().await?;
     if let Some(name) = company {
-        work_at(&mut tx, actor, &mut body, name).await?;
+        work_at(&mut tx, actor, &mut draft, name).await?;
     }
-    let draft: PersonDraft = record::parse_draft(body)?;
     let (data, custom) = records::check::<People>(&mut tx, &draft, None).await?;
     let id = records::insert::<People>(&mut tx, actor, &data, &custom).await?;
-    let view = records::load::<People>(&mut tx, id, false).await?.into();
+    let view = records::view::<People>(&mut tx, id, false).await?;
     tx.commit().await?;
     Ok(view)
 }
 
-/// `records::update`, and with `company`, the person now works there (the company of
-/// that name, created if there is none).
-pub async fn update_at(
+/// `records::replace`, and with `company`, the person now works there (see `work_at`): the
+/// company found or created and the save are one transaction, all or nothing.
+pub async fn replace_at(
     db: &Db,
     actor: &Actor,
     id: PersonId,
-    patch: Value,
+    mut draft: PersonDraft,
     if_match: Option<&str>,
     company: Option<&str>,
 ) -> Result<PersonView> {
+    let Some(name) = company else {
+        return records::replace::<People>(db, actor, id, draft, if_match).await;
+    };
     actor.require(Action::Update, Resource::People)?;
     let mut tx = db.write().await?;
     let current = records::load::<People>(&mut tx, id, false).await?;
     records::check_if_match(if_match, &current)?;
-    let mut doc = record::apply_patch(&current.data, &patch)?;
-    if let Some(name) = company {
-        work_at(&mut tx, actor, &mut doc, name).await?;
-    }
-    let draft: PersonDraft = record::parse_draft(doc)?;
+    work_at(&mut tx, actor, &mut draft, name).await?;
     let (data, custom) = records::check::<People>(&mut tx, &draft, Some(&current)).await?;
     if let Err(e) = records::save(&mut tx, actor, &current, data, &custom).await {
         let reread = async || records::get::<People>(db, actor, id).await;
         return Err(record::lost_race(e, tx, reread).await);
     }
-    let view = records::load::<People>(&mut tx, id, false).await?.into();
+    let view = records::view::<People>(&mut tx, id, false).await?;
     tx.commit().await?;
     Ok(view)
 }

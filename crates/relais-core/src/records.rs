@@ -183,11 +183,35 @@ pub async fn update<K: Kind>(
     patch: &Value,
     if_match: Option<&str>,
 ) -> Result<K::View> {
+    write_over::<K>(db, actor, id, if_match, |current| patched(current, patch)).await
+}
+
+/// Replaces a record's data with a whole draft (a form's content) if `if_match` still
+/// names the current version.
+pub async fn replace<K: Kind>(
+    db: &Db,
+    actor: &Actor,
+    id: K::Id,
+    draft: K::Draft,
+    if_match: Option<&str>,
+) -> Result<K::View> {
+    write_over::<K>(db, actor, id, if_match, |_| Ok(draft)).await
+}
+
+/// Writes the draft `make` makes of the current record over it, in one transaction with
+/// the version check.
+async fn write_over<K: Kind>(
+    db: &Db,
+    actor: &Actor,
+    id: K::Id,
+    if_match: Option<&str>,
+    make: impl FnOnce(&Record<K>) -> Result<K::Draft>,
+) -> Result<K::View> {
     actor.require(Action::Update, K::RESOURCE)?;
     let mut tx = db.write().await?;
     let current = load::<K>(&mut tx, id, false).await?;
     check_if_match(if_match, &current)?;
-    let draft: K::Draft = patched(&current, patch)?;
+    let draft = make(&current)?;
     let (data, custom) = check::<K>(&mut tx, &draft, Some(&current)).await?;
     if let Err(e) = save(&mut tx, actor, &current, data, &custom).await {
         return Err(record::lost_race(e, tx, async || get::<K>(db, actor, id).await).await);

@@ -17,10 +17,9 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::routing::get;
 use relais_core::companies::{self, Companies, CompanyView};
-use relais_core::record::parse_draft;
 use relais_core::records;
 use relais_core::{overview, users};
-use relais_domain::company::SIZES;
+use relais_domain::company::{CompanyDraft, SIZES};
 use relais_domain::custom::Entity;
 use relais_domain::{CompanyId, UserId};
 use serde_json::{Value, json};
@@ -231,33 +230,37 @@ fn values_of(c: &CompanyView, parent: String) -> Values {
     v
 }
 
-/// The company as the services read it; `parent` is the group found by its name.
-fn to_json(
+/// The company as the services read it; `parent` is the group found by its name. An empty
+/// SIREN with a SIRET is the SIRET's (the service derives it).
+fn to_draft(
     v: &Values,
     specs: &[Spec],
     parent: Option<CompanyId>,
     current: Option<&relais_domain::company::CompanyData>,
-) -> Value {
-    let opt = |name: &str| match v.get(name) {
-        "" => Value::Null,
-        s => Value::String(s.to_string()),
-    };
-    let current_addresses = current.map_or(&[][..], |c| &c.addresses[..]);
-    let addresses = shared::addresses_json(v, current_addresses, "office");
-    let tags = shared::tags_json(v);
-    let mut body = json!({
-        "name": opt("name"), "industry": opt("industry"), "size": opt("size"),
-        "siren": opt("siren"), "siret": opt("siret"), "vat_number": opt("vat_number"),
-        "website": opt("website"), "email": opt("email"), "phone": opt("phone"),
-        "addresses": addresses, "tags": tags, "notes": opt("notes"),
-        "parent_id": parent.map(|p| p.0),
-        "owner_id": shared::owner_json(v), "custom": shared::custom_json(v, specs),
-    });
-    if body["siren"].is_null() && !body["siret"].is_null() {
-        // A SIRET holds the SIREN: the service derives it.
-        body.as_object_mut().map(|o| o.remove("siren"));
+) -> Result<CompanyDraft, FormErrors> {
+    let mut errors = FormErrors::default();
+    let owner_id = shared::owner_of(v, &mut errors);
+    if errors.any() {
+        return Err(errors);
     }
-    body
+    let current_addresses = current.map_or(&[][..], |c| &c.addresses[..]);
+    Ok(CompanyDraft {
+        name: v.opt("name"),
+        siren: v.opt("siren"),
+        siret: v.opt("siret"),
+        vat_number: v.opt("vat_number"),
+        industry: v.opt("industry"),
+        size: v.opt("size"),
+        website: v.opt("website"),
+        email: v.opt("email"),
+        phone: v.opt("phone"),
+        addresses: shared::addresses(v, current_addresses, "office"),
+        parent_id: parent,
+        owner_id,
+        tags: shared::tags(v),
+        notes: v.opt("notes"),
+        custom: shared::custom_of(v, specs),
+    })
 }
 
 /// The group named in the form: none, one found by its name, or an error on `parent`.
@@ -313,14 +316,14 @@ impl Edited for Companies {
             Err(errors) => return Ok(Err(Refused::Form(errors))),
         };
         let current = form.current.map(|(c, _)| &c.data);
-        let body = to_json(form.values, form.specs, parent, current);
+        let draft = match to_draft(form.values, form.specs, parent, current) {
+            Ok(draft) => draft,
+            Err(errors) => return Ok(Err(Refused::Form(errors))),
+        };
         let saved = match form.current {
-            None => match parse_draft(body) {
-                Ok(draft) => records::create::<Companies>(&s.db, &me.actor, &draft).await,
-                Err(i) => Err(i.into()),
-            },
+            None => records::create::<Companies>(&s.db, &me.actor, &draft).await,
             Some((c, etag)) => {
-                records::update::<Companies>(&s.db, &me.actor, c.id, &body, Some(etag)).await
+                records::replace::<Companies>(&s.db, &me.actor, c.id, draft, Some(etag)).await
             }
         };
         Ok(saved.map_err(Refused::Core))

@@ -2,7 +2,7 @@
 //! made meanwhile shows both versions), the trash and the restore.
 use super::edit::{self, Edited, Posted, Refused, Shown, UsersAndFields};
 use super::facts::{Fact, When, custom_facts};
-use super::form::Fields;
+use super::form::{Fields, FormErrors};
 use super::list_page;
 use super::record_form::{self, Spec, Values, Widget, shared};
 use super::session::Signed;
@@ -19,7 +19,7 @@ use relais_core::people::People;
 use relais_core::people::{self, PersonView};
 use relais_core::{companies, users};
 use relais_domain::custom::Entity;
-use relais_domain::person::Stage;
+use relais_domain::person::{EmailEntry, PersonDraft, PhoneEntry, Stage};
 use relais_domain::{PersonId, Role, UserId};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -192,16 +192,12 @@ fn values_of(p: &PersonView, company: String) -> Values {
 /// The person as the services read it. Empty inputs are null, so an edit can clear a field.
 /// What the form does not show of `current` is kept: the kinds of e-mails and phones (found
 /// by value, else by position), the first address's kind and region, the other addresses.
-fn to_json(
+fn to_draft(
     v: &Values,
     specs: &[Spec],
     current: Option<&relais_domain::person::PersonData>,
-) -> Value {
-    let opt = |name: &str| match v.get(name) {
-        "" => Value::Null,
-        s => Value::String(s.to_string()),
-    };
-    let emails: Vec<Value> = v
+) -> Result<PersonDraft, FormErrors> {
+    let emails = v
         .list("emails", ".address")
         .into_iter()
         .enumerate()
@@ -212,13 +208,13 @@ fn to_json(
                     .find(|x| x.address.as_str().eq_ignore_ascii_case(&e))
                     .or_else(|| c.emails.get(i))
             });
-            match known {
-                Some(k) => json!({"address": e, "kind": k.kind}),
-                None => json!({"address": e}),
+            EmailEntry {
+                kind: known.map_or("other", |k| k.kind.as_str()).to_string(),
+                address: e,
             }
         })
         .collect();
-    let phones: Vec<Value> = v
+    let phones = v
         .list("phones", ".number")
         .into_iter()
         .enumerate()
@@ -230,23 +226,37 @@ fn to_json(
                     .find(|x| Some(&x.number) == parsed.as_ref())
                     .or_else(|| c.phones.get(i))
             });
-            match known {
-                Some(k) => json!({"number": p, "kind": k.kind}),
-                None => json!({"number": p}),
+            PhoneEntry {
+                kind: known.map_or("other", |k| k.kind.as_str()).to_string(),
+                number: p,
             }
         })
         .collect();
+    let mut errors = FormErrors::default();
+    let owner_id = shared::owner_of(v, &mut errors);
+    if errors.any() {
+        return Err(errors);
+    }
     let current_addresses = current.map_or(&[][..], |c| &c.addresses[..]);
-    let addresses = shared::addresses_json(v, current_addresses, "work");
-    let tags = shared::tags_json(v);
-    json!({
-        "civility": opt("civility"), "first_name": opt("first_name"),
-        "last_name": opt("last_name"), "job_title": opt("job_title"),
-        "emails": emails, "phones": phones, "addresses": addresses,
-        "birthday": opt("birthday"), "stage": opt("stage"), "source": opt("source"),
-        "language": opt("language"), "tags": tags, "notes": opt("notes"),
-        "owner_id": shared::owner_json(v), "preferred_channel": opt("preferred_channel"),
-        "custom": shared::custom_json(v, specs),
+    Ok(PersonDraft {
+        civility: v.opt("civility"),
+        first_name: v.opt("first_name"),
+        last_name: v.opt("last_name"),
+        job_title: v.opt("job_title"),
+        // The form shows the primary company only; the other links stay.
+        companies: current.map(|c| c.companies.clone()).unwrap_or_default(),
+        emails,
+        phones,
+        addresses: shared::addresses(v, current_addresses, "work"),
+        birthday: v.opt("birthday"),
+        language: v.opt("language"),
+        preferred_channel: v.opt("preferred_channel"),
+        stage: v.opt("stage"),
+        source: v.opt("source"),
+        owner_id,
+        tags: shared::tags(v),
+        notes: v.opt("notes"),
+        custom: shared::custom_of(v, specs),
     })
 }
 
@@ -290,18 +300,18 @@ impl Edited for People {
         form: Posted<'_, People>,
     ) -> UiResult<Result<PersonView, Refused>> {
         let v = form.values;
+        let draft = match to_draft(v, form.specs, form.current.map(|(c, _)| &c.data)) {
+            Ok(draft) => draft,
+            Err(errors) => return Ok(Err(Refused::Form(errors))),
+        };
         let saved = match form.current {
-            None => {
-                let body = to_json(v, form.specs, None);
-                people::create_at(&s.db, &me.actor, body, Some(v.get("company"))).await
-            }
+            None => people::create_at(&s.db, &me.actor, draft, Some(v.get("company"))).await,
             Some((current, etag)) => {
-                let body = to_json(v, form.specs, Some(&current.data));
                 // The company is looked up by name only when the user changed it: two
                 // companies may share a name, and the one linked must stay.
                 let moved =
                     (v.get("company") != form.base.get("company")).then(|| v.get("company"));
-                people::update_at(&s.db, &me.actor, current.id, body, Some(etag), moved).await
+                people::replace_at(&s.db, &me.actor, current.id, draft, Some(etag), moved).await
             }
         };
         Ok(saved.map_err(Refused::Core))

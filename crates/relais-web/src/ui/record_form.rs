@@ -122,6 +122,13 @@ impl Values {
         self.0.insert(name.to_string(), value.into());
     }
 
+    /// A value, or none when the input is empty (an edit clears the field).
+    pub fn opt(&self, name: &str) -> Option<String> {
+        Some(self.get(name))
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    }
+
     /// The values of a numbered list of inputs (`emails[0].address`, `emails[1].address`...),
     /// filled ones only.
     pub fn list(&self, prefix: &str, suffix: &str) -> Vec<String> {
@@ -298,13 +305,14 @@ mod tests {
 /// The inputs every record has besides its own: its owner (the dedicated advisor) and the
 /// custom fields an admin defined for its kind.
 pub mod shared {
+    use super::super::form::FormErrors;
     use super::{Choice, Spec, Values, Widget};
     use relais_core::custom_fields::CustomFieldView;
     use relais_core::users::UserView;
     use relais_domain::UserId;
     use relais_domain::custom::{CustomFieldKind, Entity};
     use relais_domain::person::Address;
-    use serde_json::{Value, json};
+    use serde_json::Value;
     use std::collections::BTreeMap;
 
     const ADDRESS: [(&str, &str); 4] = [
@@ -335,26 +343,22 @@ pub mod shared {
     /// The addresses as the services read them: the first from the form, keeping what the
     /// form does not show of it (its kind, `kind` for a new one, and its region), then the
     /// others as they are.
-    pub fn addresses_json(v: &Values, current: &[Address], kind: &str) -> Value {
-        let mut list: Vec<Value> = Vec::new();
+    pub fn addresses(v: &Values, current: &[Address], kind: &str) -> Vec<Address> {
         let name = |f: &str| format!("addresses[0].{f}");
+        let mut list = Vec::new();
         if ADDRESS.iter().any(|(f, _)| !v.get(&name(f)).is_empty()) {
             let first = current.first();
-            let mut a = json!({
-                "kind": first.map_or(kind, |a| a.kind.as_str()),
-                "region": first.and_then(|a| a.region.clone()),
+            list.push(Address {
+                kind: first.map_or(kind, |a| a.kind.as_str()).to_string(),
+                street: v.opt(&name("street")),
+                postal_code: v.opt(&name("postal_code")),
+                city: v.opt(&name("city")),
+                region: first.and_then(|a| a.region.clone()),
+                country: v.opt(&name("country")),
             });
-            for (f, _) in ADDRESS {
-                a[f] = match v.get(&name(f)) {
-                    "" => Value::Null,
-                    s => Value::String(s.to_string()),
-                };
-            }
-            list.push(a);
         }
-        let others = current.get(1..).unwrap_or(&[]);
-        list.extend(others.iter().filter_map(|a| serde_json::to_value(a).ok()));
-        Value::Array(list)
+        list.extend(current.get(1..).unwrap_or(&[]).iter().cloned());
+        list
     }
 
     /// Tags as typed: words between commas.
@@ -362,12 +366,12 @@ pub mod shared {
         v.set("tags", tags.join(", "));
     }
 
-    pub fn tags_json(v: &Values) -> Value {
+    pub fn tags(v: &Values) -> Vec<String> {
         v.get("tags")
             .split(',')
             .map(str::trim)
             .filter(|t| !t.is_empty())
-            .map(|t| Value::String(t.into()))
+            .map(str::to_string)
             .collect()
     }
 
@@ -390,10 +394,13 @@ pub mod shared {
         );
     }
 
-    pub fn owner_json(v: &Values) -> Value {
+    /// The advisor chosen: nobody, or a user (an id that is none is the form's error).
+    pub fn owner_of(v: &Values, errors: &mut FormErrors) -> Option<UserId> {
         match v.get("owner_id") {
-            "" => Value::Null,
-            id => Value::String(id.to_string()),
+            "" => None,
+            id => UserId::parse(id)
+                .map_err(|m| errors.add("owner_id", &m))
+                .ok(),
         }
     }
 
@@ -442,8 +449,9 @@ pub mod shared {
     }
 
     /// The custom values of the form; an empty input clears its field.
-    pub fn custom_json(v: &Values, specs: &[Spec]) -> Value {
-        let map: serde_json::Map<String, Value> = specs
+    /// The custom values as typed, by key (the services read each as its field's type).
+    pub fn custom_of(v: &Values, specs: &[Spec]) -> BTreeMap<String, Value> {
+        specs
             .iter()
             .filter_map(|s| s.name.strip_prefix("custom.").map(|k| (k, &s.name)))
             .map(|(k, name)| {
@@ -453,7 +461,6 @@ pub mod shared {
                 };
                 (k.to_string(), value)
             })
-            .collect();
-        Value::Object(map)
+            .collect()
     }
 }
