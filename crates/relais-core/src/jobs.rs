@@ -325,6 +325,9 @@ pub struct Worker {
     pub import_undo: Duration,
 }
 
+/// How long an export's file is kept for its owner to download: it holds personal data.
+pub const EXPORT_KEPT: Duration = Duration::days(7);
+
 /// How often an idle worker forgets what is kept past its time.
 const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
@@ -341,13 +344,16 @@ impl Worker {
     }
 
     /// Forgets what is kept past its time: the change logs of the imports that can no longer
-    /// be undone. Returns how many lines went.
+    /// be undone, and the files of exports finished more than `EXPORT_KEPT` ago. Returns how
+    /// many rows went.
     pub async fn sweep(&self) -> Result<u64> {
         let mut tx = self.db.write().await?;
-        let before = record::now() - self.import_undo;
-        let n = relais_store::import_log::expire(&mut tx, before).await?;
+        let now = record::now();
+        let logs = relais_store::import_log::expire(&mut tx, now - self.import_undo).await?;
+        let kind = crate::export::job::KIND;
+        let files = store::expire_files(&mut tx, kind, now - EXPORT_KEPT).await?;
         tx.commit().await?;
-        Ok(n)
+        Ok(logs + files)
     }
 
     /// Runs jobs until `stop` resolves (between jobs; a job under way is abandoned with the

@@ -367,7 +367,10 @@ async fn set_deleted<K: Kind>(db: &Db, actor: &Actor, id: K::Id, deleted: bool) 
     let now = record::now();
     store::set_deleted::<K>(&mut tx, id, deleted, now)
         .await
-        .map_err(|_| CoreError::NotFound(K::NOUN))?;
+        .map_err(|e| match e {
+            StoreError::NotFound => CoreError::NotFound(K::NOUN),
+            other => other.into(),
+        })?;
     let action = if deleted { "deleted" } else { "restored" };
     relais_store::audit::append(&mut tx, actor.user, K::NOUN, id.into(), action, &[], now).await?;
     tx.commit().await?;
@@ -448,7 +451,17 @@ pub async fn check_about(
     let Some(about) = about.filter(|a| Some(*a) != stored) else {
         return Ok(());
     };
+    let own_fields = ["people", "companies", "interactions", "tasks"];
     match relais_domain::filter::schema::kind(&about.kind) {
+        // People and companies are named by their own fields (`person_ids`, `company_id`),
+        // which their timelines read; an interaction is not about another one.
+        Some(spec) if own_fields.contains(&spec.name) => errors.push(FieldError {
+            field: "about.kind".into(),
+            message: format!(
+                "'{}' is named by its own field (person_ids, person_id, company_id), not by about",
+                about.kind
+            ),
+        }),
         None => errors.push(FieldError {
             field: "about.kind".into(),
             message: format!("there is no kind of record '{}'", about.kind),

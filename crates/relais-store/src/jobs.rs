@@ -440,3 +440,20 @@ pub async fn file_names_of(
     }
     Ok(out)
 }
+
+/// Forgets the files of jobs of `kind` that finished before `before` (an export's file:
+/// personal data kept no longer than needed to download it). Returns how many went.
+pub async fn expire_files(tx: &mut Tx, kind: &str, before: DateTime<Utc>) -> Result<u64> {
+    let old = Query::select()
+        .column("id")
+        .from("jobs")
+        .and_where(Expr::col("kind").eq(kind))
+        .and_where(Expr::col("finished_at").lt(before))
+        .to_owned();
+    tx.execute(
+        Query::delete()
+            .from_table("job_files")
+            .and_where(Expr::col("job_id").in_subquery(old)),
+    )
+    .await
+}

@@ -417,6 +417,18 @@ pub async fn purge<K: Stored>(tx: &mut Tx, id: K::Id) -> Result<()> {
     let uuid: Uuid = id.into();
     K::purging(tx, uuid).await?;
     clear::<K>(tx, &[uuid]).await?;
+    // What was about it stays, about nothing (as a company's interactions do).
+    for table in ["interactions", "tasks"] {
+        tx.execute(
+            Query::update()
+                .table(table)
+                .value("about_kind", None::<String>)
+                .value("about_id", None::<Uuid>)
+                .and_where(Expr::col("about_kind").eq(K::SPEC.name))
+                .and_where(Expr::col("about_id").eq(uuid)),
+        )
+        .await?;
+    }
     tx.execute(
         Query::delete()
             .from_table("audit_log")

@@ -327,6 +327,27 @@ async fn exported(app: TestApp) {
     let csv = csv.as_str().expect("CSV text");
     assert!(csv.contains("Élodie") && csv.contains("Zoé"), "{csv}");
     assert!(!csv.contains("Jean"), "a lead is not a customer: {csv}");
+    // The file holds personal data: a week after the export, it is forgotten.
+    let worker = relais_core::jobs::Worker::new(app.db.clone(), Default::default());
+    worker.sweep().await.unwrap();
+    let (status, _, _) = app
+        .get(&format!("/api/v1/jobs/{id}/files/people.csv"), (), &[])
+        .await;
+    assert_eq!(status, StatusCode::OK, "kept for its week");
+    relais_store::migrate::script(
+        &app.db,
+        &format!(
+            "UPDATE jobs SET finished_at = '{}' WHERE kind = 'export'",
+            (chrono::Utc::now() - chrono::Duration::days(8)).format("%Y-%m-%dT%H:%M:%S%.6fZ")
+        ),
+    )
+    .await
+    .unwrap();
+    assert!(worker.sweep().await.unwrap() >= 1);
+    let gone = app
+        .get(&format!("/api/v1/jobs/{id}/files/people.csv"), (), &[])
+        .await;
+    assert_problem(&gone, StatusCode::NOT_FOUND);
 
     // Bad parameters are refused by name, and nothing is queued.
     let (_, _, before) = app.get("/api/v1/jobs", (), &[]).await;

@@ -555,6 +555,14 @@ async fn machinery(t: TestApp) {
     );
 
     // Trash, restore, purge: purge only from the trash, and then it is gone with its trail.
+    let (_, _, reminder) = t
+        .post(
+            "/api/v1/tasks",
+            json!({"title": "Bardage: relancer", "about": {"kind": "projects", "id": made[1]}}),
+            &[],
+        )
+        .await;
+    let reminder = format!("/api/v1/tasks/{}", reminder["id"].as_str().expect("a task"));
     let purge_live = t.post(&format!("{path}/purge"), (), &[]).await;
     assert_problem(&purge_live, StatusCode::CONFLICT);
     let (st, _, _) = t.delete(&path, (), &[]).await;
@@ -577,6 +585,20 @@ async fn machinery(t: TestApp) {
     assert_problem(&gone, StatusCode::NOT_FOUND);
     let (_, _, trail) = t.get(&format!("{path}/audit"), (), &[]).await;
     assert_eq!(trail["items"], json!([]), "the trail goes with it");
+    let (_, _, kept) = t.get(&reminder, (), &[]).await;
+    assert!(
+        kept["about"].is_null(),
+        "what was about it stays, about nothing: {kept}"
+    );
+    // People and companies are named by their own fields, not by `about`.
+    let person = t
+        .post(
+            "/api/v1/tasks",
+            json!({"title": "x", "about": {"kind": "people", "id": Uuid::now_v7()}}),
+            &[],
+        )
+        .await;
+    assert_invalid(&person, "about.kind");
 
     // Rights are the kind's resource's: read-only roles can't write.
     let (_, viewer) = t.user(relais_domain::Role::ReadOnly).await;

@@ -14,6 +14,7 @@ use relais_core::overview;
 use relais_core::record::{ListPage, parse_draft};
 use relais_core::records::{self, Kind, RecordView};
 use relais_store::audit::AuditEntry;
+use relais_store::records::ListOrder;
 use utoipa::openapi::path::{HttpMethod, Operation, OperationBuilder, ParameterBuilder};
 use utoipa::openapi::path::{ParameterIn, PathItem};
 use utoipa::openapi::request_body::RequestBodyBuilder;
@@ -162,7 +163,7 @@ pub fn document<K: Served>(api: &mut OpenApi) {
         vec![HttpMethod::Get],
         op("list", format!("List {}", K::PATH))
             .description(Some(K::LIST_DOC))
-            .parameters(Some(list_params()))
+            .parameters(Some(list_params(K::ORDER == ListOrder::Name)))
             .response("200", json(&page, "a page of records"))
             .response("422", problem())
             .build(),
@@ -341,7 +342,8 @@ fn page_params() -> Vec<utoipa::openapi::path::Parameter> {
     ]
 }
 
-fn list_params() -> Vec<utoipa::openapi::path::Parameter> {
+/// A list's parameters; `sortable`: its order can be chosen (a timeline's is fixed).
+fn list_params(sortable: bool) -> Vec<utoipa::openapi::path::Parameter> {
     let mut params = vec![
         query(
             "q",
@@ -354,14 +356,16 @@ fn list_params() -> Vec<utoipa::openapi::path::Parameter> {
              interactions(occurred_at > 180 days ago); see the README",
             String::schema(),
         ),
-        query(
+        query("trash", "true: list the trash", bool::schema()),
+    ];
+    if sortable {
+        params.push(query(
             "sort",
             "name, -name, created_at, -created_at, updated_at, -updated_at, relevance (the \
              default with q)",
             String::schema(),
-        ),
-        query("trash", "true: list the trash", bool::schema()),
-    ];
+        ));
+    }
     params.extend(page_params());
     params
 }
