@@ -218,22 +218,30 @@ fn constant_time_eq(a: &str, b: &str) -> bool {
             == 0
 }
 
-/// Failed sign-ins, counted three ways, so that guessing is slowed without letting anyone
-/// lock a user out who signs in correctly:
+/// Failed sign-ins, counted three ways, so that guessing is slowed without letting a
+/// stranger lock out a user who signs in correctly from their usual browser:
 /// - an account from one address: after 5 failures, a delay before the next try, doubling
 ///   with each failure (1 min, 2, 4... at most 15);
-/// - an account from anywhere: the same after 20 failures (guesses spread over many
-///   addresses): a delay, never a lock;
-/// - an address, whatever the e-mails: past 30 failures its failures are answered "wait"
-///   (a spray of e-mails learns nothing more), but it is never asked to wait before a try,
-///   so a colleague behind the same address who knows their password still gets in.
+/// - an account from anywhere (guesses spread over many addresses): the same after 20;
+/// - an address, whatever the e-mails (a spray of passwords over many accounts): the same
+///   after 30.
 ///
-/// Counts are forgotten 15 minutes after their last failure. Kept in memory: a restart
-/// forgets, which only a local attacker could use.
+/// A browser that signed in as a user gets a device cookie (`DEVICE_COOKIE`): the account
+/// and address delays spare it for that user, so failures by others, however many, don't
+/// keep them out; only its own failures from its own address slow it. Counts are forgotten
+/// 30 minutes after their last failure. Kept in memory: a restart forgets, which only a
+/// local attacker could use (and a known browser then waits once like any other).
 #[derive(Default)]
 pub struct Throttle {
     failures: Mutex<HashMap<String, (u32, Instant)>>,
+    /// Device cookies given at sign-in: the token → the e-mail it signed in as, and when.
+    devices: Mutex<HashMap<String, (String, Instant)>>,
 }
+
+/// The cookie that makes a browser known to the throttle once it signed in.
+pub const DEVICE_COOKIE: &str = "relais_device";
+/// How long a browser stays known after signing in.
+pub const DEVICE_DAYS: u64 = 90;
 
 impl Throttle {
     const PER_PAIR: u32 = 5;
@@ -241,6 +249,9 @@ impl Throttle {
     const PER_ADDRESS: u32 = 30;
     const FIRST_DELAY: Duration = Duration::from_secs(60);
     const MAX_DELAY: Duration = Duration::from_secs(15 * 60);
+    /// Longer than the longest delay: a count outlives the delay it caused.
+    const FORGET: Duration = Duration::from_secs(30 * 60);
+    const MAX_DEVICES: usize = 100_000;
 
     fn pair(ip: &str, email: &str) -> String {
         format!("pair|{ip}|{}", email.trim().to_lowercase())
@@ -270,24 +281,33 @@ impl Throttle {
         Self::delay(*n, free)?.checked_sub(last.elapsed())
     }
 
-    /// How long until this address may try this e-mail again; None: now. An address's own
-    /// count never stops a try.
-    pub fn wait(&self, ip: &str, email: &str) -> Option<Duration> {
-        let map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        [
-            Self::left(&map, &Self::pair(ip, email), Self::PER_PAIR),
-            Self::left(&map, &Self::account(email), Self::PER_ACCOUNT),
-        ]
-        .into_iter()
-        .flatten()
-        .max()
+    /// Whether this browser signed in as this user (recently enough).
+    fn knows(&self, device: Option<&str>, email: &str) -> bool {
+        let Some(device) = device else {
+            return false;
+        };
+        let devices = self.devices.lock().unwrap_or_else(|p| p.into_inner());
+        let max_age = Duration::from_secs(DEVICE_DAYS * 24 * 3600);
+        devices.get(device).is_some_and(|(who, since)| {
+            *who == email.trim().to_lowercase() && since.elapsed() < max_age
+        })
     }
 
-    /// Counts a failure; returns how long to tell the client to wait when its address is
-    /// past its count (the account's own delay applies from its next try).
-    pub fn failed(&self, ip: &str, email: &str) -> Option<Duration> {
+    /// How long until this address (and browser) may try this e-mail again; None: now.
+    pub fn wait(&self, ip: &str, email: &str, device: Option<&str>) -> Option<Duration> {
+        let known = self.knows(device, email);
+        let map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let mut waits = vec![Self::left(&map, &Self::pair(ip, email), Self::PER_PAIR)];
+        if !known {
+            waits.push(Self::left(&map, &Self::account(email), Self::PER_ACCOUNT));
+            waits.push(Self::left(&map, &Self::address(ip), Self::PER_ADDRESS));
+        }
+        waits.into_iter().flatten().max()
+    }
+
+    pub fn failed(&self, ip: &str, email: &str) {
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        map.retain(|_, (_, last)| last.elapsed() < Self::MAX_DELAY);
+        map.retain(|_, (_, last)| last.elapsed() < Self::FORGET);
         let now = Instant::now();
         for key in [
             Self::pair(ip, email),
@@ -298,14 +318,24 @@ impl Throttle {
             e.0 += 1;
             e.1 = now;
         }
-        map.get(&Self::address(ip))
-            .and_then(|(n, _)| Self::delay(*n, Self::PER_ADDRESS + 1))
     }
 
-    pub fn succeeded(&self, ip: &str, email: &str) {
+    /// After a sign-in: this pair starts afresh, and the browser is known for this user
+    /// from now on. Returns the device cookie's value to give it.
+    pub fn succeeded(&self, ip: &str, email: &str) -> Option<String> {
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         map.remove(&Self::pair(ip, email));
-        map.remove(&Self::account(email));
+        drop(map);
+        let token = relais_core::auth::new_secret("").ok()?;
+        let mut devices = self.devices.lock().unwrap_or_else(|p| p.into_inner());
+        if devices.len() >= Self::MAX_DEVICES {
+            let max_age = Duration::from_secs(DEVICE_DAYS * 24 * 3600);
+            devices.retain(|_, (_, since)| since.elapsed() < max_age);
+        }
+        if devices.len() < Self::MAX_DEVICES {
+            devices.insert(token.clone(), (email.trim().to_lowercase(), Instant::now()));
+        }
+        Some(token)
     }
 }
 
@@ -314,33 +344,54 @@ mod throttle_tests {
     use super::Throttle;
 
     #[test]
-    fn failures_slow_an_account_and_spare_a_colleague_behind_the_same_address() {
+    fn failures_slow_an_account_and_spare_its_user_on_their_own_browser() {
         let t = Throttle::default();
-        for _ in 0..4 {
-            assert!(t.failed("1.2.3.4", "ada@x.example").is_none());
+        let device = t.succeeded("1.2.3.4", "ada@x.example");
+        for _ in 0..5 {
+            t.failed("1.2.3.4", "ada@x.example");
         }
-        assert!(t.wait("1.2.3.4", "ada@x.example").is_none());
-        assert!(
-            t.failed("1.2.3.4", "ada@x.example").is_none(),
-            "the fifth is told wrong"
-        );
-        let wait = t.wait("1.2.3.4", "ada@x.example").expect("a delay");
+        let wait = t.wait("1.2.3.4", "ada@x.example", None).expect("a delay");
         assert!(wait.as_secs() > 50 && wait.as_secs() <= 60, "{wait:?}");
         assert!(
-            t.wait("5.6.7.8", "ada@x.example").is_none(),
+            t.wait("5.6.7.8", "ada@x.example", None).is_none(),
             "another address"
         );
-        // A spray of unknown e-mails from the same address.
-        for i in 0..40 {
-            t.failed("1.2.3.4", &format!("nobody{i}@x.example"));
+        // Guesses on her account from many addresses: strangers wait, she does not.
+        for i in 0..30 {
+            t.failed(&format!("10.0.0.{i}"), "ada@x.example");
         }
+        assert!(t.wait("9.9.9.9", "ada@x.example", None).is_some());
         assert!(
-            t.failed("1.2.3.4", "nobody99@x.example").is_some(),
-            "past 30, failures are answered 'wait'"
+            t.wait("9.9.9.9", "ada@x.example", device.as_deref())
+                .is_none(),
+            "her browser is known"
         );
         assert!(
-            t.wait("1.2.3.4", "grace@x.example").is_none(),
-            "a colleague may still try"
+            t.wait("9.9.9.9", "grace@x.example", device.as_deref())
+                .is_none(),
+            "an account without failures"
+        );
+    }
+
+    #[test]
+    fn a_spray_from_one_address_waits_but_a_known_browser_behind_it_does_not() {
+        let t = Throttle::default();
+        let grace = t.succeeded("1.2.3.4", "grace@x.example");
+        for i in 0..30 {
+            t.failed("1.2.3.4", &format!("user{i}@x.example"));
+        }
+        assert!(
+            t.wait("1.2.3.4", "someone@x.example", None).is_some(),
+            "past 30 failures the address waits"
+        );
+        assert!(
+            t.wait("1.2.3.4", "grace@x.example", grace.as_deref())
+                .is_none()
+        );
+        assert!(
+            t.wait("1.2.3.4", "ada@x.example", grace.as_deref())
+                .is_some(),
+            "a browser is known for the user who signed in on it only"
         );
     }
 
@@ -450,7 +501,8 @@ async fn login(State(s): State<AppState>, parts: Parts, Form(f): Form) -> UiResu
         return again(tr.t("login.expired").into(), StatusCode::FORBIDDEN);
     }
     let ip = client(&parts.extensions);
-    if let Some(wait) = s.throttle.wait(&ip, &email) {
+    let device = cookie(&parts, DEVICE_COOKIE);
+    if let Some(wait) = s.throttle.wait(&ip, &email, device.as_deref()) {
         let minutes = wait.as_secs().div_ceil(60).to_string();
         return again(
             tr.fill("login.throttled", &[("minutes", &minutes)]),
@@ -459,23 +511,21 @@ async fn login(State(s): State<AppState>, parts: Parts, Form(f): Form) -> UiResu
     }
     match users::sign_in(&s.db, &email, f.get("password")).await {
         Ok((secret, _, _)) => {
-            s.throttle.succeeded(&ip, &email);
+            let known = s.throttle.succeeded(&ip, &email);
             let mut res = see_other(&next);
+            if let Some(device) = known {
+                let max_age = (DEVICE_DAYS * 24 * 3600) as i64;
+                set_cookie(&mut res, DEVICE_COOKIE, &device, max_age, s.secure_cookies);
+            }
             let max_age = users::SESSION_DAYS * 24 * 3600;
             set_cookie(&mut res, SESSION_COOKIE, &secret, max_age, s.secure_cookies);
             set_cookie(&mut res, LOGIN_COOKIE, "", 0, s.secure_cookies);
             Ok(res)
         }
-        Err(CoreError::Unauthenticated) => match s.throttle.failed(&ip, &email) {
-            Some(wait) => {
-                let minutes = wait.as_secs().div_ceil(60).to_string();
-                again(
-                    tr.fill("login.throttled", &[("minutes", &minutes)]),
-                    StatusCode::TOO_MANY_REQUESTS,
-                )
-            }
-            None => again(tr.t("login.wrong").into(), StatusCode::UNAUTHORIZED),
-        },
+        Err(CoreError::Unauthenticated) => {
+            s.throttle.failed(&ip, &email);
+            again(tr.t("login.wrong").into(), StatusCode::UNAUTHORIZED)
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -531,7 +581,7 @@ async fn set_language(State(s): State<AppState>, me: Signed, Form(f): Form) -> U
 async fn change_password(State(s): State<AppState>, me: Signed, Form(f): Form) -> UiResult {
     // Someone holding a stolen session must not guess the password at will.
     let key = format!("password change by {}", me.user.id.0);
-    if let Some(wait) = s.throttle.wait("session", &key) {
+    if let Some(wait) = s.throttle.wait(&key, &key, None) {
         let mut errors = FormErrors::default();
         let minutes = wait.as_secs().div_ceil(60).to_string();
         errors.add(
@@ -557,7 +607,7 @@ async fn change_password(State(s): State<AppState>, me: Signed, Form(f): Form) -
         Ok(()) => Ok(see_other("/settings?saved=password")),
         Err(CoreError::Invalid(i)) => {
             if i.0.iter().any(|e| e.field == "current_password") {
-                let _ = s.throttle.failed("session", &key);
+                s.throttle.failed(&key, &key);
             }
             Ok(render_with(
                 StatusCode::UNPROCESSABLE_ENTITY,

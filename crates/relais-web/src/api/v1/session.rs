@@ -3,6 +3,7 @@
 use crate::AppState;
 use crate::error::{ApiResult, Problem};
 use crate::extract::{JsonBody, SESSION_COOKIE, cookie};
+use crate::ui::session::{DEVICE_COOKIE, DEVICE_DAYS};
 use axum::extract::State;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -31,10 +32,10 @@ pub struct Session {
     pub csrf_token: String,
 }
 
-fn session_cookie(value: &str, max_age: i64, secure: bool) -> HeaderValue {
+fn cookie_header(name: &str, value: &str, max_age: i64, secure: bool) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+        "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
     ))
     .unwrap_or_else(|_| HeaderValue::from_static(""))
 }
@@ -43,32 +44,38 @@ fn session_cookie(value: &str, max_age: i64, secure: bool) -> HeaderValue {
     responses((status = 200, body = Session), (status = 401, body = Problem), (status = 429, body = Problem)))]
 pub async fn sign_in(
     State(s): State<AppState>,
-    ext: axum::http::Extensions,
+    parts: Parts,
     JsonBody(b): JsonBody,
 ) -> ApiResult<Response> {
     let c: Credentials = parse_draft(b)?;
-    // The same throttle as the sign-in page (`Throttle`): failures slow the next tries.
-    let ip = crate::ui::session::client(&ext);
-    if let Some(wait) = s.throttle.wait(&ip, &c.email) {
+    // The same throttle as the sign-in page (`Throttle`): failures slow the next tries,
+    // except from a client that signed in as this user before (its device cookie).
+    let ip = crate::ui::session::client(&parts.extensions);
+    let device = cookie(&parts, DEVICE_COOKIE);
+    if let Some(wait) = s.throttle.wait(&ip, &c.email, device.as_deref()) {
         return Ok(too_many(wait));
     }
     let signed = users::sign_in(&s.db, &c.email, &c.password).await;
+    let mut known = None;
     match &signed {
-        Ok(_) => s.throttle.succeeded(&ip, &c.email),
-        Err(relais_core::CoreError::Unauthenticated) => {
-            if let Some(wait) = s.throttle.failed(&ip, &c.email) {
-                return Ok(too_many(wait));
-            }
-        }
+        Ok(_) => known = s.throttle.succeeded(&ip, &c.email),
+        Err(relais_core::CoreError::Unauthenticated) => s.throttle.failed(&ip, &c.email),
         Err(_) => {}
     }
     let (secret, csrf_token, user) = signed?;
     let mut res = Json(Session { user, csrf_token }).into_response();
     let max_age = users::SESSION_DAYS * 24 * 3600;
-    res.headers_mut().insert(
+    res.headers_mut().append(
         header::SET_COOKIE,
-        session_cookie(&secret, max_age, s.secure_cookies),
+        cookie_header(SESSION_COOKIE, &secret, max_age, s.secure_cookies),
     );
+    if let Some(device) = known {
+        let max_age = (DEVICE_DAYS * 24 * 3600) as i64;
+        res.headers_mut().append(
+            header::SET_COOKIE,
+            cookie_header(DEVICE_COOKIE, &device, max_age, s.secure_cookies),
+        );
+    }
     Ok(res)
 }
 
@@ -88,7 +95,9 @@ pub async fn sign_out(State(s): State<AppState>, parts: Parts) -> ApiResult<Resp
         users::sign_out(&s.db, &secret).await?;
     }
     let mut res = StatusCode::NO_CONTENT.into_response();
-    res.headers_mut()
-        .insert(header::SET_COOKIE, session_cookie("", 0, s.secure_cookies));
+    res.headers_mut().insert(
+        header::SET_COOKIE,
+        cookie_header(SESSION_COOKIE, "", 0, s.secure_cookies),
+    );
     Ok(res)
 }
