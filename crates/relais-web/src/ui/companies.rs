@@ -81,7 +81,7 @@ impl Listed for Companies {
             .filter(|(v, _)| !v.is_empty())
             .map(|(v, k)| Choice::key(v, k))
             .collect();
-        vec![
+        let mut filters = vec![
             FilterField {
                 name: "industry",
                 label: "company.industry",
@@ -92,28 +92,15 @@ impl Listed for Companies {
                 label: "company.size",
                 input: Input::Choice(sizes),
             },
-            FilterField {
-                name: "owner_id",
-                label: "person.owner",
-                input: Input::Owner,
-            },
-            FilterField {
-                name: "tag",
-                label: "person.tags",
-                input: Input::Text,
-            },
-            FilterField {
-                name: "city",
-                label: "person.city",
-                input: Input::Text,
-            },
-            // The subsidiaries of a group, reached from its page; not asked in the form.
-            FilterField {
-                name: "parent_id",
-                label: "company.parent",
-                input: Input::Hidden,
-            },
-        ]
+        ];
+        filters.extend(list_page::owner_tag_city());
+        // The subsidiaries of a group, reached from its page; not asked in the form.
+        filters.push(FilterField {
+            name: "parent_id",
+            label: "company.parent",
+            input: Input::Hidden,
+        });
+        filters
     }
 
     fn columns() -> Vec<Column> {

@@ -112,6 +112,27 @@ impl ShownFilter {
     }
 }
 
+/// The filters of a kind whose records have an advisor, tags and addresses.
+pub fn owner_tag_city() -> [FilterField; 3] {
+    [
+        FilterField {
+            name: "owner_id",
+            label: "person.owner",
+            input: Input::Owner,
+        },
+        FilterField {
+            name: "tag",
+            label: "person.tags",
+            input: Input::Text,
+        },
+        FilterField {
+            name: "city",
+            label: "person.city",
+            input: Input::Text,
+        },
+    ]
+}
+
 /// A column: its heading, and whether narrow screens may leave it out.
 pub struct Column {
     pub label: &'static str,

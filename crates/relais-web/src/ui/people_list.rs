@@ -2,7 +2,9 @@
 //! columns with their company, e-mail, phone, stage and city, and moving the people ticked
 //! to a stage.
 use super::UiResult;
-use super::list_page::{ActError, Action, Cell, Column, FilterField, Input, Listed, Row, Texts};
+use super::list_page::{
+    self, ActError, Action, Cell, Column, FilterField, Input, Listed, Row, Texts,
+};
 use super::people::stages;
 use super::record_form::Choice;
 use super::session::Signed;
@@ -34,27 +36,13 @@ impl Listed for People {
             .zip(["consent.granted", "consent.withdrawn", "consent.unknown"])
             .map(|(v, k)| Choice::key(v, k))
             .collect();
-        vec![
-            FilterField {
-                name: "stage",
-                label: "person.stage",
-                input: Input::Choice(stage_choices()),
-            },
-            FilterField {
-                name: "owner_id",
-                label: "person.owner",
-                input: Input::Owner,
-            },
-            FilterField {
-                name: "tag",
-                label: "person.tags",
-                input: Input::Text,
-            },
-            FilterField {
-                name: "city",
-                label: "person.city",
-                input: Input::Text,
-            },
+        let mut filters = vec![FilterField {
+            name: "stage",
+            label: "person.stage",
+            input: Input::Choice(stage_choices()),
+        }];
+        filters.extend(list_page::owner_tag_city());
+        filters.extend([
             FilterField {
                 name: "consent_email",
                 label: "filter.consent_email",
@@ -66,7 +54,8 @@ impl Listed for People {
                 label: "person.company",
                 input: Input::Hidden,
             },
-        ]
+        ]);
+        filters
     }
 
     fn columns() -> Vec<Column> {
