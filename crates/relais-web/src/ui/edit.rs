@@ -5,10 +5,10 @@
 //! A kind says what its form holds (`Edited`): its inputs, a record's values, and how the
 //! values are saved.
 use super::form::{Fields, Form, FormErrors};
-use super::list_page::Listed;
+use super::list_page::{Listed, record_id, record_path};
 use super::record_form::{self, Clash, Input, Spec, Values};
 use super::session::Signed;
-use super::{Ctx, UiError, UiResult, render, render_with, see_other};
+use super::{Ctx, UiResult, render, render_with, see_other};
 use crate::AppState;
 use askama::Template;
 use axum::Router;
@@ -18,7 +18,6 @@ use axum::routing::{get, post};
 use relais_core::CoreError;
 use relais_core::records::{self, RecordView};
 use std::future::Future;
-use uuid::Uuid;
 
 /// A kind of record with create and edit pages at `/{PLURAL}/new` and `/{PLURAL}/{id}/edit`.
 pub trait Edited: Listed {
@@ -172,18 +171,12 @@ fn new_place<K: Edited>(me: &Signed) -> Place {
 }
 
 fn edit_place<K: Edited>(me: &Signed, view: &K::View) -> Place {
-    let at = format!("/{}/{}", K::PLURAL, view.id());
+    let at = record_path::<K>(view.id());
     Place {
         heading: me.tr.fill(K::EDIT, &[("name", &K::name(view))]),
         action: format!("{at}/edit"),
         cancel: at,
     }
-}
-
-fn parse<K: Edited>(raw: &str) -> UiResult<K::Id> {
-    Uuid::parse_str(raw.trim())
-        .map(K::Id::from)
-        .map_err(|_| UiError::NotFound)
 }
 
 async fn new_form<K: Edited>(State(s): State<AppState>, me: Signed) -> UiResult {
@@ -212,7 +205,7 @@ async fn create<K: Edited>(State(s): State<AppState>, me: Signed, Form(f): Form)
         current: None,
     };
     let errors = match K::save(&s, &me, posted).await? {
-        Ok(view) => return Ok(see_other(&format!("/{}/{}", K::PLURAL, view.id()))),
+        Ok(view) => return Ok(see_other(&record_path::<K>(view.id()))),
         Err(Refused::Form(errors)) => errors,
         Err(Refused::Core(CoreError::Invalid(i))) => FormErrors::from_invalid(&i, me.tr),
         Err(Refused::Core(e)) => return Err(e.into()),
@@ -232,9 +225,9 @@ async fn edit_form<K: Edited>(
     me: Signed,
     Path(id): Path<String>,
 ) -> UiResult {
-    let id = parse::<K>(&id)?;
+    let id = record_id::<K>(&id)?;
     let view = records::get::<K>(&s.db, &me.actor, id).await?;
-    let at = format!("/{}/{}", K::PLURAL, view.id());
+    let at = record_path::<K>(view.id());
     if view.in_trash() {
         return Ok(see_other(&at));
     }
@@ -259,7 +252,7 @@ async fn update<K: Edited>(
     Path(id): Path<String>,
     Form(f): Form,
 ) -> UiResult {
-    let id = parse::<K>(&id)?;
+    let id = record_id::<K>(&id)?;
     let current = records::get::<K>(&s.db, &me.actor, id).await?;
     let x = K::extra(&s, &me).await?;
     let mut specs = K::specs(&x, Shown::Posted(&f));
@@ -276,7 +269,7 @@ async fn update<K: Edited>(
     };
     let (mut errors, mut clashes, mut merged) = (FormErrors::default(), vec![], false);
     match K::save(&s, &me, posted).await? {
-        Ok(view) => return Ok(see_other(&format!("/{}/{}", K::PLURAL, view.id()))),
+        Ok(view) => return Ok(see_other(&record_path::<K>(view.id()))),
         Err(Refused::Form(e)) => errors = e,
         Err(Refused::Core(CoreError::Invalid(i))) => errors = FormErrors::from_invalid(&i, me.tr),
         Err(Refused::Core(CoreError::Stale { version: now, .. })) => {
@@ -318,9 +311,9 @@ async fn delete<K: Edited>(
     me: Signed,
     Path(id): Path<String>,
 ) -> UiResult {
-    let id = parse::<K>(&id)?;
+    let id = record_id::<K>(&id)?;
     records::delete::<K>(&s.db, &me.actor, id).await?;
-    Ok(see_other(&format!("/{}/{}", K::PLURAL, id.into())))
+    Ok(see_other(&record_path::<K>(id)))
 }
 
 async fn restore<K: Edited>(
@@ -328,7 +321,7 @@ async fn restore<K: Edited>(
     me: Signed,
     Path(id): Path<String>,
 ) -> UiResult {
-    let id = parse::<K>(&id)?;
+    let id = record_id::<K>(&id)?;
     records::restore::<K>(&s.db, &me.actor, id).await?;
-    Ok(see_other(&format!("/{}/{}", K::PLURAL, id.into())))
+    Ok(see_other(&record_path::<K>(id)))
 }

@@ -170,6 +170,18 @@ pub struct Action {
     pub choices: Vec<Choice>,
 }
 
+/// The id of a record in a page's address; one that is not an id names nothing (404).
+pub fn record_id<K: Listed>(raw: &str) -> UiResult<K::Id> {
+    Uuid::parse_str(raw.trim())
+        .map(K::Id::from)
+        .map_err(|_| UiError::NotFound)
+}
+
+/// The page of a record: `/{PLURAL}/{id}`.
+pub fn record_path<K: Listed>(id: impl Into<Uuid>) -> String {
+    format!("/{}/{}", K::PLURAL, id.into())
+}
+
 pub fn routes<K: Listed>() -> Router<AppState> {
     let base = format!("/{}", K::PLURAL);
     Router::new()
@@ -325,11 +337,11 @@ async fn list<K: Listed>(State(s): State<AppState>, me: Signed, parts: Parts) ->
 /// An action on the records ticked in the list.
 async fn bulk<K: Listed>(State(s): State<AppState>, me: Signed, Form(f): Form) -> UiResult {
     let path = format!("/{}", K::PLURAL);
-    let ids: Vec<K::Id> = lists::ticked(&f, |i| {
-        Uuid::parse_str(i.trim())
-            .map(K::Id::from)
-            .map_err(|e| e.to_string())
-    })?;
+    let ids: Vec<K::Id> = f
+        .all("id")
+        .iter()
+        .map(|i| record_id::<K>(i))
+        .collect::<UiResult<_>>()?;
     let to = lists::back(f.get("back"), &path);
     if f.get("action") == "export" {
         return export::<K>(&s, &me, &ids, &to).await;

@@ -89,14 +89,6 @@ pub fn custom_filters(
         .collect()
 }
 
-/// The ids of the records ticked in a list.
-pub fn ticked<T>(f: &Fields, parse: impl Fn(&str) -> Result<T, String>) -> UiResult<Vec<T>> {
-    f.all("id")
-        .iter()
-        .map(|i| parse(i).map_err(|_| UiError::NotFound))
-        .collect()
-}
-
 /// A CSV file to download.
 pub fn csv_download(bytes: Vec<u8>, filename: &str) -> Response {
     (

@@ -3,7 +3,7 @@
 use super::facts::When;
 use super::form::{Fields, Form, FormErrors};
 use super::i18n::Tr;
-use super::list_page::Listed;
+use super::list_page::{Listed, record_id, record_path};
 use super::session::Signed;
 use super::{UiError, UiResult, see_other};
 use crate::AppState;
@@ -52,17 +52,6 @@ pub fn routes<K: Timelined>() -> Router<AppState> {
     Router::new()
         .route(&format!("{base}/interactions"), post(log::<K>))
         .route(&format!("{base}/tasks"), post(add_task::<K>))
-}
-
-fn parse<K: Timelined>(raw: &str) -> UiResult<K::Id> {
-    uuid::Uuid::parse_str(raw.trim())
-        .map(K::Id::from)
-        .map_err(|_| UiError::NotFound)
-}
-
-fn path_of<K: Timelined>(id: K::Id) -> String {
-    let id: uuid::Uuid = id.into();
-    format!("/{}/{id}", K::PLURAL)
 }
 
 pub fn kind_key(k: InteractionKind) -> &'static str {
@@ -217,7 +206,7 @@ async fn log<K: Timelined>(
     Path(id): Path<String>,
     Form(f): Form,
 ) -> UiResult {
-    let id = parse::<K>(&id)?;
+    let id = record_id::<K>(&id)?;
     let form = LogForm {
         kind: f.get("kind").into(),
         direction: f.get("direction").into(),
@@ -243,7 +232,7 @@ async fn log<K: Timelined>(
         Err(i) => Err(i.into()),
     };
     match created {
-        Ok(_) => Ok(see_other(&format!("{}#timeline", path_of::<K>(id)))),
+        Ok(_) => Ok(see_other(&format!("{}#timeline", record_path::<K>(id)))),
         Err(CoreError::Invalid(i)) => {
             let form = LogForm {
                 errors: FormErrors::from_invalid(&i, me.tr),
@@ -292,7 +281,7 @@ async fn add_task<K: Timelined>(
     Path(id): Path<String>,
     Form(f): Form,
 ) -> UiResult {
-    let id = parse::<K>(&id)?;
+    let id = record_id::<K>(&id)?;
     let due = f.opt("due");
     let mut form = TaskForm {
         title: f.get("title").into(),
@@ -321,7 +310,7 @@ async fn add_task<K: Timelined>(
         Err(i) => Err(i.into()),
     };
     match created {
-        Ok(_) => Ok(see_other(&format!("{}#tasks", path_of::<K>(id)))),
+        Ok(_) => Ok(see_other(&format!("{}#tasks", record_path::<K>(id)))),
         Err(CoreError::Invalid(i)) => {
             form.errors = FormErrors::from_invalid(&i, me.tr);
             K::page(&s, &me, id, LogForm::new(), form).await
