@@ -50,6 +50,7 @@ pub struct CustomFieldDraft {
     pub key: String,
     pub label: String,
     /// text, number, date, choice, boolean or money.
+    #[schema(value_type = CustomFieldKind)]
     pub kind: String,
     #[serde(default)]
     pub choices: Vec<String>,
@@ -142,9 +143,10 @@ pub async fn get(db: &Db, actor: &Actor, id: CustomFieldId) -> Result<CustomFiel
         .into())
 }
 
-#[derive(Deserialize, Default)]
+/// What a merge patch may change of a custom field.
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, default)]
-struct Patch {
+pub struct CustomFieldPatch {
     label: Option<String>,
     choices: Vec<String>,
 }
@@ -168,9 +170,8 @@ pub async fn update(
         .await?
         .ok_or(CoreError::NotFound("custom field"))?;
     let current = CustomFieldView::from(f.clone());
-    record::check_if_match(if_match, f.version, &current)?;
     let doc = serde_json::json!({"label": f.label, "choices": f.choices});
-    let p: Patch = record::parse_draft(record::apply_patch(&doc, &patch)?)?;
+    let p: CustomFieldPatch = record::parse_draft(record::apply_patch(&doc, &patch)?)?;
     let mut e = Errors::default();
     let label = e
         .check("label", optional_text(p.label.as_deref(), 100))
@@ -180,6 +181,8 @@ pub async fn update(
     }
     let choices = check_choices(&mut e, Some(f.kind), &p.choices);
     e.finish(|| ())?;
+    // Wrong input is refused as such, whatever version it names; then a stale one is.
+    record::check_if_match(if_match, f.version, &current)?;
     let changes = record::diff(
         &doc,
         &serde_json::json!({"label": label, "choices": choices}),

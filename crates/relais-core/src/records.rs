@@ -210,9 +210,10 @@ async fn write_over<K: Kind>(
     actor.require(Action::Update, K::RESOURCE)?;
     let mut tx = db.write().await?;
     let current = load::<K>(&mut tx, id, false).await?;
-    check_if_match(if_match, &current)?;
+    // Wrong input is refused as such, whatever version it names; then a stale one is.
     let draft = make(&current)?;
     let (data, custom) = check::<K>(&mut tx, &draft, Some(&current)).await?;
+    check_if_match(if_match, &current)?;
     if let Err(e) = save(&mut tx, actor, &current, data, &custom).await {
         return Err(record::lost_race(e, tx, async || get::<K>(db, actor, id).await).await);
     }

@@ -48,7 +48,9 @@ impl From<User> for UserView {
 #[serde(deny_unknown_fields)]
 pub struct UserDraft {
     pub email: String,
+    #[schema(min_length = 1)]
     pub name: String,
+    #[schema(value_type = relais_domain::role::Role)]
     pub role: String,
     #[serde(default)]
     #[schema(value_type = Option<String>, format = Uuid)]
@@ -133,13 +135,18 @@ pub async fn list(db: &Db, actor: &Actor) -> Result<Vec<UserView>> {
         .collect())
 }
 
-#[derive(Debug, Deserialize, Default)]
+/// The fields of a user a merge patch may change.
+#[derive(Debug, Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, default)]
-struct UserPatch {
+pub struct UserPatch {
+    #[schema(min_length = 1)]
     name: Option<String>,
+    #[schema(value_type = Option<relais_domain::role::Role>)]
     role: Option<String>,
+    #[schema(value_type = Option<String>, format = Uuid)]
     team_id: Option<TeamId>,
     active: Option<bool>,
+    /// At least 12 characters.
     password: Option<String>,
 }
 
@@ -157,7 +164,6 @@ pub async fn update(
         .await?
         .ok_or(CoreError::NotFound("user"))?
         .into();
-    record::check_if_match(if_match, current.version, &current)?;
     let doc = serde_json::json!({"name": current.name, "role": current.role, "team_id": current.team_id, "active": current.active});
     let mut merged = record::apply_patch(&doc, &patch)?;
     if let Some(p) = patch.get("password") {
@@ -177,6 +183,8 @@ pub async fn update(
         .map(|r| e.check("role", Role::parse(r)))
         .unwrap_or(Some(current.role));
     e.finish(|| ())?;
+    // Wrong input is refused as such, whatever version it names; then a stale one is.
+    record::check_if_match(if_match, current.version, &current)?;
     let change = UserChange {
         name: name.unwrap_or_default(),
         role: role.unwrap_or(current.role),

@@ -84,7 +84,9 @@ impl About {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct InteractionDraft {
+    #[schema(value_type = Option<InteractionKind>)]
     pub kind: Option<String>,
+    #[schema(value_type = Option<Direction>)]
     pub direction: Option<String>,
     /// RFC 3339; now when absent.
     pub occurred_at: Option<String>,
@@ -253,7 +255,9 @@ impl TaskDraft {
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConsentDraft {
+    #[schema(value_type = Channel)]
     pub channel: String,
+    #[schema(value_type = ConsentStatus)]
     pub status: String,
     /// Where the consent was given: "web form", "shop", "phone call", "import".
     pub source: Option<String>,

@@ -150,7 +150,9 @@ pub struct PersonDraft {
     pub birthday: Option<String>,
     /// ISO 639-1 code: `fr`, `en`.
     pub language: Option<String>,
+    #[schema(value_type = Option<Channel>)]
     pub preferred_channel: Option<String>,
+    #[schema(value_type = Option<Stage>)]
     pub stage: Option<String>,
     pub source: Option<String>,
     pub owner_id: Option<UserId>,

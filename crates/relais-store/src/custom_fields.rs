@@ -41,7 +41,14 @@ impl CustomField {
             entity: Entity::parse(&r.entity).ok()?,
             key: r.field_key,
             label: r.label,
-            kind: CustomFieldKind::parse(&r.kind).unwrap_or(CustomFieldKind::Text),
+            kind: crate::coded::read(
+                &r.kind,
+                CustomFieldKind::parse,
+                "custom_fields",
+                "kind",
+                r.id,
+            )
+            .unwrap_or(CustomFieldKind::Text),
             choices: serde_json::from_str(&r.choices).unwrap_or_default(),
             created_at: r.created_at,
             updated_at: r.updated_at,

@@ -1,5 +1,6 @@
 //! Interactions as a kind of record (`records`), and the timelines that read them.
 use crate::bulk::Rows;
+use crate::coded;
 use crate::filter::{self, Page};
 use crate::owned::Owned;
 use crate::records::{self, ListOrder, Record, Stored};
@@ -266,8 +267,11 @@ async fn hydrate(tx: &mut Tx, rows: Vec<(Uuid, InteractionRow)>) -> Result<Vec<I
     Ok(rows
         .into_iter()
         .map(|(id, r)| InteractionData {
-            kind: InteractionKind::parse(&r.kind).unwrap_or(InteractionKind::Note),
-            direction: r.direction.and_then(|d| Direction::parse(&d).ok()),
+            kind: coded::read(&r.kind, InteractionKind::parse, "interactions", "kind", id)
+                .unwrap_or(InteractionKind::Note),
+            direction: r
+                .direction
+                .and_then(|d| coded::read(&d, Direction::parse, "interactions", "direction", id)),
             occurred_at: r.occurred_at,
             duration_minutes: r.duration_minutes,
             subject: r.subject,

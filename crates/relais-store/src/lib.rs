@@ -11,6 +11,7 @@
 pub mod attachments;
 pub mod audit;
 mod bulk;
+mod coded;
 pub mod companies;
 pub mod consents;
 pub mod custom_fields;

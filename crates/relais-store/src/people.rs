@@ -1,6 +1,7 @@
 //! People as a kind of record (`records`), and what only people have: e-mails, phones and
 //! links to companies as child rows, the stage history, birthdays, the duplicate keys.
 use crate::bulk::Rows;
+use crate::coded;
 use crate::owned::Owned;
 use crate::records::{self, Record, Stored, folded};
 use crate::search;
@@ -410,9 +411,13 @@ async fn hydrate(
         .into_iter()
         .map(|(id, r)| {
             let birthday = match (r.birth_day, r.birth_month) {
-                (Some(d), Some(m)) => {
-                    Birthday::new(d as u32, m as u32, r.birth_year.map(i32::from)).ok()
-                }
+                (Some(d), Some(m)) => coded::read(
+                    &format!("{:?}-{d}-{m}", r.birth_year),
+                    |_| Birthday::new(d as u32, m as u32, r.birth_year.map(i32::from)),
+                    "people",
+                    "birthday",
+                    id,
+                ),
                 _ => None,
             };
             let mut companies = links.remove(&id).unwrap_or_default();
@@ -429,10 +434,12 @@ async fn hydrate(
                 addresses: o.addresses,
                 birthday,
                 language: r.language,
-                preferred_channel: r
-                    .preferred_channel
-                    .and_then(|c| relais_domain::person::Channel::parse(&c).ok()),
-                stage: Stage::parse(&r.stage).unwrap_or_default(),
+                preferred_channel: r.preferred_channel.and_then(|c| {
+                    let parse = relais_domain::person::Channel::parse;
+                    coded::read(&c, parse, "people", "preferred_channel", id)
+                }),
+                stage: coded::read(&r.stage, Stage::parse, "people", "stage", id)
+                    .unwrap_or_default(),
                 source: r.source,
                 owner_id: r.owner_id.map(UserId),
                 tags: o.tags,

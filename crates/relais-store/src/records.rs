@@ -359,8 +359,13 @@ pub async fn update<K: Stored>(
     let uuid: Uuid = id.into();
     let mut q = Query::update();
     q.table(table::<K>());
+    // Only what changed is written: a stored value this version can't read (shown as its
+    // default, see `coded`) stays as stored unless the user changes that field.
+    let before = K::written(&current.data);
     for (c, v) in K::written(d) {
-        q.value(c, v);
+        if !before.contains(&(c, v.clone())) {
+            q.value(c, v);
+        }
     }
     q.value("updated_at", now)
         .value("version", Expr::col("version").add(1))

@@ -41,7 +41,8 @@ impl From<UserRow> for User {
             email: r.email,
             name: r.name,
             // A role written by an older version and since removed reads as the least powerful.
-            role: Role::parse(&r.role).unwrap_or(Role::ReadOnly),
+            role: crate::coded::read(&r.role, Role::parse, "users", "role", r.id)
+                .unwrap_or(Role::ReadOnly),
             team_id: r.team_id.map(TeamId),
             active: r.active,
             language: r.language,

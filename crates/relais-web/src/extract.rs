@@ -114,6 +114,30 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
     }
 }
 
+/// A JSON merge patch (RFC 7396) that changes fields: a JSON object. Refused before the
+/// record is read, so that a body of the wrong shape is named as such rather than as a stale
+/// `If-Match`.
+pub struct MergePatch(pub serde_json::Value);
+
+impl<S: Send + Sync> FromRequest<S> for MergePatch {
+    type Rejection = axum::response::Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        use axum::response::IntoResponse;
+        let JsonBody(value) = JsonBody::from_request(req, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        if !value.is_object() {
+            return Err(ApiError(CoreError::Invalid(relais_domain::Invalid::one(
+                "body",
+                "a merge patch is a JSON object of the fields to change",
+            )))
+            .into_response());
+        }
+        Ok(MergePatch(value))
+    }
+}
+
 /// The query string as ordered pairs: list filters are open-ended (`custom.<key>`).
 pub struct Params(pub Vec<(String, String)>);
 

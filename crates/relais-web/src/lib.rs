@@ -10,6 +10,7 @@ pub mod api;
 pub mod disposition;
 pub mod error;
 pub mod extract;
+pub mod listener;
 pub mod ui;
 
 use axum::extract::DefaultBodyLimit;

@@ -76,11 +76,15 @@ impl Folder {
         fails(self.run_on(&self.url("a.db"), args), args)
     }
 
-    /// `relais user add`, the password on standard input.
+    /// `relais user add` on `a.db`, the password on standard input.
     fn add_user(&self, email: &str, role: &str) -> Output {
+        self.add_user_on(&self.url("a.db"), email, role)
+    }
+
+    fn add_user_on(&self, database: &str, email: &str, role: &str) -> Output {
         let mut child = self
             .command(
-                Some(&self.url("a.db")),
+                Some(database),
                 &[
                     "user",
                     "add",
@@ -804,28 +808,10 @@ fn demo_data_is_the_same_for_the_same_seed() {
 /// (the test script drops the `relais_t_%` databases after the run).
 #[test]
 fn import_and_export_work_on_postgresql_too() {
-    let Some(base) = relais_testkit::postgres_url() else {
+    let Some(pg) = PgDatabase::new() else {
         return;
     };
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let name = format!("relais_t_cli_{}_{nanos}", std::process::id());
-    let psql = |sql: &str| {
-        let out = Command::new("psql")
-            .args([base.as_str(), "-qc", sql])
-            .output()
-            .expect("psql");
-        assert!(
-            out.status.success(),
-            "{sql}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    psql(&format!("CREATE DATABASE {name}"));
-    let (server, _) = base.rsplit_once('/').expect("a database in the URL");
-    let url = format!("{server}/{name}");
+    let url = pg.url.clone();
 
     let f = Folder::new();
     f.write("contacts.csv", FRENCH_EXCEL);
@@ -845,8 +831,139 @@ fn import_and_export_work_on_postgresql_too() {
     let vcf = ["export", "people", "--format", "vcard"];
     let vcard = ok(f.run_on(&url, &vcf), &vcf);
     assert_eq!(vcard.matches("BEGIN:VCARD").count(), 2);
+}
 
-    psql(&format!("DROP DATABASE {name} WITH (FORCE)"));
+/// An address too long for the server to read is refused with a problem, as every other
+/// error of the API is, not with hyper's empty answer; the server goes on answering.
+#[test]
+fn an_address_too_long_is_answered_with_a_problem() {
+    let f = Folder::new();
+    let server = Server::start(&f, Some(&f.url("a.db")), &[]);
+    let long = format!("/api/v1/people?q={}", "a".repeat(100_000));
+    let r = server.request("GET", &long, &[], None);
+    assert_eq!(r.status, 414, "{}", r.body);
+    assert_eq!(r.header("content-type"), Some("application/problem+json"));
+    let p = r.json();
+    assert_eq!(p["status"], 414);
+    assert_eq!(p["type"], "/problems/uri-too-long");
+    assert_eq!(server.get("/healthz", &[]).0, 200);
+}
+
+/// A fresh PostgreSQL database through `RELAIS_TEST_POSTGRES_URL`, dropped after the test
+/// (and by the test script, should the test die first); `None` when that half is skipped.
+struct PgDatabase {
+    base: String,
+    name: String,
+    url: String,
+}
+
+impl PgDatabase {
+    fn new() -> Option<PgDatabase> {
+        let base = relais_testkit::postgres_url()?;
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("a clock after 1970")
+            .as_nanos();
+        let name = format!("relais_t_cli_{}_{nanos}", std::process::id());
+        let (server, _) = base.rsplit_once('/').expect("a database in the URL");
+        let url = format!("{server}/{name}");
+        let db = PgDatabase { base, name, url };
+        db.psql(&format!("CREATE DATABASE {}", db.name));
+        Some(db)
+    }
+
+    fn psql(&self, sql: &str) {
+        let out = Command::new("psql")
+            .args([self.base.as_str(), "-qc", sql])
+            .output()
+            .expect("psql");
+        assert!(
+            out.status.success(),
+            "{sql}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        self.psql(&format!("DROP DATABASE {} WITH (FORCE)", self.name));
+    }
+}
+
+/// The API answers as its OpenAPI document says, under schemathesis (PyPI, installed by
+/// scripts/test): every operation, with examples, the coverage of each parameter's edges,
+/// fuzzing and stateful sequences along the document's links; bounded and seeded, so a run
+/// is repeatable. What schemathesis is told beyond its defaults, and why, is in
+/// tests/api/schemathesis.toml.
+#[test]
+fn the_api_answers_exactly_as_its_openapi_document_says() {
+    let f = Folder::new();
+    schemathesis(&f, &f.url("a.db"));
+}
+
+#[test]
+fn the_api_answers_exactly_as_its_openapi_document_says_on_postgresql() {
+    let Some(pg) = PgDatabase::new() else {
+        return;
+    };
+    schemathesis(&Folder::new(), &pg.url);
+}
+
+fn schemathesis(f: &Folder, database: &str) {
+    let st = which_schemathesis();
+    let args = ["demo", "--people", "30", "--seed", "1"];
+    ok(f.run_on(database, &args), &args);
+    let added = f.add_user_on(database, "fuzz@example.com", "admin");
+    ok(added, &["user", "add"]);
+    let args = ["token", "create", "--user", "fuzz@example.com"];
+    let token = ok(f.run_on(database, &args), &args).trim().to_string();
+    let server = Server::start(f, Some(database), &[]);
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/api/schemathesis.toml");
+    let out = Command::new(st)
+        .current_dir(f.path(""))
+        .args(["--no-color", "--config-file", config, "run"])
+        .arg(format!("http://{}/api/v1/openapi.json", server.addr))
+        .args(["--header", &format!("Authorization: Bearer {token}")])
+        .args(["--max-examples", "25", "--seed", "1", "--workers", "2"])
+        .args(["--continue-on-failure", "--max-failures", "50"])
+        .output()
+        .expect("run schemathesis");
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "schemathesis found the API and its document disagree:\n{printed}\n{}\nserver log:\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        f.read("serve.log")
+    );
+    assert!(
+        printed.contains("Tested: ") && !printed.contains("Tested: 0"),
+        "schemathesis tested nothing:\n{printed}"
+    );
+}
+
+/// schemathesis's `st`, from `RELAIS_SCHEMATHESIS`, the PATH or pip's user folder; missing,
+/// the test fails (scripts/test installs it), since a test that did not run must not pass.
+fn which_schemathesis() -> PathBuf {
+    let candidates = std::env::var_os("RELAIS_SCHEMATHESIS")
+        .map(PathBuf::from)
+        .into_iter()
+        .chain(
+            std::env::var_os("PATH")
+                .into_iter()
+                .flat_map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
+                .map(|dir| dir.join("st")),
+        )
+        .chain(std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/bin/st")));
+    for c in candidates {
+        if c.is_file() {
+            return c;
+        }
+    }
+    panic!(
+        "schemathesis is not installed: scripts/test installs it (pip install --user \
+         schemathesis), or set RELAIS_SCHEMATHESIS to its `st`"
+    )
 }
 
 #[test]

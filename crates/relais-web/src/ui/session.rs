@@ -17,7 +17,6 @@ use axum::routing::{get, post};
 use relais_core::users::{self, UserView};
 use relais_core::{Actor, CoreError};
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -408,8 +407,8 @@ mod throttle_tests {
 /// The client's address, when the server knows it (not in router tests).
 pub fn client(extensions: &axum::http::Extensions) -> String {
     extensions
-        .get::<axum::extract::ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
+        .get::<axum::extract::ConnectInfo<crate::listener::ClientAddr>>()
+        .map(|c| c.0.0.ip().to_string())
         .unwrap_or_else(|| "local".into())
 }
 

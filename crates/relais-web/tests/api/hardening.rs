@@ -367,3 +367,61 @@ async fn stored_values_kept(app: TestApp) {
         .await;
     assert_eq!(fixed.0, StatusCode::OK, "{}", fixed.2);
 }
+
+both!(
+    a_coded_value_this_version_does_not_know_stays_stored_until_changed,
+    unknown_coded_values_kept
+);
+async fn unknown_coded_values_kept(app: TestApp) {
+    let (_, _, p) = app
+        .post(
+            "/api/v1/people",
+            json!({"last_name": "Lovelace", "stage": "customer", "preferred_channel": "email"}),
+            &[],
+        )
+        .await;
+    let id = p["id"].as_str().unwrap().to_string();
+    let (_, _, call) = app
+        .post(
+            "/api/v1/interactions",
+            json!({"kind": "call", "direction": "inbound", "person_ids": [id]}),
+            &[],
+        )
+        .await;
+    // Values another version wrote (or a hand in the database).
+    relais_store::migrate::script(
+        &app.db,
+        "UPDATE people SET stage = 'partner', preferred_channel = 'pigeon'; \
+         UPDATE interactions SET kind = 'fax', direction = 'sideways'",
+    )
+    .await
+    .unwrap();
+    let person = format!("/api/v1/people/{id}");
+    let (status, _, read) = app.get(&person, (), &[]).await;
+    assert_eq!(status, StatusCode::OK, "the record stays readable: {read}");
+    // Another field changed: the unknown ones stay as stored.
+    let saved = app
+        .patch(&person, json!({"job_title": "Analyst"}), &[])
+        .await;
+    assert_eq!(saved.0, StatusCode::OK, "{}", saved.2);
+    let stored = |sql: &'static str| crate::helpers::sql_strings(&app.db, sql);
+    assert_eq!(
+        stored("SELECT stage || '/' || preferred_channel FROM people").await,
+        ["partner/pigeon"]
+    );
+    let interaction = format!("/api/v1/interactions/{}", call["id"].as_str().unwrap());
+    let saved = app
+        .patch(&interaction, json!({"subject": "Renewal"}), &[])
+        .await;
+    assert_eq!(saved.0, StatusCode::OK, "{}", saved.2);
+    assert_eq!(
+        stored("SELECT kind || '/' || direction FROM interactions").await,
+        ["fax/sideways"]
+    );
+    // Changing the field itself writes the new value.
+    let saved = app.patch(&person, json!({"stage": "lead"}), &[]).await;
+    assert_eq!(saved.0, StatusCode::OK, "{}", saved.2);
+    let saved = app.patch(&person, json!({"stage": "customer"}), &[]).await;
+    assert_eq!(saved.0, StatusCode::OK, "{}", saved.2);
+    assert_eq!(stored("SELECT stage FROM people").await, ["customer"]);
+}

@@ -358,10 +358,10 @@ async fn serve(mut cfg: Config, demo: bool, workers: u32, database_given: bool) 
     };
     // The client's address reaches the handlers: the sign-in throttle counts by address.
     let app = relais_web::app_with(state, limits)
-        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        .into_make_service_with_connect_info::<relais_web::listener::ClientAddr>();
     let (stop, _) = tokio::sync::watch::channel(false);
     let handles = start_workers(&db, &cfg, workers, chrono::Duration::seconds(30), &stop);
-    axum::serve(listener, app)
+    axum::serve(relais_web::listener::ProblemListener(listener), app)
         .with_graceful_shutdown(shutdown())
         .await
         .context("server error")?;

@@ -21,7 +21,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The 360° view of a company: the record, its group, its people, timeline, open tasks.
-#[utoipa::path(get, path = "/api/v1/companies/{id}/overview", tag = "companies", params(("id" = String, Path), ("limit" = Option<u64>, Query), ("cursor" = Option<String>, Query), ("kind" = Option<String>, Query, description = "only interactions of this kind (call, email, meeting, ...)")), responses((status = 200, body = CompanyOverview)))]
+#[utoipa::path(get, path = "/api/v1/companies/{id}/overview", tag = "companies", params(("id" = String, Path), ("limit" = Option<u64>, Query, minimum = 1, maximum = 200), ("cursor" = Option<String>, Query), ("kind" = Option<String>, Query, description = "only interactions of this kind (call, email, meeting, ...)")), responses((status = 200, body = CompanyOverview)))]
 pub async fn overview(
     State(s): State<AppState>,
     Caller(a): Caller,

@@ -1,7 +1,7 @@
 use super::tagged;
 use crate::AppState;
 use crate::error::{ApiResult, Problem};
-use crate::extract::{Caller, IfMatch, JsonBody, parse_id};
+use crate::extract::{Caller, IfMatch, JsonBody, MergePatch, parse_id};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -55,13 +55,13 @@ pub async fn read(
 
 /// Changes the label or the choices; key, entity and type are fixed.
 #[utoipa::path(patch, path = "/api/v1/custom-fields/{id}", tag = "custom fields", params(("id" = String, Path), ("If-Match" = Option<String>, Header)),
-    request_body(content = Object, content_type = "application/merge-patch+json"), responses((status = 200, body = CustomFieldView)))]
+    request_body(content = relais_core::custom_fields::CustomFieldPatch, content_type = "application/merge-patch+json"), responses((status = 200, body = CustomFieldView)))]
 pub async fn update(
     State(s): State<AppState>,
     Caller(a): Caller,
     Path(raw): Path<String>,
     IfMatch(m): IfMatch,
-    JsonBody(b): JsonBody,
+    MergePatch(b): MergePatch,
 ) -> ApiResult<Response> {
     let f = svc::update(&s.db, &a, id(&raw)?, b, m.as_deref()).await?;
     Ok(tagged(StatusCode::OK, f.version, &f))

@@ -42,7 +42,7 @@ fn limit(p: &[(String, String)]) -> ApiResult<usize> {
 }
 
 /// Pairs of people that look like the same person, with the reasons.
-#[utoipa::path(get, path = "/api/v1/people/duplicates", tag = "duplicates", params(("limit" = Option<u64>, Query)), responses((status = 200, body = [PersonPair])))]
+#[utoipa::path(get, path = "/api/v1/people/duplicates", tag = "duplicates", params(("limit" = Option<u64>, Query, minimum = 1, maximum = 500)), responses((status = 200, body = [PersonPair])))]
 pub async fn people_duplicates(
     State(s): State<AppState>,
     Caller(a): Caller,
@@ -56,7 +56,7 @@ pub async fn people_duplicates(
 /// `If-Match` applies to the survivor.
 #[utoipa::path(post, path = "/api/v1/people/merge", tag = "duplicates", request_body = merge::MergeRequest,
     params(("If-Match" = Option<String>, Header)),
-    responses((status = 200, body = PersonView), (status = 412, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = PersonView), (status = 404, description = "a record named in the body does not exist"), (status = 412, body = Problem), (status = 422, body = Problem)))]
 pub async fn merge_people(
     State(s): State<AppState>,
     Caller(a): Caller,
@@ -67,7 +67,7 @@ pub async fn merge_people(
     Ok(tagged(StatusCode::OK, p.version, &p))
 }
 
-#[utoipa::path(get, path = "/api/v1/companies/duplicates", tag = "duplicates", params(("limit" = Option<u64>, Query)), responses((status = 200, body = [CompanyPair])))]
+#[utoipa::path(get, path = "/api/v1/companies/duplicates", tag = "duplicates", params(("limit" = Option<u64>, Query, minimum = 1, maximum = 500)), responses((status = 200, body = [CompanyPair])))]
 pub async fn company_duplicates(
     State(s): State<AppState>,
     Caller(a): Caller,
@@ -80,7 +80,7 @@ pub async fn company_duplicates(
 
 #[utoipa::path(post, path = "/api/v1/companies/merge", tag = "duplicates", request_body = merge::MergeRequest,
     params(("If-Match" = Option<String>, Header)),
-    responses((status = 200, body = CompanyView), (status = 412, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = CompanyView), (status = 404, description = "a record named in the body does not exist"), (status = 412, body = Problem), (status = 422, body = Problem)))]
 pub async fn merge_companies(
     State(s): State<AppState>,
     Caller(a): Caller,

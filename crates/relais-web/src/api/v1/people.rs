@@ -39,7 +39,7 @@ fn id(raw: &str) -> ApiResult<PersonId> {
 
 /// The 360° view: the person, their companies, a timeline page (`limit`, `cursor`), open
 /// tasks, consent per channel, stage history and counts.
-#[utoipa::path(get, path = "/api/v1/people/{id}/overview", tag = "people", params(("id" = String, Path), ("limit" = Option<u64>, Query), ("cursor" = Option<String>, Query), ("kind" = Option<String>, Query, description = "only interactions of this kind (call, email, meeting, ...)")),
+#[utoipa::path(get, path = "/api/v1/people/{id}/overview", tag = "people", params(("id" = String, Path), ("limit" = Option<u64>, Query, minimum = 1, maximum = 200), ("cursor" = Option<String>, Query), ("kind" = Option<String>, Query, description = "only interactions of this kind (call, email, meeting, ...)")),
     responses((status = 200, body = PersonOverview)))]
 pub async fn overview(
     State(s): State<AppState>,

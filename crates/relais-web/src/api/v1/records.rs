@@ -4,7 +4,7 @@
 use super::tagged;
 use crate::AppState;
 use crate::error::{ApiResult, Problem};
-use crate::extract::{Caller, IfMatch, JsonBody, Params, parse_id};
+use crate::extract::{Caller, IfMatch, JsonBody, MergePatch, Params, parse_id};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -15,10 +15,11 @@ use relais_core::record::{ListPage, parse_draft};
 use relais_core::records::{self, Kind, RecordView};
 use relais_store::audit::AuditEntry;
 use relais_store::records::ListOrder;
+use utoipa::openapi::link::LinkBuilder;
 use utoipa::openapi::path::{HttpMethod, Operation, OperationBuilder, ParameterBuilder};
 use utoipa::openapi::path::{ParameterIn, PathItem};
 use utoipa::openapi::request_body::RequestBodyBuilder;
-use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, Type};
+use utoipa::openapi::schema::{AnyOfBuilder, ArrayBuilder, ObjectBuilder, Schema, Type};
 use utoipa::openapi::{Content, HeaderBuilder, Ref, RefOr, Required, ResponseBuilder};
 use utoipa::openapi::{OpenApi, Response as ApiResponse};
 use utoipa::{PartialSchema, ToSchema};
@@ -90,7 +91,7 @@ async fn update<K: Served>(
     Caller(a): Caller,
     Path(raw): Path<String>,
     IfMatch(m): IfMatch,
-    JsonBody(b): JsonBody,
+    MergePatch(b): MergePatch,
 ) -> ApiResult<Response> {
     let v = records::update::<K>(&s.db, &a, id::<K>(&raw)?, &b, m.as_deref()).await?;
     Ok(tagged(StatusCode::OK, v.version(), &v))
@@ -138,11 +139,13 @@ pub fn document<K: Served>(api: &mut OpenApi) {
     let view = K::View::name().to_string();
     let draft = K::Draft::name().to_string();
     let page = format!("ListPage_{view}");
+    let patch = format!("{draft}Patch");
     let components = api.components.get_or_insert_with(Default::default);
     let mut schemas = vec![
         (view.clone(), K::View::schema()),
         (draft.clone(), K::Draft::schema()),
         (page.clone(), list_page(&view)),
+        (patch.clone(), patch_schema(K::Draft::schema())),
     ];
     K::View::schemas(&mut schemas);
     K::Draft::schemas(&mut schemas);
@@ -181,7 +184,7 @@ pub fn document<K: Served>(api: &mut OpenApi) {
                     .required(Some(Required::True))
                     .build(),
             ))
-            .response("201", tagged_json(&view))
+            .response("201", created::<K>(&view))
             .response("400", problem())
             .response("403", problem())
             .response("422", problem())
@@ -218,7 +221,7 @@ pub fn document<K: Served>(api: &mut OpenApi) {
                 RequestBodyBuilder::new()
                     .content(
                         "application/merge-patch+json",
-                        Content::new(Some(ObjectBuilder::new().schema_type(Type::Object))),
+                        Content::new(Some(Ref::from_schema_name(&patch))),
                     )
                     .required(Some(Required::True))
                     .build(),
@@ -281,6 +284,25 @@ pub fn document<K: Served>(api: &mut OpenApi) {
             .build(),
         ),
     );
+}
+
+/// A merge patch of a kind: the fields of its draft, each optional, `null` clearing it.
+fn patch_schema(draft: RefOr<Schema>) -> RefOr<Schema> {
+    match draft {
+        RefOr::T(Schema::Object(mut o)) => {
+            o.required.clear();
+            o.description = Some("the fields to change; null clears one (RFC 7396)".into());
+            for field in o.properties.values_mut() {
+                let given = std::mem::replace(field, RefOr::T(Schema::default()));
+                *field = AnyOfBuilder::new()
+                    .item(given)
+                    .item(ObjectBuilder::new().schema_type(Type::Null))
+                    .into();
+            }
+            RefOr::T(Schema::Object(o))
+        }
+        other => other,
+    }
 }
 
 fn list_page(view: &str) -> RefOr<Schema> {
@@ -361,9 +383,20 @@ fn list_params(sortable: bool) -> Vec<utoipa::openapi::path::Parameter> {
     if sortable {
         params.push(query(
             "sort",
-            "name, -name, created_at, -created_at, updated_at, -updated_at, relevance (the \
-             default with q)",
-            String::schema(),
+            "by name (the default), creation or change; `-` first for descending; relevance \
+             is the default with q",
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some([
+                    "name",
+                    "-name",
+                    "created_at",
+                    "-created_at",
+                    "updated_at",
+                    "-updated_at",
+                    "relevance",
+                ]))
+                .into(),
         ));
     }
     params.extend(page_params());
@@ -378,6 +411,19 @@ fn json(schema: &str, description: &str) -> ApiResponse {
             Content::new(Some(Ref::from_schema_name(schema))),
         )
         .build()
+}
+
+/// A record just created, with links to what can be done with it next (by its id).
+fn created<K: Served>(view: &str) -> ApiResponse {
+    let mut r = tagged_json(view);
+    for action in ["read", "update", "delete", "restore", "purge", "audit"] {
+        let link = LinkBuilder::new()
+            .operation_id(format!("{}_{action}", K::PATH))
+            .parameter("id", "$response.body#/id")
+            .build();
+        r.links.insert(action.to_string(), RefOr::T(link));
+    }
+    r
 }
 
 /// A record with its ETag, to send back as `If-Match`.

@@ -40,7 +40,7 @@ fn cookie_header(name: &str, value: &str, max_age: i64, secure: bool) -> HeaderV
     .unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
-#[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = Credentials,
+#[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = Credentials, security(()),
     responses((status = 200, body = Session), (status = 401, body = Problem), (status = 429, body = Problem)))]
 pub async fn sign_in(
     State(s): State<AppState>,
@@ -84,12 +84,16 @@ fn too_many(wait: std::time::Duration) -> Response {
         StatusCode::TOO_MANY_REQUESTS,
         "too-many-attempts",
         "Too many failed sign-ins",
-        format!("try again in {} minutes", wait.as_secs().div_ceil(60)),
+        match wait.as_secs().div_ceil(60) {
+            1 => "try again in 1 minute".to_string(),
+            n => format!("try again in {n} minutes"),
+        },
     )
     .into_response()
 }
 
-#[utoipa::path(delete, path = "/api/v1/session", tag = "session", responses((status = 204)))]
+/// Needs no session: signing out without one is already done.
+#[utoipa::path(delete, path = "/api/v1/session", tag = "session", security(()), responses((status = 204)))]
 pub async fn sign_out(State(s): State<AppState>, parts: Parts) -> ApiResult<Response> {
     if let Some(secret) = cookie(&parts, SESSION_COOKIE) {
         users::sign_out(&s.db, &secret).await?;

@@ -1,7 +1,7 @@
 use super::tagged;
 use crate::AppState;
 use crate::error::{ApiResult, Problem};
-use crate::extract::{Caller, IfMatch, JsonBody, parse_id};
+use crate::extract::{Caller, IfMatch, JsonBody, MergePatch, parse_id};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -70,13 +70,13 @@ pub async fn read(
 
 /// Merge patch over name, role, team_id, active (false signs the user out everywhere), password.
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", params(("id" = String, Path), ("If-Match" = Option<String>, Header)),
-    request_body(content = Object, content_type = "application/merge-patch+json"), responses((status = 200, body = UserView)))]
+    request_body(content = relais_core::users::UserPatch, content_type = "application/merge-patch+json"), responses((status = 200, body = UserView)))]
 pub async fn update(
     State(s): State<AppState>,
     Caller(a): Caller,
     Path(raw): Path<String>,
     IfMatch(m): IfMatch,
-    JsonBody(b): JsonBody,
+    MergePatch(b): MergePatch,
 ) -> ApiResult<Response> {
     let u = users::update(&s.db, &a, id(&raw)?, b, m.as_deref()).await?;
     Ok(tagged(StatusCode::OK, u.version, &u))
@@ -182,6 +182,7 @@ pub async fn teams(State(s): State<AppState>, Caller(a): Caller) -> ApiResult<Js
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TeamRequest {
+    #[schema(min_length = 1)]
     pub name: String,
 }
 
