@@ -177,7 +177,7 @@ pub async fn delete(db: &Db, actor: &Actor, id: AttachmentId) -> Result<()> {
     .is_none()
     {
         return Err(CoreError::Conflict(
-            "the interaction is in the trash: restore it before changing its attachments".into(),
+            relais_domain::Code::InteractionInTrash.into(),
         ));
     }
     store::delete(&mut tx, id).await?;

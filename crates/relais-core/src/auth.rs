@@ -40,7 +40,7 @@ pub fn hash_password(password: &str) -> Result<String> {
     if password.chars().count() < MIN_PASSWORD {
         return Err(relais_domain::Invalid::one(
             "password",
-            format!("must be at least {MIN_PASSWORD} characters"),
+            relais_domain::Msg::new(relais_domain::Code::TooShort).with("min", MIN_PASSWORD),
         )
         .into());
     }

@@ -5,6 +5,7 @@ use crate::records::{self, Kind};
 use chrono::{DateTime, Utc};
 use relais_domain::company::{CompanyData, CompanyDraft};
 use relais_domain::{Action, CompanyId, FieldError, Invalid, Resource, UserId};
+use relais_domain::{Code, Msg};
 use relais_store::companies;
 use relais_store::records::{self as store, Record};
 use relais_store::{Db, Tx};
@@ -58,23 +59,17 @@ impl Kind for Companies {
         if let Some(owner) = data.owner_id
             && relais_store::users::get(tx, owner).await?.is_none()
         {
-            errors.push(FieldError {
-                field: "owner_id".into(),
-                message: format!("there is no user {owner}"),
-            });
+            errors.push(FieldError::new(
+                "owner_id",
+                Msg::new(Code::NoSuchUser).with("id", owner),
+            ));
         }
         if let Some(parent) = data.parent_id {
             if Some(parent) == own || is_descendant(tx, parent, own).await? {
-                errors.push(FieldError {
-                    field: "parent_id".into(),
-                    message: "a company cannot be its own parent, even through its subsidiaries"
-                        .into(),
-                });
+                errors.push(FieldError::new("parent_id", Code::OwnParent));
             } else if store::get::<Companies>(tx, parent, false).await?.is_none() {
-                errors.push(FieldError {
-                    field: "parent_id".into(),
-                    message: format!("there is no company {parent}"),
-                });
+                let m = Msg::new(Code::NoSuchCompany).with("id", parent);
+                errors.push(FieldError::new("parent_id", m));
             }
         }
         if errors.is_empty() {

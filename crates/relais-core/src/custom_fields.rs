@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use relais_domain::custom::{CustomFieldKind, Entity, parse_key};
 use relais_domain::error::{Errors, optional_text};
 use relais_domain::{Action, CustomFieldId, Invalid, Resource};
+use relais_domain::{Code, Msg};
 use relais_store::Db;
 use relais_store::custom_fields::{self as store, CustomField};
 use serde::{Deserialize, Serialize};
@@ -66,7 +67,7 @@ fn check_choices(e: &mut Errors, kind: Option<CustomFieldKind>, choices: &[Strin
         }
     }
     if kind == Some(CustomFieldKind::Choice) && out.is_empty() {
-        e.add("choices", "a choice field needs at least one choice");
+        e.add("choices", relais_domain::Code::ChoiceNeedsChoices);
     }
     out
 }
@@ -81,13 +82,13 @@ pub async fn create(db: &Db, actor: &Actor, body: Value) -> Result<CustomFieldVi
         .check("label", optional_text(Some(&d.label), 100))
         .flatten();
     if label.is_none() && e.is_empty() {
-        e.add("label", "is required");
+        e.add("label", relais_domain::Code::Required);
     }
     let kind = e.check("kind", CustomFieldKind::parse(&d.kind));
     let choices = check_choices(&mut e, kind, &d.choices);
     e.finish(|| ())?;
     let (Some(entity), Some(key), Some(label), Some(kind)) = (entity, key, label, kind) else {
-        return Err(Invalid::one("body", "incomplete field definition").into());
+        return Err(Invalid::one("body", relais_domain::Code::IncompleteField).into());
     };
     let now = record::now();
     let f = CustomField {
@@ -103,11 +104,12 @@ pub async fn create(db: &Db, actor: &Actor, body: Value) -> Result<CustomFieldVi
     };
     let mut tx = db.write().await?;
     store::insert(&mut tx, &f).await.map_err(|err| match err {
-        relais_store::StoreError::Duplicate(_) => Invalid::one(
-            "key",
-            format!("{} already has a field '{}'", f.entity.as_str(), f.key),
-        )
-        .into(),
+        relais_store::StoreError::Duplicate(_) => {
+            let m = Msg::new(Code::FieldKeyTaken)
+                .with("kind", f.entity.as_str())
+                .with("key", &f.key);
+            Invalid::one("key", m).into()
+        }
         other => CoreError::from(other),
     })?;
     relais_store::audit::append(
@@ -162,7 +164,7 @@ pub async fn update(
     actor.require(Action::Update, Resource::CustomFields)?;
     for fixed in ["key", "entity", "kind"] {
         if patch.get(fixed).is_some() {
-            return Err(Invalid::one(fixed, "cannot be changed once the field exists").into());
+            return Err(Invalid::one(fixed, relais_domain::Code::CannotChange).into());
         }
     }
     let mut tx = db.write().await?;
@@ -177,7 +179,7 @@ pub async fn update(
         .check("label", optional_text(p.label.as_deref(), 100))
         .flatten();
     if label.is_none() && e.is_empty() {
-        e.add("label", "is required");
+        e.add("label", relais_domain::Code::Required);
     }
     let choices = check_choices(&mut e, Some(f.kind), &p.choices);
     e.finish(|| ())?;

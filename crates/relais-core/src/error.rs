@@ -23,7 +23,7 @@ pub enum CoreError {
     #[error("{field} is already used")]
     Duplicate { field: String },
     #[error("{0}")]
-    Conflict(String),
+    Conflict(relais_domain::Msg),
     /// An upload larger than the configured limit, in bytes.
     #[error("the file is larger than the limit of {limit} bytes")]
     TooLarge { limit: u64 },
@@ -41,7 +41,7 @@ impl From<StoreError> for CoreError {
             StoreError::NotFound => CoreError::NotFound("record"),
             StoreError::Duplicate(field) => CoreError::Duplicate { field },
             StoreError::MissingReference => {
-                CoreError::Invalid(Invalid::one("id", "refers to a record that does not exist"))
+                CoreError::Invalid(Invalid::one("id", relais_domain::Code::NoSuchRecord))
             }
             other => CoreError::Store(other),
         }

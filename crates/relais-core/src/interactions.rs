@@ -8,6 +8,7 @@ use crate::record;
 use crate::records::{self, Kind};
 use chrono::{DateTime, Utc};
 use relais_domain::interaction::{InteractionData, InteractionDraft};
+use relais_domain::{Code, Msg};
 use relais_domain::{FieldError, InteractionId, Invalid, Resource, UserId};
 use relais_store::Tx;
 use relais_store::records::{self as store, Record};
@@ -67,26 +68,26 @@ impl Kind for Interactions {
         records::check_about(tx, data.about.as_ref(), stored, &mut errors).await?;
         for (i, p) in data.person_ids.iter().enumerate() {
             if store::get::<People>(tx, *p, false).await?.is_none() {
-                errors.push(FieldError {
-                    field: format!("person_ids[{i}]"),
-                    message: format!("there is no person {p}"),
-                });
+                errors.push(FieldError::new(
+                    format!("person_ids[{i}]"),
+                    Msg::new(Code::NoSuchPerson).with("id", p),
+                ));
             }
         }
         if let Some(c) = data.company_id
             && store::get::<Companies>(tx, c, false).await?.is_none()
         {
-            errors.push(FieldError {
-                field: "company_id".into(),
-                message: format!("there is no company {c}"),
-            });
+            errors.push(FieldError::new(
+                "company_id",
+                Msg::new(Code::NoSuchCompany).with("id", c),
+            ));
         }
         for (i, u) in data.user_ids.iter().enumerate() {
             if relais_store::users::get(tx, *u).await?.is_none() {
-                errors.push(FieldError {
-                    field: format!("user_ids[{i}]"),
-                    message: format!("there is no user {u}"),
-                });
+                errors.push(FieldError::new(
+                    format!("user_ids[{i}]"),
+                    Msg::new(Code::NoSuchUser).with("id", u),
+                ));
             }
         }
         if errors.is_empty() {

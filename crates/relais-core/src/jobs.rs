@@ -11,6 +11,7 @@ use crate::auth::Actor;
 use crate::error::{CoreError, Result};
 use crate::record::{self, ListPage};
 use chrono::{DateTime, Duration, Utc};
+use relais_domain::{Code, FieldError, Msg};
 use relais_domain::{Invalid, Role, UserId};
 use relais_store::Db;
 pub use relais_store::jobs::Status;
@@ -107,6 +108,19 @@ impl JobView {
         }
     }
 
+    /// Why a failed job failed, by code (kept in its result), for a reader that shows it in
+    /// another language; empty for a job that has not failed.
+    pub fn errors(&self) -> Vec<relais_domain::FieldError> {
+        if self.status != Status::Failed {
+            return Vec::new();
+        }
+        self.result
+            .as_ref()
+            .and_then(|r| r.get("errors"))
+            .and_then(|e| serde_json::from_value(e.clone()).ok())
+            .unwrap_or_default()
+    }
+
     /// Out of 100, for a progress bar; 100 once finished.
     pub fn percent(&self) -> u64 {
         match (self.status.is_finished(), self.progress.total) {
@@ -188,14 +202,16 @@ pub async fn list(
 ) -> Result<ListPage<JobView>> {
     for (k, _) in params {
         if !matches!(k.as_str(), "limit" | "cursor") {
-            return Err(Invalid::one(k.clone(), "unknown parameter (limit, cursor)").into());
+            let m = relais_domain::Msg::new(relais_domain::Code::UnknownParameter)
+                .with("allowed", "limit, cursor");
+            return Err(Invalid::one(k.clone(), m).into());
         }
     }
     let page = record::page_of(params)?;
     let before = match &page.after {
         Some((at, id)) => Some((
             DateTime::parse_from_rfc3339(at)
-                .map_err(|_| Invalid::one("cursor", "is not a cursor given by this list"))?
+                .map_err(|_| Invalid::one("cursor", relais_domain::Code::NotACursor))?
                 .to_utc(),
             *id,
         )),
@@ -230,10 +246,9 @@ pub async fn cancel(db: &Db, actor: &Actor, id: Uuid) -> Result<JobView> {
     let mut tx = db.write().await?;
     let row = visible(&mut tx, actor, id).await?;
     if Status::parse(&row.status).is_finished() {
-        return Err(CoreError::Conflict(format!(
-            "the job has already ended ({})",
-            row.status
-        )));
+        return Err(CoreError::Conflict(
+            Msg::new(Code::JobEnded).with("status", &row.status),
+        ));
     }
     store::cancel(&mut tx, id, record::now()).await?;
     let view = load(&mut tx, id).await?;
@@ -414,12 +429,15 @@ impl Worker {
     async fn execute(&self, row: &JobRow) -> Ran {
         let stored = (row.progress_done, row.progress_total);
         let Some(handler) = self.registry.0.get(row.kind.as_str()).cloned() else {
-            let message = format!("no worker knows jobs of kind '{}'", row.kind);
-            return Ran::Failed(message, false, stored);
+            let m = Msg::new(Code::JobUnknownKind).with("kind", &row.kind);
+            return Ran::failure(m, false, stored);
         };
-        let Ok(payload) = serde_json::from_str::<Value>(&row.payload) else {
-            let message = "the job's settings can't be read".to_string();
-            return Ran::Failed(message, false, stored);
+        let payload = match serde_json::from_str::<Value>(&row.payload) {
+            Ok(p) => p,
+            Err(e) => {
+                let m = Msg::new(Code::JobSettings).with("reason", e);
+                return Ran::failure(m, false, stored);
+            }
         };
         let actor = Actor {
             user: row.created_by.map(UserId),
@@ -455,7 +473,7 @@ impl Worker {
                         Ok(Err(e)) => Ran::failed(e, progress.get()),
                         Err(e) => {
                             tracing::error!(error = %e, "job task ended abnormally");
-                            Ran::Failed("the job stopped unexpectedly".into(), true, progress.get())
+                            Ran::failure(Code::JobStopped.into(), true, progress.get())
                         }
                     };
                 }
@@ -505,7 +523,7 @@ impl Worker {
 
     async fn record(&self, row: &JobRow, ran: Ran) -> Result<()> {
         let now = record::now();
-        let (progress, outcome_result, error);
+        let (progress, outcome_result, error, detail);
         let outcome = match &ran {
             Ran::LeaseLost => {
                 tracing::warn!("lost the job's lease: another worker runs it");
@@ -522,14 +540,24 @@ impl Worker {
                 progress = *p;
                 Outcome::Cancelled
             }
-            Ran::Failed(message, retry, p) => {
+            Ran::Failed(errors, retry, p) => {
                 progress = *p;
-                error = message.clone();
+                error = errors
+                    .iter()
+                    .map(|e| match e.field.as_str() {
+                        "job" => e.message.clone(),
+                        field => format!("{field}: {}", e.message),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                // The codes, for a reader that shows the failure in another language.
+                detail = serde_json::json!({ "errors": errors }).to_string();
                 let retry_at = (*retry && row.attempts < row.max_attempts)
                     .then(|| now + backoff(row.attempts));
                 tracing::warn!(error = %error, retry = retry_at.is_some(), "job failed");
                 Outcome::Failed {
                     error: &error,
+                    detail: &detail,
                     retry_at,
                 }
             }
@@ -545,28 +573,31 @@ impl Worker {
 enum Ran {
     Succeeded(Value, (i64, i64)),
     Cancelled((i64, i64)),
-    /// The message, whether another attempt may succeed, and the progress reached.
-    Failed(String, bool, (i64, i64)),
+    /// What went wrong, whether another attempt may succeed, and the progress reached.
+    Failed(Vec<FieldError>, bool, (i64, i64)),
     LeaseLost,
 }
 
 impl Ran {
+    /// A failure of the job as a whole (not of one field of its settings).
+    fn failure(m: Msg, retry: bool, progress: (i64, i64)) -> Ran {
+        Ran::Failed(vec![FieldError::new("job", m)], retry, progress)
+    }
+
     /// A handler's error: bad input fails for good, with its message; anything else (the
     /// database gone, a full disk) may pass, and is retried.
     fn failed(e: CoreError, progress: (i64, i64)) -> Ran {
         match e {
-            CoreError::Invalid(i) => Ran::Failed(i.to_string(), false, progress),
+            CoreError::Invalid(i) => Ran::Failed(i.0, false, progress),
             CoreError::Forbidden(m) => {
-                Ran::Failed(format!("your role may not {m}"), false, progress)
+                Ran::failure(Msg::new(Code::Forbidden).with("what", m), false, progress)
             }
-            CoreError::NotFound(what) => Ran::Failed(format!("{what} not found"), false, progress),
+            CoreError::NotFound(what) => {
+                Ran::failure(Msg::new(Code::NotFound).with("what", what), false, progress)
+            }
             other => {
                 tracing::error!(error = %other, "job attempt failed");
-                Ran::Failed(
-                    "the job failed; it has been logged and will be tried again".into(),
-                    true,
-                    progress,
-                )
+                Ran::failure(Code::JobFailed.into(), true, progress)
             }
         }
     }

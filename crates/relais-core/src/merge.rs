@@ -208,10 +208,9 @@ fn take_fields(
         } else {
             return Err(Invalid::one(
                 format!("take[{i}]"),
-                format!(
-                    "'{field}' is not a field that can be chosen ({})",
-                    allowed.join(", ")
-                ),
+                relais_domain::Msg::new(relais_domain::Code::NotMergeable)
+                    .with("value", field)
+                    .with("allowed", allowed.join(", ")),
             )
             .into());
         }
@@ -249,7 +248,7 @@ async fn record_merge(
 
 fn check_pair(req: &MergeRequest) -> Result<()> {
     if req.survivor_id == req.discarded_id {
-        return Err(Invalid::one("discarded_id", "a record cannot be merged with itself").into());
+        return Err(Invalid::one("discarded_id", relais_domain::Code::MergeWithItself).into());
     }
     Ok(())
 }

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use relais_domain::interaction::ConsentDraft;
 use relais_domain::person::{CompanyLink, PersonData, PersonDraft, Stage};
 use relais_domain::{Action, Invalid, PersonId, Resource, UserId};
+use relais_domain::{Code, Msg};
 use relais_store::consents::{self, ConsentRecord};
 use relais_store::people::StageChange;
 use relais_store::records::{self as store, Record};
@@ -86,20 +87,20 @@ async fn check_refs(tx: &mut Tx, d: &PersonData) -> Result<()> {
     if let Some(owner) = d.owner_id
         && relais_store::users::get(tx, owner).await?.is_none()
     {
-        errors.push(relais_domain::FieldError {
-            field: "owner_id".into(),
-            message: format!("there is no user {owner}"),
-        });
+        errors.push(relais_domain::FieldError::new(
+            "owner_id",
+            Msg::new(Code::NoSuchUser).with("id", owner),
+        ));
     }
     for (i, c) in d.companies.iter().enumerate() {
         if store::get::<Companies>(tx, c.company_id, false)
             .await?
             .is_none()
         {
-            errors.push(relais_domain::FieldError {
-                field: format!("companies[{i}].company_id"),
-                message: format!("there is no company {}", c.company_id),
-            });
+            errors.push(relais_domain::FieldError::new(
+                format!("companies[{i}].company_id"),
+                Msg::new(Code::NoSuchCompany).with("id", c.company_id),
+            ));
         }
     }
     if errors.is_empty() {
@@ -119,7 +120,7 @@ async fn work_at(tx: &mut Tx, actor: &Actor, draft: &mut PersonDraft, company: &
     let (id, _) = crate::companies::find_or_create(tx, actor, company.trim())
         .await
         .map_err(|e| match e {
-            CoreError::Invalid(_) => Invalid::one("company", "is not a valid company name").into(),
+            CoreError::Invalid(_) => Invalid::one("company", Code::NotACompanyName).into(),
             other => other,
         })?;
     draft.companies.retain(|l| l.company_id != id);

@@ -6,6 +6,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use relais_domain::custom::{CustomValue, Entity};
 use relais_domain::filter::schema::KindSpec;
 use relais_domain::filter::{Filter, Sort, SortKey, from_query};
+use relais_domain::{Code, Msg};
 use relais_domain::{FieldError, Invalid};
 use relais_store::audit::Change;
 use relais_store::custom_fields::CustomField;
@@ -37,15 +38,15 @@ pub fn parse_draft<T: DeserializeOwned>(value: Value) -> Result<T, Invalid> {
         } else {
             path
         };
-        let message = e.into_inner().to_string();
-        Invalid(vec![FieldError { field, message }])
+        let m = Msg::new(Code::Malformed).with("reason", e.into_inner());
+        Invalid(vec![FieldError::new(field, m)])
     })
 }
 
 /// RFC 7396: the patch's members replace the current ones, `null` removes them.
 pub fn apply_patch(current: &impl Serialize, patch: &Value) -> Result<Value> {
     if !patch.is_object() {
-        return Err(Invalid::one("body", "a merge patch is a JSON object").into());
+        return Err(Invalid::one("body", Code::MergePatchObject).into());
     }
     let mut doc = serde_json::to_value(current).map_err(|e| CoreError::Internal(e.to_string()))?;
     json_patch::merge(&mut doc, patch);
@@ -124,10 +125,10 @@ pub fn resolve_custom_with(
     for (key, raw) in values {
         let field = format!("custom.{key}");
         let Some(def) = defs.iter().find(|d| &d.key == key && d.entity == entity) else {
-            errors.push(FieldError {
-                field,
-                message: format!("there is no custom field '{key}' on {}", entity.as_str()),
-            });
+            let m = Msg::new(Code::FilterNoSuchCustomField)
+                .with("key", key)
+                .with("kind", entity.as_str());
+            errors.push(FieldError::new(field, m));
             continue;
         };
         match CustomValue::parse(def.kind, &def.choices, raw) {
@@ -139,7 +140,7 @@ pub fn resolve_custom_with(
                 });
             }
             Ok(None) => {}
-            Err(message) => errors.push(FieldError { field, message }),
+            Err(message) => errors.push(FieldError::new(field, message)),
         }
     }
     if errors.is_empty() {
@@ -221,7 +222,7 @@ pub fn trash(v: &str) -> Result<bool, Invalid> {
     match v {
         "true" => Ok(true),
         "false" => Ok(false),
-        _ => Err(Invalid::one("trash", "takes true or false")),
+        _ => Err(Invalid::one("trash", relais_domain::Code::TrueOrFalse)),
     }
 }
 
@@ -230,7 +231,7 @@ pub fn trash(v: &str) -> Result<bool, Invalid> {
 pub fn page_of(params: &[(String, String)]) -> Result<Page> {
     for once in ["limit", "cursor", "sort", "q", "trash"] {
         if params.iter().filter(|(k, _)| k == once).count() > 1 {
-            return Err(Invalid::one(once, "is given twice").into());
+            return Err(Invalid::one(once, relais_domain::Code::GivenTwice).into());
         }
     }
     let mut page = Page {
@@ -246,7 +247,10 @@ pub fn page_of(params: &[(String, String)]) -> Result<Page> {
                     .ok()
                     .filter(|l| (1..=MAX_LIMIT).contains(l))
                     .ok_or_else(|| {
-                        Invalid::one("limit", format!("must be a number from 1 to {MAX_LIMIT}"))
+                        let m = Msg::new(Code::OutOfRange)
+                            .with("min", 1)
+                            .with("max", MAX_LIMIT);
+                        Invalid::one("limit", m)
                     })?;
             }
             "cursor" if !v.is_empty() => page.after = Some(decode_cursor(v)?),
@@ -257,7 +261,7 @@ pub fn page_of(params: &[(String, String)]) -> Result<Page> {
 }
 
 fn decode_cursor(c: &str) -> Result<(String, Uuid), Invalid> {
-    let bad = || Invalid::one("cursor", "is not a cursor given by this list");
+    let bad = || Invalid::one("cursor", relais_domain::Code::NotACursor);
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(c)
         .map_err(|_| bad())?;

@@ -12,6 +12,7 @@ use relais_domain::filter::SortKey;
 use relais_domain::filter::schema::Search;
 use relais_domain::interaction::About;
 use relais_domain::{Action, FieldError, Invalid, Resource, UserId};
+use relais_domain::{Code, Msg};
 use relais_store::filter::split_search;
 use relais_store::owned::CustomWrite;
 use relais_store::records::{self as store, ListOrder, New, Record, Stored};
@@ -119,7 +120,7 @@ pub async fn recheck<K: Kind>(
 ) -> Result<(K::Data, Vec<CustomWrite>)> {
     let writes = match (K::SPEC.custom, K::custom_mut(&mut data)) {
         (Some(entity), Some(values)) => {
-            let entity = Entity::parse(entity).map_err(CoreError::Internal)?;
+            let entity = Entity::parse(entity).map_err(|m| CoreError::Internal(m.to_string()))?;
             let (writes, normal) = record::resolve_custom(tx, entity, values).await?;
             *values = normal;
             writes
@@ -320,13 +321,14 @@ pub async fn bulk_update<K: Kind>(
     if let BulkChange::AddTag(t) = change
         && (t.trim().is_empty() || t.contains(','))
     {
-        return Err(Invalid::one("tags", "is empty or holds a comma").into());
+        return Err(Invalid::one("tags", relais_domain::Code::TagWithComma).into());
     }
     if let BulkChange::Owner(Some(owner)) = change {
         let mut tx = db.read().await?;
         let user = relais_store::users::get(&mut tx, *owner).await?;
         if !user.is_some_and(|u| u.active) {
-            return Err(Invalid::one("owner_id", format!("there is no user {owner}")).into());
+            let m = Msg::new(Code::NoSuchUser).with("id", owner);
+            return Err(Invalid::one("owner_id", m).into());
         }
     }
     bulk_edit::<K>(db, actor, ids, |d| apply::<K>(d, change)).await
@@ -335,13 +337,18 @@ pub async fn bulk_update<K: Kind>(
 fn apply<K: Kind>(d: &mut K::Data, change: &BulkChange) -> Result<(), Invalid> {
     match change {
         BulkChange::Owner(o) => {
-            let owner = K::owner_mut(d)
-                .ok_or_else(|| Invalid::one("owner_id", format!("a {} has no owner", K::NOUN)))?;
+            let owner = K::owner_mut(d).ok_or_else(|| {
+                Invalid::one(
+                    "owner_id",
+                    Msg::new(Code::KindHasNoOwner).with("kind", K::NOUN),
+                )
+            })?;
             *owner = *o;
         }
         BulkChange::AddTag(t) => {
-            let tags = K::tags_mut(d)
-                .ok_or_else(|| Invalid::one("tags", format!("a {} has no tags", K::NOUN)))?;
+            let tags = K::tags_mut(d).ok_or_else(|| {
+                Invalid::one("tags", Msg::new(Code::KindHasNoTags).with("kind", K::NOUN))
+            })?;
             let key = relais_domain::text::fold(t);
             if !tags.iter().any(|x| relais_domain::text::fold(x) == key) {
                 tags.push(t.trim().to_string());
@@ -384,10 +391,9 @@ pub async fn purge<K: Kind>(db: &Db, actor: &Actor, id: K::Id) -> Result<()> {
     let mut tx = db.write().await?;
     let r = load::<K>(&mut tx, id, true).await?;
     if r.deleted_at.is_none() {
-        return Err(CoreError::Conflict(format!(
-            "move the {} to the trash before purging",
-            K::NOUN
-        )));
+        return Err(CoreError::Conflict(
+            Msg::new(Code::TrashBeforePurge).with("kind", K::NOUN),
+        ));
     }
     store::purge::<K>(&mut tx, id).await?;
     tx.commit().await?;
@@ -402,7 +408,7 @@ pub async fn list<K: Kind>(
 ) -> Result<ListPage<K::View>> {
     actor.require(Action::Read, K::RESOURCE)?;
     if matches!(K::ORDER, ListOrder::Time { .. }) && params.iter().any(|(k, _)| k == "sort") {
-        return Err(Invalid::one("sort", "this list has a fixed order").into());
+        return Err(Invalid::one("sort", relais_domain::Code::FixedOrder).into());
     }
     let mut tx = db.read().await?;
     let ctx = record::context(&mut tx).await?;
@@ -456,21 +462,22 @@ pub async fn check_about(
     match relais_domain::filter::schema::kind(&about.kind) {
         // People and companies are named by their own fields (`person_ids`, `company_id`),
         // which their timelines read; an interaction is not about another one.
-        Some(spec) if own_fields.contains(&spec.name) => errors.push(FieldError {
-            field: "about.kind".into(),
-            message: format!(
-                "'{}' is named by its own field (person_ids, person_id, company_id), not by about",
-                about.kind
-            ),
-        }),
-        None => errors.push(FieldError {
-            field: "about.kind".into(),
-            message: format!("there is no kind of record '{}'", about.kind),
-        }),
-        Some(spec) if !store::is_live(tx, spec.table, about.id).await? => errors.push(FieldError {
-            field: "about.id".into(),
-            message: format!("there is no record {} among {}", about.id, about.kind),
-        }),
+        Some(spec) if own_fields.contains(&spec.name) => errors.push(FieldError::new(
+            "about.kind",
+            Msg::new(Code::AboutBuiltIn).with("kind", &about.kind),
+        )),
+        None => errors.push(FieldError::new(
+            "about.kind",
+            Msg::new(Code::NoSuchKind).with("kind", &about.kind),
+        )),
+        Some(spec) if !store::is_live(tx, spec.table, about.id).await? => {
+            errors.push(FieldError::new(
+                "about.id",
+                Msg::new(Code::NoSuchRecordOfKind)
+                    .with("id", about.id)
+                    .with("kind", &about.kind),
+            ))
+        }
         Some(_) => {}
     }
     Ok(())

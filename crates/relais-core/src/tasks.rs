@@ -7,6 +7,7 @@ use crate::record;
 use crate::records::{self, Kind};
 use chrono::{DateTime, Utc};
 use relais_domain::interaction::{TaskData, TaskDraft};
+use relais_domain::{Code, Msg};
 use relais_domain::{FieldError, Invalid, Resource, TaskId, UserId};
 use relais_store::Tx;
 use relais_store::records::{self as store, Record};
@@ -67,28 +68,28 @@ impl Kind for Tasks {
         if let Some(u) = data.assignee_id
             && relais_store::users::get(tx, u).await?.is_none()
         {
-            errors.push(FieldError {
-                field: "assignee_id".into(),
-                message: format!("there is no user {u}"),
-            });
+            errors.push(FieldError::new(
+                "assignee_id",
+                Msg::new(Code::NoSuchUser).with("id", u),
+            ));
         }
         if let Some(p) = data.person_id
             && current.and_then(|c| c.person_id) != Some(p)
             && store::get::<People>(tx, p, false).await?.is_none()
         {
-            errors.push(FieldError {
-                field: "person_id".into(),
-                message: format!("there is no person {p}"),
-            });
+            errors.push(FieldError::new(
+                "person_id",
+                Msg::new(Code::NoSuchPerson).with("id", p),
+            ));
         }
         if let Some(c) = data.company_id
             && current.and_then(|t| t.company_id) != Some(c)
             && store::get::<Companies>(tx, c, false).await?.is_none()
         {
-            errors.push(FieldError {
-                field: "company_id".into(),
-                message: format!("there is no company {c}"),
-            });
+            errors.push(FieldError::new(
+                "company_id",
+                Msg::new(Code::NoSuchCompany).with("id", c),
+            ));
         }
         if !errors.is_empty() {
             return Err(Invalid(errors).into());

@@ -69,14 +69,16 @@ pub async fn create(db: &Db, actor: &Actor, draft: UserDraft) -> Result<UserView
         .check("name", optional_text(Some(&draft.name), 100))
         .flatten();
     if name.is_none() && e.is_empty() {
-        e.add("name", "is required");
+        e.add("name", relais_domain::Code::Required);
     }
     let role = e.check("role", Role::parse(&draft.role));
     let hash = match draft.password.as_deref() {
         Some(p) => match auth::hash_password(p) {
             Ok(h) => Some(h),
             Err(CoreError::Invalid(i)) => {
-                e.add("password", i.0[0].message.clone());
+                for err in i.0 {
+                    e.add("password", err.msg());
+                }
                 None
             }
             Err(other) => return Err(other),
@@ -85,7 +87,7 @@ pub async fn create(db: &Db, actor: &Actor, draft: UserDraft) -> Result<UserView
     };
     e.finish(|| ())?;
     let (Some(email), Some(name), Some(role)) = (email, name, role) else {
-        return Err(Invalid::one("email", "is required").into());
+        return Err(Invalid::one("email", relais_domain::Code::Required).into());
     };
     let mut tx = db.write().await?;
     let id = UserId::new();
@@ -101,10 +103,10 @@ pub async fn create(db: &Db, actor: &Actor, draft: UserDraft) -> Result<UserView
         .await
         .map_err(|err| match err {
             relais_store::StoreError::Duplicate(_) => {
-                Invalid::one("email", "a user with this e-mail already exists").into()
+                Invalid::one("email", relais_domain::Code::EmailTaken).into()
             }
             relais_store::StoreError::MissingReference => {
-                Invalid::one("team_id", "there is no such team").into()
+                Invalid::one("team_id", relais_domain::Code::NoSuchTeam).into()
             }
             other => CoreError::from(other),
         })?;
@@ -175,7 +177,7 @@ pub async fn update(
         .check("name", optional_text(p.name.as_deref(), 100))
         .flatten();
     if name.is_none() && e.is_empty() {
-        e.add("name", "is required");
+        e.add("name", relais_domain::Code::Required);
     }
     let role = p
         .role
@@ -239,7 +241,9 @@ pub async fn create_token(
         .await?
         .ok_or(CoreError::NotFound("user"))?;
     if !u.active {
-        return Err(CoreError::Conflict(format!("{} is deactivated", u.email)));
+        let m =
+            relais_domain::Msg::new(relais_domain::Code::UserDeactivated).with("email", &u.email);
+        return Err(CoreError::Conflict(m));
     }
     let id = TokenId::new();
     store::insert_token(
@@ -364,7 +368,7 @@ pub async fn change_password(
         .as_deref()
         .is_some_and(|h| auth::verify_password(current, h))
     {
-        return Err(Invalid::one("current_password", "is not your current password").into());
+        return Err(Invalid::one("current_password", relais_domain::Code::NotYourPassword).into());
     }
     let new_hash = auth::hash_password(new).map_err(|e| match e {
         CoreError::Invalid(i) => CoreError::Invalid(Invalid(
@@ -407,11 +411,8 @@ pub async fn set_language(db: &Db, actor: &Actor, language: Option<&str>) -> Res
     if let Some(l) = language
         && !LANGUAGES.contains(&l)
     {
-        return Err(Invalid::one(
-            "language",
-            format!("'{l}' is not a language of Relais (fr, en)"),
-        )
-        .into());
+        let m = relais_domain::Msg::new(relais_domain::Code::NotAnAppLanguage).with("value", l);
+        return Err(Invalid::one("language", m).into());
     }
     let mut tx = db.write().await?;
     store::set_language(&mut tx, id, language).await?;
@@ -438,14 +439,14 @@ pub async fn create_team(db: &Db, actor: &Actor, name: &str) -> Result<store::Te
     actor.require(Action::Create, Resource::Users)?;
     let name = optional_text(Some(name), 100)
         .map_err(|m| Invalid::one("name", m))?
-        .ok_or_else(|| Invalid::one("name", "is required"))?;
+        .ok_or_else(|| Invalid::one("name", relais_domain::Code::Required))?;
     let mut tx = db.write().await?;
     let id = TeamId::new();
     store::insert_team(&mut tx, id, &name, record::now())
         .await
         .map_err(|e| match e {
             relais_store::StoreError::Duplicate(_) => {
-                Invalid::one("name", "a team with this name already exists").into()
+                Invalid::one("name", relais_domain::Code::TeamTaken).into()
             }
             other => CoreError::from(other),
         })?;

@@ -31,7 +31,7 @@ pub async fn save(db: &Db, actor: &Actor, list: &str, name: &str, query: &str) -
     let kind = kind(list).ok_or(CoreError::NotFound("list"))?;
     let name = optional_text(Some(name), 80)
         .map_err(|m| Invalid::one("view_name", m))?
-        .ok_or_else(|| Invalid::one("view_name", "is required"))?;
+        .ok_or_else(|| Invalid::one("view_name", relais_domain::Code::Required))?;
     let params = kept(query);
     // A view is checked as the list would read it: an unknown filter is refused now, not
     // each time the view is opened.
@@ -52,7 +52,7 @@ pub async fn save(db: &Db, actor: &Actor, list: &str, name: &str, query: &str) -
         .await
         .map_err(|e| match e {
             relais_store::StoreError::Duplicate(_) => {
-                Invalid::one("view_name", "you already have a view of this name").into()
+                Invalid::one("view_name", relais_domain::Code::ViewTaken).into()
             }
             other => CoreError::from(other),
         })?;

@@ -5,6 +5,7 @@
 mod magic;
 
 use crate::error::{Errors, Invalid};
+use crate::message::{Code, Msg};
 use magic::{Format, Office};
 
 /// The largest attachment accepted unless the configuration says otherwise: 10 MiB.
@@ -49,37 +50,28 @@ const PROGRAM_EXTENSIONS: &[&str] = &[
 impl Filename {
     /// Keeps the last part of a path (`C:\Users\me\devis.pdf` → `devis.pdf`), trimmed, and
     /// without the trailing dots and spaces that Windows ignores (so `x.exe.` is `x.exe`).
-    pub fn parse(raw: &[u8]) -> Result<Filename, String> {
-        let s = std::str::from_utf8(raw).map_err(|e| {
-            format!(
-                "is not valid UTF-8 (byte {} of the name)",
-                e.valid_up_to() + 1
-            )
-        })?;
+    pub fn parse(raw: &[u8]) -> Result<Filename, Msg> {
+        let s = std::str::from_utf8(raw)
+            .map_err(|e| Msg::new(Code::FilenameNotUtf8).with("byte", e.valid_up_to() + 1))?;
         let base = s.rsplit(['/', '\\']).next().unwrap_or(s);
         let name = base.trim().trim_end_matches(['.', ' ']);
         if name.is_empty() {
-            return Err("is empty: give the file's name, not a folder or dots".into());
+            return Err(Code::FilenameEmpty.into());
         }
         if name.chars().any(char::is_control) {
-            return Err("contains control characters".into());
+            return Err(Code::ControlCharacters.into());
         }
         if name.chars().any(is_direction_mark) {
-            return Err(
-                "contains invisible direction marks, which can disguise a file's real extension"
-                    .into(),
-            );
+            return Err(Code::DirectionMarks.into());
         }
         if name.len() > MAX_FILENAME_BYTES {
-            return Err(format!("is longer than {MAX_FILENAME_BYTES} bytes"));
+            return Err(Msg::new(Code::TooLongBytes).with("max", MAX_FILENAME_BYTES));
         }
         let name = Filename(name.to_string());
         if let Some(ext) = name.extension()
             && PROGRAM_EXTENSIONS.contains(&ext.as_str())
         {
-            return Err(format!(
-                "ends in .{ext}: programs and scripts are never accepted"
-            ));
+            return Err(Msg::new(Code::ProgramExtension).with("ext", ext));
         }
         Ok(name)
     }
@@ -212,18 +204,15 @@ impl AttachmentDraft<'_> {
         let filename = match self.filename {
             Some(raw) => e.check("filename", Filename::parse(raw)),
             None => {
-                e.add("filename", "is missing: say what the file is called");
+                e.add("filename", Code::FilenameMissing);
                 None
             }
         };
         let body_ok = if self.data.is_empty() {
-            e.add("body", "is empty: send the file's bytes");
+            e.add("body", Code::BodyEmpty);
             false
         } else if let Some(what) = magic::program(self.data) {
-            e.add(
-                "body",
-                format!("is {what}; programs and scripts are never accepted, whatever their type"),
-            );
+            e.add("body", Msg::new(Code::ProgramBody).with("what", what));
             false
         } else {
             true
@@ -231,10 +220,7 @@ impl AttachmentDraft<'_> {
         let declared = self.content_type.map(str::trim).filter(|c| !c.is_empty());
         let content_type = match declared {
             None => {
-                e.add(
-                    "content_type",
-                    "is missing: say what type of file this is (application/pdf, image/png...)",
-                );
+                e.add("content_type", Code::ContentTypeMissing);
                 None
             }
             Some(d) => check_type(
@@ -253,7 +239,7 @@ impl AttachmentDraft<'_> {
             // Whatever came out `None` recorded why, so `finish` answers with it.
             _ => {
                 e.finish(|| ())?;
-                Err(Invalid::one("body", "could not be checked"))
+                Err(Invalid::one("body", Code::NotChecked))
             }
         }
     }
@@ -304,7 +290,7 @@ fn kind_of(
     declared: &Declared,
     data: &[u8],
     filename: Option<&Filename>,
-) -> Result<&'static Kind, String> {
+) -> Result<&'static Kind, Msg> {
     let essence = ALIASES
         .iter()
         .find(|(alias, _)| *alias == declared.essence)
@@ -316,27 +302,23 @@ fn kind_of(
             Some(f) if f != Format::Ole2 => KINDS.iter().find(|k| k.form == Form::Binary(f)),
             _ => None,
         }
-        .ok_or_else(|| {
-            "application/octet-stream says nothing of the file, and its bytes are not of a \
-             format recognised on sight: send the file's own type (text/csv, application/msword...)"
-                .into()
-        });
+        .ok_or_else(|| Code::OctetStream.into());
     }
     // Windows browsers call a .csv file application/vnd.ms-excel when Excel is installed.
     if essence == "application/vnd.ms-excel"
         && filename.and_then(Filename::extension).as_deref() == Some("csv")
         && magic::identify(data).is_none()
     {
-        return find("text/csv").ok_or_else(String::new);
+        return find("text/csv").ok_or_else(|| Code::NotChecked.into());
     }
     if essence.starts_with("multipart/") {
-        return Err(format!(
-            "{essence} is not accepted: send the file itself as the body, with its own type"
-        ));
+        return Err(Msg::new(Code::MultipartRefused).with("type", essence));
     }
     find(essence).ok_or_else(|| {
         let shown: String = essence.chars().take(100).collect();
-        format!("'{shown}' is not an accepted type of file ({ACCEPTED})")
+        Msg::new(Code::TypeNotAccepted)
+            .with("value", shown)
+            .with("allowed", ACCEPTED)
     })
 }
 
@@ -353,17 +335,10 @@ fn binary(kind: &Kind, expected: Format, data: &[u8], e: &mut Errors) -> Option<
         e.add(
             "content_type",
             match found {
-                Some(f) => format!(
-                    "says {} but the file is {} ({})",
-                    kind.mime,
-                    f.name(),
-                    f.mime()
-                ),
-                None => format!(
-                    "says {} but the file does not start like {}",
-                    kind.mime,
-                    expected.name()
-                ),
+                Some(f) => says_but_is(kind, f),
+                None => Msg::new(Code::SaysButStarts)
+                    .with("declared", kind.mime)
+                    .with("expected", expected.name()),
             },
         );
         return None;
@@ -375,17 +350,16 @@ fn binary(kind: &Kind, expected: Format, data: &[u8], e: &mut Errors) -> Option<
     Some(ContentType(kind.mime.to_string()))
 }
 
+fn says_but_is(kind: &Kind, f: Format) -> Msg {
+    Msg::new(Code::SaysButIs)
+        .with("declared", kind.mime)
+        .with("found", f.name())
+        .with("found_type", f.mime())
+}
+
 fn text(kind: &Kind, declared: &Declared, data: &[u8], e: &mut Errors) -> Option<ContentType> {
     if let Some(f) = magic::identify(data) {
-        e.add(
-            "content_type",
-            format!(
-                "says {} but the file is {} ({})",
-                kind.mime,
-                f.name(),
-                f.mime()
-            ),
-        );
+        e.add("content_type", says_but_is(kind, f));
         return None;
     }
     let charset = match declared.charset.as_deref() {
@@ -398,35 +372,31 @@ fn text(kind: &Kind, declared: &Declared, data: &[u8], e: &mut Errors) -> Option
                 let shown: String = c.chars().take(40).collect();
                 e.add(
                     "content_type",
-                    format!(
-                        "charset '{shown}' is not accepted (one of {})",
-                        CHARSETS.join(", ")
-                    ),
+                    Msg::new(Code::CharsetRefused)
+                        .with("value", shown)
+                        .with("allowed", CHARSETS.join(", ")),
                 );
                 return None;
             }
         },
     };
     if data.contains(&0) {
-        e.add("body", "contains NUL bytes: it is not text");
+        e.add("body", Code::NotText);
         return None;
     }
     let problem = match charset {
         "utf-8" => std::str::from_utf8(data)
             .err()
             .map(|err| match err.error_len() {
-                None => "ends in the middle of a UTF-8 character: the file looks truncated".into(),
-                Some(_) => format!(
-                    "is not valid UTF-8 (byte {}); if the file is in another encoding, say which: \
-                 {}; charset=windows-1252",
-                    err.valid_up_to() + 1,
-                    kind.mime
-                ),
+                None => Code::TruncatedUtf8.into(),
+                Some(_) => Msg::new(Code::NotUtf8Body)
+                    .with("byte", err.valid_up_to() + 1)
+                    .with("type", kind.mime),
             }),
         "us-ascii" => data
             .iter()
             .position(|b| !b.is_ascii())
-            .map(|i| format!("is not US-ASCII (byte {})", i + 1)),
+            .map(|i| Msg::new(Code::NotAscii).with("byte", i + 1)),
         _ => None,
     };
     if let Some(problem) = problem {
@@ -486,7 +456,7 @@ mod tests {
 
     #[test]
     fn file_names_refuse_control_characters_direction_marks_and_excess() {
-        let err = |raw: &[u8]| Filename::parse(raw).unwrap_err();
+        let err = |raw: &[u8]| Filename::parse(raw).unwrap_err().to_string();
         assert!(err(b"a\nb.txt").contains("control"));
         assert!(err(b"a\x7fb.txt").contains("control"));
         assert!(err("facture\u{202e}fdp.exe".as_bytes()).contains("direction"));
@@ -510,6 +480,7 @@ mod tests {
             assert!(
                 Filename::parse(name.as_bytes())
                     .unwrap_err()
+                    .to_string()
                     .contains("programs"),
                 "{name}"
             );

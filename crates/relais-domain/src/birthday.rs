@@ -1,3 +1,4 @@
+use crate::message::{Code, Msg};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -12,14 +13,15 @@ pub struct Birthday {
 }
 
 impl Birthday {
-    pub fn new(day: u32, month: u32, year: Option<i32>) -> Result<Self, String> {
+    pub fn new(day: u32, month: u32, year: Option<i32>) -> Result<Self, Msg> {
         // 2000 is a leap year, so 29 February without a year is accepted.
         let check_year = year.unwrap_or(2000);
         if !(1800..=2100).contains(&check_year) {
-            return Err(format!("year {check_year} is out of range"));
+            return Err(Msg::new(Code::YearOutOfRange).with("value", check_year));
         }
-        NaiveDate::from_ymd_opt(check_year, month, day)
-            .ok_or_else(|| format!("{day:02}/{month:02} is not a valid date"))?;
+        NaiveDate::from_ymd_opt(check_year, month, day).ok_or_else(|| {
+            Msg::new(Code::InvalidDayMonth).with("value", format!("{day:02}/{month:02}"))
+        })?;
         Ok(Birthday {
             day: day as u8,
             month: month as u8,
@@ -30,10 +32,10 @@ impl Birthday {
     /// Reads ISO (`1815-12-10`), French (`10/12/1815`, `10.12.1815`, `10-12-1815`, `10/12`),
     /// vCard (`18151210`, `--1210`, `--12-10`) forms. A time part is ignored.
     /// `a/b/yyyy` is day/month (French order) unless only month/day makes sense.
-    pub fn parse(s: &str) -> Result<Self, String> {
+    pub fn parse(s: &str) -> Result<Self, Msg> {
         let s = s.trim();
         let s = s.split(['T', ' ']).next().unwrap_or(s);
-        let bad = || format!("'{s}' is not a date (expected 1815-12-10 or 10/12/1815)");
+        let bad = || Msg::new(Code::NotABirthday).with("value", s);
         let nums = |parts: &[&str]| -> Option<Vec<u32>> {
             parts.iter().map(|p| p.parse::<u32>().ok()).collect()
         };
@@ -72,7 +74,7 @@ impl Birthday {
     }
 }
 
-fn day_month(a: u32, b: u32, year: Option<i32>) -> Result<Birthday, String> {
+fn day_month(a: u32, b: u32, year: Option<i32>) -> Result<Birthday, Msg> {
     if b > 12 && a <= 12 {
         Birthday::new(b, a, year)
     } else {
@@ -90,8 +92,8 @@ impl std::fmt::Display for Birthday {
 }
 
 impl TryFrom<String> for Birthday {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
+    type Error = Msg;
+    fn try_from(s: String) -> Result<Self, Msg> {
         Birthday::parse(&s)
     }
 }

@@ -1,6 +1,7 @@
 //! A company: a customer account, a supplier, a subsidiary of a group.
 use crate::error::{Errors, Invalid, optional_text};
 use crate::legal::{Siren, Siret, VatNumber};
+use crate::message::{Code, Msg, not_one_of};
 use crate::person::{Address, addresses, tags};
 use crate::{CompanyId, Email, Phone, UserId};
 use serde::{Deserialize, Serialize};
@@ -59,13 +60,13 @@ fn parse_opt<T>(
     e: &mut Errors,
     field: &str,
     v: &Option<String>,
-    parse: impl Fn(&str) -> Result<T, String>,
+    parse: impl Fn(&str) -> Result<T, Msg>,
 ) -> Option<T> {
     let v = v.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
     e.check(field, parse(v))
 }
 
-fn website(s: &str) -> Result<String, String> {
+fn website(s: &str) -> Result<String, Msg> {
     let s = s.trim();
     let host = s
         .trim_start_matches("https://")
@@ -73,7 +74,7 @@ fn website(s: &str) -> Result<String, String> {
     let host = host.split('/').next().unwrap_or_default();
     if host.is_empty() || !host.contains('.') || host.contains(char::is_whitespace) || s.len() > 300
     {
-        return Err(format!("'{s}' is not a web address"));
+        return Err(Msg::new(Code::NotAWebAddress).with("value", s));
     }
     Ok(if s.starts_with("http://") || s.starts_with("https://") {
         s.to_string()
@@ -89,14 +90,14 @@ impl CompanyDraft {
             .check("name", optional_text(self.name.as_deref(), 200))
             .flatten();
         if name.is_none() && e.is_empty() {
-            e.add("name", "a company needs a name");
+            e.add("name", Code::CompanyNeedsName);
         }
         let siren = parse_opt(&mut e, "siren", &self.siren, Siren::parse);
         let siret = parse_opt(&mut e, "siret", &self.siret, Siret::parse);
         if let (Some(a), Some(b)) = (&siren, &siret)
             && b.siren() != a.as_str()
         {
-            e.add("siret", "does not start with the company's SIREN");
+            e.add("siret", Code::SiretNotSiren);
         }
         let siren = siren.or_else(|| siret.as_ref().and_then(|s| Siren::parse(s.siren()).ok()));
         let vat_number = parse_opt(&mut e, "vat_number", &self.vat_number, VatNumber::parse);
@@ -108,7 +109,7 @@ impl CompanyDraft {
                 .iter()
                 .find(|z| **z == s)
                 .map(|z| z.to_string())
-                .ok_or_else(|| format!("'{s}' is not one of {}", SIZES.join(", ")))
+                .ok_or_else(|| not_one_of(s, &SIZES))
         });
         let website = parse_opt(&mut e, "website", &self.website, website);
         let email = parse_opt(&mut e, "email", &self.email, Email::parse);

@@ -1,4 +1,5 @@
 //! Custom fields defined by an admin on people and companies.
+use crate::message::{Code, Msg, not_one_of};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -30,15 +31,10 @@ impl Entity {
     }
 
     /// The entity of that name, if a kind of record has custom fields under it.
-    pub fn parse(s: &str) -> Result<Entity, String> {
+    pub fn parse(s: &str) -> Result<Entity, Msg> {
         crate::filter::schema::custom_entity(s)
             .map(Entity)
-            .ok_or_else(|| {
-                format!(
-                    "'{s}' is not a kind of record with custom fields ({})",
-                    crate::filter::schema::custom_entities().join(", ")
-                )
-            })
+            .ok_or_else(|| not_one_of(s, &crate::filter::schema::custom_entities()))
     }
 }
 
@@ -81,10 +77,9 @@ impl CustomFieldKind {
         }
     }
 
-    pub fn parse(s: &str) -> Result<Self, String> {
-        serde_json::from_value(serde_json::Value::String(s.to_string())).map_err(|_| {
-            format!("'{s}' is not a field type (text, number, date, choice, boolean, money)")
-        })
+    pub fn parse(s: &str) -> Result<Self, Msg> {
+        serde_json::from_value(serde_json::Value::String(s.to_string()))
+            .map_err(|_| not_one_of(s, &["text", "number", "date", "choice", "boolean", "money"]))
     }
 }
 
@@ -105,7 +100,7 @@ impl CustomValue {
         kind: CustomFieldKind,
         choices: &[String],
         v: &serde_json::Value,
-    ) -> Result<Option<Self>, String> {
+    ) -> Result<Option<Self>, Msg> {
         use serde_json::Value as J;
         let text = match v {
             J::Null => return Ok(None),
@@ -116,7 +111,7 @@ impl CustomValue {
                 return n
                     .as_f64()
                     .map(|f| Some(CustomValue::Number(f)))
-                    .ok_or_else(|| "is not a number".to_string());
+                    .ok_or_else(|| Code::NotANumberHere.into());
             }
             J::Bool(b) if kind == CustomFieldKind::Boolean => {
                 return Ok(Some(CustomValue::Boolean(*b)));
@@ -125,16 +120,13 @@ impl CustomValue {
             J::Object(_) if kind == CustomFieldKind::Money => {
                 return serde_json::from_value::<crate::money::Money>(v.clone())
                     .map(|m| Some(CustomValue::Money(m)))
-                    .map_err(|_| {
-                        "is not an amount ({\"minor\": 1050, \"currency\": \"EUR\"} or \"10,50 €\")"
-                            .into()
-                    });
+                    .map_err(|_| Code::NotAnAmountObject.into());
             }
             other => other.to_string(),
         };
         let value = match kind {
             CustomFieldKind::Text if text.chars().count() > 1000 => {
-                return Err("is longer than 1000 characters".into());
+                return Err(Msg::new(Code::TooLong).with("max", 1000));
             }
             CustomFieldKind::Text => CustomValue::Text(text),
             CustomFieldKind::Number => CustomValue::Number(
@@ -143,7 +135,7 @@ impl CustomValue {
                     .parse::<f64>()
                     .ok()
                     .filter(|f| f.is_finite())
-                    .ok_or_else(|| format!("'{text}' is not a number"))?,
+                    .ok_or_else(|| Msg::new(Code::NotANumber).with("value", &text))?,
             ),
             CustomFieldKind::Date => CustomValue::Date(parse_date(&text)?),
             CustomFieldKind::Money => CustomValue::Money(parse_money(&text)?),
@@ -153,7 +145,10 @@ impl CustomValue {
                     .iter()
                     .find(|c| c.eq_ignore_ascii_case(&text))
                     .cloned()
-                    .ok_or_else(|| format!("'{text}' is not one of {}", choices.join(", ")))?,
+                    .ok_or_else(|| {
+                        let allowed: Vec<&str> = choices.iter().map(String::as_str).collect();
+                        not_one_of(&text, &allowed)
+                    })?,
             ),
         };
         Ok(Some(value))
@@ -174,30 +169,30 @@ impl CustomValue {
 
 /// An amount as typed in a form or a CSV cell, in euros unless it names its currency:
 /// French first ("1 234,50 €"), then English ("1,234.50") when only that reads.
-pub fn parse_money(s: &str) -> Result<crate::money::Money, String> {
+pub fn parse_money(s: &str) -> Result<crate::money::Money, Msg> {
     use crate::money::{Currency, Locale, Money};
     Money::parse(s, Currency::EUR, Locale::Fr)
         .or_else(|e| Money::parse(s, Currency::EUR, Locale::En).map_err(|_| e))
 }
 
 /// ISO (`2024-03-31`) or French (`31/03/2024`) dates.
-pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
+pub fn parse_date(s: &str) -> Result<NaiveDate, Msg> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .or_else(|_| NaiveDate::parse_from_str(s, "%d/%m/%Y"))
         .or_else(|_| NaiveDate::parse_from_str(s, "%d.%m.%Y"))
-        .map_err(|_| format!("'{s}' is not a date (2024-03-31 or 31/03/2024)"))
+        .map_err(|_| Msg::new(Code::NotADate).with("value", s))
 }
 
-fn parse_bool(s: &str) -> Result<bool, String> {
+fn parse_bool(s: &str) -> Result<bool, Msg> {
     match crate::text::fold(s).as_str() {
         "true" | "yes" | "oui" | "1" | "y" | "o" | "vrai" => Ok(true),
         "false" | "no" | "non" | "0" | "n" | "faux" => Ok(false),
-        _ => Err(format!("'{s}' is not yes or no")),
+        _ => Err(Msg::new(Code::NotYesOrNo).with("value", s)),
     }
 }
 
 /// A field key: lowercase letters, digits and underscores, starting with a letter.
-pub fn parse_key(s: &str) -> Result<String, String> {
+pub fn parse_key(s: &str) -> Result<String, Msg> {
     let ok = !s.is_empty()
         && s.len() <= 50
         && s.starts_with(|c: char| c.is_ascii_lowercase())
@@ -206,7 +201,7 @@ pub fn parse_key(s: &str) -> Result<String, String> {
     if ok {
         Ok(s.to_string())
     } else {
-        Err(format!("'{s}' is not a key (lowercase letters, digits, _)"))
+        Err(Msg::new(Code::NotAKey).with("value", s))
     }
 }
 

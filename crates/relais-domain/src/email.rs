@@ -1,3 +1,4 @@
+use crate::message::{Code, Msg};
 use serde::{Deserialize, Serialize};
 
 /// An e-mail address that can receive mail: RFC 5322 syntax, and a domain with a dot
@@ -14,20 +15,18 @@ impl Email {
         Email::parse(&raw).unwrap_or(Email(raw))
     }
 
-    pub fn parse(s: &str) -> Result<Self, String> {
+    pub fn parse(s: &str) -> Result<Self, Msg> {
         let s = s.trim().trim_start_matches("mailto:");
         if s.len() > 254 {
-            return Err("is longer than 254 characters".into());
+            return Err(Msg::new(Code::TooLong).with("max", 254));
         }
         let parsed: email_address::EmailAddress = s
             .parse()
-            .map_err(|_| format!("'{s}' is not a valid e-mail address"))?;
+            .map_err(|_| Msg::new(Code::NotAnEmail).with("value", s))?;
         // Internationalised domains are case-insensitive too: "EXÄMPLE.FR" is "exämple.fr".
         let domain = parsed.domain().to_lowercase();
         if !domain.contains('.') || domain.starts_with('[') || domain.ends_with('.') {
-            return Err(format!(
-                "'{s}' is not a valid e-mail address (the domain has no dot)"
-            ));
+            return Err(Msg::new(Code::EmailDomainNoDot).with("value", s));
         }
         Ok(Email(format!("{}@{}", parsed.local_part(), domain)))
     }
@@ -43,8 +42,8 @@ impl Email {
 }
 
 impl TryFrom<String> for Email {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
+    type Error = Msg;
+    fn try_from(s: String) -> Result<Self, Msg> {
         Email::parse(&s)
     }
 }

@@ -1,11 +1,43 @@
-use serde::Serialize;
+use crate::message::{Code, Msg};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// One thing wrong with one field of an input, named as the client wrote it
-/// (`emails[1].address`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+/// (`emails[1].address`): a stable code with its parameters, and the message in English.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FieldError {
     pub field: String,
+    /// What is wrong, stable across versions: `too_long`, `not_an_email`...
+    pub code: String,
+    /// The values the message names (`{"max": "100"}`).
+    #[schema(value_type = Object)]
+    pub params: BTreeMap<String, String>,
+    /// The message in English.
     pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, msg: impl Into<Msg>) -> FieldError {
+        let msg = msg.into();
+        FieldError {
+            field: field.into(),
+            code: msg.code.as_str().to_string(),
+            message: msg.to_string(),
+            params: msg.params.into_iter().collect(),
+        }
+    }
+
+    /// The message again, to write it in another language.
+    pub fn msg(&self) -> Msg {
+        match Code::parse(&self.code) {
+            Some(code) => Msg {
+                code,
+                params: self.params.clone().into_iter().collect(),
+            },
+            // Written by another version: its English text is all there is.
+            None => Msg::new(Code::Other).with("text", &self.message),
+        }
+    }
 }
 
 /// Everything wrong with an input. Never empty.
@@ -14,11 +46,8 @@ pub struct FieldError {
 pub struct Invalid(pub Vec<FieldError>);
 
 impl Invalid {
-    pub fn one(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Invalid(vec![FieldError {
-            field: field.into(),
-            message: message.into(),
-        }])
+    pub fn one(field: impl Into<String>, msg: impl Into<Msg>) -> Self {
+        Invalid(vec![FieldError::new(field, msg)])
     }
 }
 
@@ -27,15 +56,12 @@ impl Invalid {
 pub struct Errors(Vec<FieldError>);
 
 impl Errors {
-    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.0.push(FieldError {
-            field: field.into(),
-            message: message.into(),
-        });
+    pub fn add(&mut self, field: impl Into<String>, msg: impl Into<Msg>) {
+        self.0.push(FieldError::new(field, msg));
     }
 
     /// Keeps the value when it parsed, records the error under `field` otherwise.
-    pub fn check<T>(&mut self, field: impl Into<String>, r: Result<T, String>) -> Option<T> {
+    pub fn check<T>(&mut self, field: impl Into<String>, r: Result<T, Msg>) -> Option<T> {
         match r {
             Ok(v) => Some(v),
             Err(m) => {
@@ -59,15 +85,15 @@ impl Errors {
 }
 
 /// Trims a text and turns a blank one into `None`; refuses one longer than `max` characters.
-pub fn optional_text(v: Option<&str>, max: usize) -> Result<Option<String>, String> {
+pub fn optional_text(v: Option<&str>, max: usize) -> Result<Option<String>, Msg> {
     match v.map(str::trim) {
         None | Some("") => Ok(None),
-        Some(s) if s.chars().count() > max => Err(format!("is longer than {max} characters")),
+        Some(s) if s.chars().count() > max => Err(Msg::new(Code::TooLong).with("max", max)),
         Some(s)
             if s.chars()
                 .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') =>
         {
-            Err("contains control characters".into())
+            Err(Code::ControlCharacters.into())
         }
         Some(s) => Ok(Some(s.to_string())),
     }

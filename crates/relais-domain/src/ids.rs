@@ -12,8 +12,10 @@ macro_rules! typed_id {
 
         impl $name {
             pub fn new() -> Self { Self(Uuid::now_v7()) }
-            pub fn parse(s: &str) -> Result<Self, String> {
-                Uuid::parse_str(s.trim()).map(Self).map_err(|_| format!("'{s}' is not a valid id"))
+            pub fn parse(s: &str) -> Result<Self, $crate::message::Msg> {
+                Uuid::parse_str(s.trim()).map(Self).map_err(|_| {
+                    $crate::message::Msg::new($crate::message::Code::NotAnId).with("value", s)
+                })
             }
         }
         impl Default for $name { fn default() -> Self { Self::new() } }

@@ -1,12 +1,13 @@
 //! The timeline: interactions on every channel, tasks, and consent records.
 use crate::error::{Errors, Invalid, optional_text};
+use crate::message::{Code, Msg, not_one_of};
 use crate::person::Channel;
 use crate::{CompanyId, PersonId, UserId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 macro_rules! word_enum {
-    ($name:ident, $what:literal, [$($variant:ident = $word:literal),*]) => {
+    ($name:ident, [$($variant:ident = $word:literal),*]) => {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant),* }
@@ -14,11 +15,11 @@ macro_rules! word_enum {
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),*];
             pub fn as_str(self) -> &'static str { match self { $($name::$variant => $word),* } }
-            pub fn parse(s: &str) -> Result<Self, String> {
+            pub fn parse(s: &str) -> Result<Self, Msg> {
                 let w = s.trim().to_ascii_lowercase();
                 Self::ALL.iter().copied().find(|v| v.as_str() == w).ok_or_else(|| {
                     let all: Vec<_> = Self::ALL.iter().map(|v| v.as_str()).collect();
-                    format!("'{s}' is not {} ({})", $what, all.join(", "))
+                    not_one_of(s, &all)
                 })
             }
         }
@@ -27,7 +28,6 @@ macro_rules! word_enum {
 
 word_enum!(
     InteractionKind,
-    "a kind of interaction",
     [
         Call = "call",
         Email = "email",
@@ -42,7 +42,6 @@ word_enum!(
 );
 word_enum!(
     Direction,
-    "a direction",
     [
         Inbound = "inbound",
         Outbound = "outbound",
@@ -51,7 +50,6 @@ word_enum!(
 );
 word_enum!(
     ConsentStatus,
-    "a consent status",
     [
         Granted = "granted",
         Withdrawn = "withdrawn",
@@ -72,10 +70,10 @@ pub struct About {
 impl About {
     /// A kind's name is a short lowercase word; whether it is a known kind and the record
     /// exists is for the services to say.
-    fn check(&self) -> Result<(), String> {
+    fn check(&self) -> Result<(), Msg> {
         let k = &self.kind;
         if k.is_empty() || k.len() > 40 || !k.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
-            return Err(format!("'{k}' is not the name of a kind of record"));
+            return Err(Msg::new(Code::NotAKindOfRecord).with("value", k));
         }
         Ok(())
     }
@@ -118,11 +116,13 @@ pub struct InteractionData {
 /// A meeting report of a long day fits; a pasted novel does not.
 pub const MAX_BODY: usize = 1_000_000;
 
-pub fn parse_time(field: &str, s: &str) -> Result<DateTime<Utc>, String> {
+pub fn parse_time(field: &str, s: &str) -> Result<DateTime<Utc>, Msg> {
     DateTime::parse_from_rfc3339(s.trim())
         .map(|t| t.with_timezone(&Utc))
         .map_err(|_| {
-            format!("'{s}' is not a date and time ({field} in RFC 3339: 2024-03-31T14:00:00Z)")
+            Msg::new(Code::NotARfc3339)
+                .with("value", s)
+                .with("field", field)
         })
 }
 
@@ -132,7 +132,7 @@ impl InteractionDraft {
         let kind = match self.kind.as_deref() {
             Some(k) => e.check("kind", InteractionKind::parse(k)),
             None => {
-                e.add("kind", "is required");
+                e.add("kind", Code::Required);
                 None
             }
         };
@@ -150,7 +150,7 @@ impl InteractionDraft {
         if let Some(d) = self.duration_minutes
             && !(0..=24 * 60).contains(&d)
         {
-            e.add("duration_minutes", "must be between 0 and 1440");
+            e.add("duration_minutes", Code::MinutesRange);
         }
         let subject = e
             .check("subject", optional_text(self.subject.as_deref(), 500))
@@ -162,10 +162,7 @@ impl InteractionDraft {
             e.check("about.kind", about.check());
         }
         if self.person_ids.is_empty() && self.company_id.is_none() && self.about.is_none() {
-            e.add(
-                "person_ids",
-                "an interaction is linked to at least one person, a company or another record",
-            );
+            e.add("person_ids", Code::InteractionNeedsSubject);
         }
         let mut person_ids = self.person_ids.clone();
         person_ids.dedup();
@@ -224,7 +221,7 @@ impl TaskDraft {
             .check("title", optional_text(self.title.as_deref(), 300))
             .flatten();
         if title.is_none() && e.is_empty() {
-            e.add("title", "is required");
+            e.add("title", Code::Required);
         }
         let notes = e
             .check("notes", optional_text(self.notes.as_deref(), 100_000))

@@ -1,4 +1,5 @@
 //! Legal identifiers of companies: French SIREN/SIRET (Luhn checksum) and EU VAT numbers.
+use crate::message::{Code, Msg};
 use serde::{Deserialize, Serialize};
 
 fn digits_only(s: &str) -> String {
@@ -39,8 +40,8 @@ macro_rules! string_newtype {
             }
         }
         impl TryFrom<String> for $name {
-            type Error = String;
-            fn try_from(s: String) -> Result<Self, String> {
+            type Error = $crate::message::Msg;
+            fn try_from(s: String) -> Result<Self, $crate::message::Msg> {
                 $name::parse(&s)
             }
         }
@@ -59,13 +60,13 @@ pub struct Siren(String);
 string_newtype!(Siren);
 
 impl Siren {
-    pub fn parse(s: &str) -> Result<Self, String> {
+    pub fn parse(s: &str) -> Result<Self, Msg> {
         let d = digits_only(s);
         if d.len() != 9 || !d.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(format!("'{s}' is not a SIREN (9 digits)"));
+            return Err(Msg::new(Code::NotASiren).with("value", s));
         }
         if !luhn_ok(&d) {
-            return Err(format!("'{s}' is not a valid SIREN (wrong check digit)"));
+            return Err(Msg::new(Code::SirenCheckDigit).with("value", s));
         }
         Ok(Siren(d))
     }
@@ -79,10 +80,10 @@ pub struct Siret(String);
 string_newtype!(Siret);
 
 impl Siret {
-    pub fn parse(s: &str) -> Result<Self, String> {
+    pub fn parse(s: &str) -> Result<Self, Msg> {
         let d = digits_only(s);
         if d.len() != 14 || !d.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(format!("'{s}' is not a SIRET (14 digits)"));
+            return Err(Msg::new(Code::NotASiret).with("value", s));
         }
         let la_poste = d.starts_with("356000000");
         let ok = if la_poste {
@@ -91,7 +92,7 @@ impl Siret {
             luhn_ok(&d)
         };
         if !ok {
-            return Err(format!("'{s}' is not a valid SIRET (wrong check digit)"));
+            return Err(Msg::new(Code::SiretCheckDigit).with("value", s));
         }
         Ok(Siret(d))
     }
@@ -115,9 +116,9 @@ const EU_PREFIXES: [&str; 28] = [
 ];
 
 impl VatNumber {
-    pub fn parse(s: &str) -> Result<Self, String> {
+    pub fn parse(s: &str) -> Result<Self, Msg> {
         let v: String = digits_only(s).to_ascii_uppercase();
-        let bad = || format!("'{s}' is not an intra-EU VAT number");
+        let bad = || Msg::new(Code::NotAVatNumber).with("value", s);
         if v.len() < 4 || v.len() > 14 || !v.is_ascii() {
             return Err(bad());
         }
@@ -126,22 +127,22 @@ impl VatNumber {
             return Err(bad());
         }
         if country == "FR" {
-            check_french_vat(rest).map_err(|m| format!("'{s}': {m}"))?;
+            check_french_vat(rest)?;
         }
         Ok(VatNumber(v))
     }
 }
 
-fn check_french_vat(rest: &str) -> Result<(), String> {
+fn check_french_vat(rest: &str) -> Result<(), Msg> {
     if rest.len() != 11 {
-        return Err("a French VAT number is FR, a 2-character key and the SIREN".into());
+        return Err(Code::FrenchVatShape.into());
     }
     let (key, siren) = rest.split_at(2);
-    Siren::parse(siren).map_err(|_| "the SIREN part is not valid".to_string())?;
+    Siren::parse(siren).map_err(|_| Msg::from(Code::FrenchVatShape))?;
     if let Ok(key) = key.parse::<u64>() {
         let siren: u64 = siren.parse().unwrap_or(0);
         if key != (12 + 3 * (siren % 97)) % 97 {
-            return Err("the key does not match the SIREN".into());
+            return Err(Code::VatKey.into());
         }
     }
     Ok(())

@@ -4,6 +4,7 @@
 //! from zero, to the currency's minor unit: the rule for each line of a quote or an invoice
 //! (the totals are then sums of rounded lines). Percentages (VAT, discounts) are in basis
 //! points: 20 % is 2000, 5.5 % is 550, 2.1 % is 210.
+use crate::message::{Code, Msg};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -63,19 +64,14 @@ impl Currency {
     pub const EUR: Currency = Currency(*b"EUR");
 
     /// A known ISO 4217 code, in any case.
-    pub fn parse(s: &str) -> Result<Currency, String> {
+    pub fn parse(s: &str) -> Result<Currency, Msg> {
         let code = s.trim().to_ascii_uppercase();
         CURRENCIES
             .iter()
             .find(|(c, _)| *c == code)
             .and_then(|(c, _)| c.as_bytes().try_into().ok())
             .map(Currency)
-            .ok_or_else(|| {
-                format!(
-                    "'{}' is not a currency (an ISO 4217 code: EUR, USD...)",
-                    s.trim()
-                )
-            })
+            .ok_or_else(|| Msg::new(Code::NotACurrency).with("value", s.trim()))
     }
 
     pub fn code(&self) -> &str {
@@ -233,8 +229,8 @@ impl Money {
     /// `currency`; the locale decides what a lone separator means ("1,234" is 1.234 in
     /// French, 1234 in English); with both "," and "." the last one is the decimal
     /// separator. More decimals than the currency has are refused, not rounded away.
-    pub fn parse(s: &str, currency: Currency, locale: Locale) -> Result<Money, String> {
-        let bad = || format!("'{}' is not an amount (for example 1 234,50 €)", s.trim());
+    pub fn parse(s: &str, currency: Currency, locale: Locale) -> Result<Money, Msg> {
+        let bad = || Msg::new(Code::NotAnAmount).with("value", s.trim());
         let mut text = s.trim().to_string();
         let mut currency = currency;
         for c in Currency::all() {
@@ -286,10 +282,10 @@ impl Money {
         }
         let exp = currency.exponent() as usize;
         if fraction.len() > exp {
-            return Err(format!(
-                "'{}' has more than {exp} decimals, the smallest unit of {currency}",
-                s.trim()
-            ));
+            return Err(Msg::new(Code::TooManyDecimals)
+                .with("value", s.trim())
+                .with("digits", exp)
+                .with("currency", currency));
         }
         let units: i64 = if units.is_empty() {
             0
@@ -300,7 +296,7 @@ impl Money {
         let minor = units
             .checked_mul(currency.scale())
             .and_then(|m| m.checked_add(fraction))
-            .ok_or_else(|| format!("'{}' is too large an amount", s.trim()))?;
+            .ok_or_else(|| Msg::new(Code::AmountTooLarge).with("value", s.trim()))?;
         Ok(Money::new(if negative { -minor } else { minor }, currency))
     }
 
@@ -409,7 +405,9 @@ mod tests {
     use super::*;
 
     fn eur(s: &str, l: Locale) -> Result<i64, String> {
-        Money::parse(s, Currency::EUR, l).map(|m| m.minor)
+        Money::parse(s, Currency::EUR, l)
+            .map(|m| m.minor)
+            .map_err(|m| m.to_string())
     }
 
     #[test]

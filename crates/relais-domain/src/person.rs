@@ -2,6 +2,7 @@
 //! sends (a whole record, or the current one with a JSON merge patch applied); `PersonData`
 //! is the validated record, and serialises back to the draft's shape.
 use crate::error::{Errors, Invalid, optional_text};
+use crate::message::{Code, Msg, not_one_of};
 use crate::{Birthday, CompanyId, Email, Phone, UserId};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -36,7 +37,7 @@ impl Stage {
     }
 
     /// Also reads the words of French users and of HubSpot exports.
-    pub fn parse(s: &str) -> Result<Stage, String> {
+    pub fn parse(s: &str) -> Result<Stage, Msg> {
         let f = crate::text::fold(s).replace([' ', '-'], "_");
         Ok(match f.as_str() {
             "lead" | "piste" | "subscriber" | "marketingqualifiedlead" | "salesqualifiedlead" => {
@@ -48,8 +49,9 @@ impl Stage {
                 Stage::FormerCustomer
             }
             _ => {
-                return Err(format!(
-                    "'{s}' is not a stage (lead, prospect, customer, former_customer)"
+                return Err(not_one_of(
+                    s,
+                    &["lead", "prospect", "customer", "former_customer"],
                 ));
             }
         })
@@ -78,11 +80,11 @@ impl Channel {
         }
     }
 
-    pub fn parse(s: &str) -> Result<Channel, String> {
+    pub fn parse(s: &str) -> Result<Channel, Msg> {
         Channel::ALL
             .into_iter()
             .find(|c| c.as_str() == s.trim().to_ascii_lowercase())
-            .ok_or_else(|| format!("'{s}' is not a channel (email, sms, phone, post)"))
+            .ok_or_else(|| not_one_of(s, &["email", "sms", "phone", "post"]))
     }
 }
 
@@ -212,7 +214,7 @@ pub(crate) fn kind(errors: &mut Errors, field: String, v: &str, allowed: &[&str]
         _ => k,
     };
     if !allowed.contains(&k.as_str()) {
-        errors.add(field, format!("'{v}' is not one of {}", allowed.join(", ")));
+        errors.add(field, not_one_of(v, allowed));
     }
     k
 }
@@ -254,7 +256,10 @@ pub const MAX_CONTACTS: usize = 50;
 /// An error on a list that is too long, named by the list.
 pub(crate) fn too_many(errors: &mut Errors, name: &str, len: usize, max: usize) {
     if len > max {
-        errors.add(name, format!("holds at most {max} items, not {len}"));
+        errors.add(
+            name,
+            Msg::new(Code::TooMany).with("max", max).with("given", len),
+        );
     }
 }
 
@@ -304,10 +309,7 @@ impl PersonDraft {
             }
         }
         if first_name.is_none() && last_name.is_none() && emails.is_empty() {
-            e.add(
-                "last_name",
-                "a person needs a first name, a last name or an e-mail address",
-            );
+            e.add("last_name", Code::PersonNeedsName);
         }
         let birthday = self.birthday.as_deref().filter(|b| !b.trim().is_empty());
         let birthday = birthday.and_then(|b| e.check("birthday", Birthday::parse(b)));
@@ -315,10 +317,7 @@ impl PersonDraft {
         if let Some(l) = &language
             && (l.len() != 2 || !l.bytes().all(|b| b.is_ascii_lowercase()))
         {
-            e.add(
-                "language",
-                format!("'{l}' is not a two-letter language code (fr, en, ...)"),
-            );
+            e.add("language", Msg::new(Code::NotALanguage).with("value", l));
         }
         let preferred_channel = self
             .preferred_channel

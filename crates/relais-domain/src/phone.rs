@@ -1,3 +1,4 @@
+use crate::message::{Code, Msg};
 use phonenumber::country::Id;
 use serde::{Deserialize, Serialize};
 
@@ -15,13 +16,13 @@ impl Phone {
         Phone::parse(&raw).unwrap_or(Phone(raw))
     }
 
-    pub fn parse(s: &str) -> Result<Self, String> {
+    pub fn parse(s: &str) -> Result<Self, Msg> {
         // A leading apostrophe is the text marker of spreadsheets (and of our CSV exports).
         let trimmed = s.trim().trim_start_matches('\'').trim();
         if trimmed.is_empty() {
-            return Err("is empty".into());
+            return Err(Code::Empty.into());
         }
-        let invalid = || format!("'{trimmed}' is not a valid phone number");
+        let invalid = || Msg::new(Code::NotAPhone).with("value", trimmed);
         let input = trimmed.strip_prefix("tel:").unwrap_or(trimmed);
         let input = match input.strip_prefix("00") {
             Some(rest) => format!("+{rest}"),
@@ -47,8 +48,8 @@ impl Phone {
 }
 
 impl TryFrom<String> for Phone {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
+    type Error = Msg;
+    fn try_from(s: String) -> Result<Self, Msg> {
         Phone::parse(&s)
     }
 }

@@ -50,13 +50,13 @@ impl Role {
         Role::ReadOnly,
     ];
 
-    pub fn parse(s: &str) -> Result<Role, String> {
+    pub fn parse(s: &str) -> Result<Role, crate::Msg> {
         Role::ALL
             .into_iter()
             .find(|r| r.as_str() == s.trim().to_ascii_lowercase().replace('_', "-"))
             .ok_or_else(|| {
                 let names: Vec<_> = Role::ALL.iter().map(|r| r.as_str()).collect();
-                format!("'{s}' is not a role (one of {})", names.join(", "))
+                crate::message::not_one_of(s, &names)
             })
     }
 

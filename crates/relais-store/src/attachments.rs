@@ -80,7 +80,10 @@ impl From<Row> for AttachmentRecord {
 /// `MissingReference` (the foreign key refuses it).
 pub async fn insert(tx: &mut Tx, a: &NewAttachment<'_>) -> Result<()> {
     let size = i64::try_from(a.data.len()).map_err(|_| {
-        StoreError::Invalid(relais_domain::Invalid::one("body", "is too large to store"))
+        StoreError::Invalid(relais_domain::Invalid::one(
+            "body",
+            relais_domain::Code::TooLargeToStore,
+        ))
     })?;
     tx.execute(
         Query::insert()

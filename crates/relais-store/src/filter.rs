@@ -12,6 +12,7 @@ use relais_domain::filter::schema::{self, FieldType, KindSpec, Link, Norm, Searc
 use relais_domain::filter::{Aggregate, Cond, Filter, Measure, Op, Related, Sort, SortKey};
 use relais_domain::search::SearchQuery;
 use relais_domain::text::{fold, prefix_upper_bound};
+use relais_domain::{Code, Msg};
 use relais_domain::{Invalid, Phone};
 use sea_query::{Alias, Condition, Expr, ExprTrait, Func, Order, Query, SelectStatement, Value};
 use uuid::Uuid;
@@ -67,8 +68,28 @@ pub struct Page {
     pub trash: bool,
 }
 
-fn invalid(param: &str, message: impl Into<String>) -> StoreError {
+fn invalid(param: &str, message: relais_domain::Msg) -> StoreError {
     StoreError::Invalid(Invalid::one(param.to_string(), message))
+}
+
+/// A field or relation the filter's check let through but this kind does not have.
+fn unknown(what: &str, name: &str, kind: &str) -> Msg {
+    let code = if what == "relation" {
+        Code::FilterUnknownRelation
+    } else {
+        Code::FilterUnknownField
+    };
+    Msg::new(code)
+        .with(
+            if what == "relation" {
+                "relation"
+            } else {
+                "field"
+            },
+            name,
+        )
+        .with("kind", kind)
+        .with("allowed", "")
 }
 
 fn parse_time(v: &str) -> Option<DateTime<Utc>> {
@@ -136,7 +157,10 @@ impl Scope {
             Search::Index { .. } => {
                 let index = match Index::of(self.kind) {
                     Some(index) if self.depth == 0 => index,
-                    _ => return Err(invalid("q", "can't be used inside a relation")),
+                    _ => {
+                        let m = Msg::new(Code::FilterSearchNested).with("kind", self.kind.name);
+                        return Err(invalid("q", m));
+                    }
                 };
                 Ok(match SearchQuery::parse(q) {
                     Some(q) => crate::search::condition(index, &q),
@@ -159,7 +183,7 @@ impl Scope {
         let spec = self
             .kind
             .field(&c.field)
-            .ok_or_else(|| invalid(&c.field, "unknown field"))?;
+            .ok_or_else(|| invalid(&c.field, unknown("field", &c.field, self.kind.name)))?;
         Ok(match spec.stored {
             // Text without a folded shadow: a prefix ignores (ASCII) case.
             Stored::Column(column) if c.op == Op::Prefix => {
@@ -194,7 +218,7 @@ impl Scope {
                 let set = match (c.op, &value) {
                     (Op::Eq, Typed::Bool(b)) | (Op::Exists, Typed::Bool(b)) => *b,
                     (Op::Ne, Typed::Bool(b)) => !*b,
-                    _ => return Err(invalid(&c.field, "takes yes or no")),
+                    _ => return Err(invalid(&c.field, Code::TrueOrFalse.into())),
                 };
                 if set {
                     self.col(column).is_not_null()
@@ -220,7 +244,12 @@ impl Scope {
             .kind
             .custom
             .and_then(|entity| ctx.def(entity, key))
-            .ok_or_else(|| invalid(&param, format!("there is no custom field '{key}'")))?;
+            .ok_or_else(|| {
+                let m = Msg::new(Code::FilterNoSuchCustomField)
+                    .with("key", key)
+                    .with("kind", self.kind.name);
+                invalid(&param, m)
+            })?;
         let column = match def.kind {
             CustomFieldKind::Number | CustomFieldKind::Money => "value_number",
             CustomFieldKind::Date => "value_date",
@@ -270,7 +299,7 @@ impl Scope {
         if !matches!(op, Op::Eq | Op::Ne | Op::In) || statuses.is_empty() {
             return Err(invalid(
                 &format!("consent_{channel}"),
-                "takes a status: granted, withdrawn or unknown",
+                Code::FilterConsentStatus.into(),
             ));
         }
         // Those whose latest record says granted or withdrawn; everyone else is unknown.
@@ -307,8 +336,9 @@ impl Scope {
         let rel = self
             .kind
             .relation(param)
-            .ok_or_else(|| invalid(param, "unknown relation"))?;
-        let target = schema::kind(rel.kind).ok_or_else(|| invalid(param, "unknown kind"))?;
+            .ok_or_else(|| invalid(param, unknown("relation", param, self.kind.name)))?;
+        let target = schema::kind(rel.kind)
+            .ok_or_else(|| invalid(param, Msg::new(Code::FilterNoKind).with("relation", param)))?;
         let link_alias = format!("l{}", self.depth + 1);
         let inner = Scope {
             kind: target,
@@ -378,7 +408,7 @@ impl Scope {
                     check::coerce(ty, *op, value, ctx.now).map_err(|m| invalid(&name, m))?;
                 let column = match target.field(field).map(|f| f.stored) {
                     Some(Stored::Column(c)) | Some(Stored::Folded { column: c, .. }) => c,
-                    _ => return Err(invalid(&name, "only a field of the record itself")),
+                    _ => return Err(invalid(&name, Code::FilterOwnFieldOnly.into())),
                 };
                 let col = inner.col(column);
                 let measured = match aggregate {
@@ -579,7 +609,7 @@ pub fn keyset_on(
     if let Some((value, after_id)) = &page.after {
         let value: Value = if is_time {
             parse_time(value)
-                .ok_or_else(|| invalid("cursor", "is not a cursor of this list"))?
+                .ok_or_else(|| invalid("cursor", Code::NotACursor.into()))?
                 .into()
         } else {
             value.clone().into()

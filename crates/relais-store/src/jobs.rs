@@ -234,8 +234,11 @@ pub enum Outcome<'a> {
     },
     Cancelled,
     /// Failed; queued again after `retry_at` when there are attempts left.
+    /// `detail`: the failure as JSON (`{"errors": [{field, code, params, message}]}`), kept
+    /// as the job's result.
     Failed {
         error: &'a str,
+        detail: &'a str,
         retry_at: Option<DateTime<Utc>>,
     },
 }
@@ -272,18 +275,22 @@ pub async fn finish(
         }
         Outcome::Failed {
             error,
+            detail,
             retry_at: Some(at),
         } => {
             q.value("status", Status::Queued.as_str())
                 .value("error", error)
+                .value("result", detail)
                 .value("run_after", at);
         }
         Outcome::Failed {
             error,
+            detail,
             retry_at: None,
         } => {
             q.value("status", Status::Failed.as_str())
                 .value("error", error)
+                .value("result", detail)
                 .value("finished_at", now);
         }
     }

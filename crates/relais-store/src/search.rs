@@ -151,9 +151,7 @@ fn parse_cursor(value: &str, words: usize) -> Result<(usize, String, String)> {
     serde_json::from_str::<(usize, String, String)>(value)
         .ok()
         .filter(|(word, _, _)| *word < words)
-        .ok_or_else(|| {
-            StoreError::Invalid(Invalid::one("cursor", "is not a cursor given by this list"))
-        })
+        .ok_or_else(|| StoreError::Invalid(Invalid::one("cursor", relais_domain::Code::NotACursor)))
 }
 
 /// Past this many terms a word counts as common: counting further would cost more than the

@@ -3,6 +3,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use relais_core::CoreError;
 use relais_domain::FieldError;
+use relais_domain::{Code, Msg};
 use serde::Serialize;
 
 #[derive(Debug)]
@@ -118,28 +119,24 @@ impl IntoResponse for ApiError {
                     "Already exists",
                     format!("{field} is already used"),
                 );
-                p.errors = vec![FieldError {
-                    field,
-                    message: "is already used".into(),
-                }];
+                p.errors = vec![FieldError::new(field, Code::AlreadyUsed)];
                 p
             }
-            CoreError::Conflict(m) => problem(S::CONFLICT, "conflict", "Conflict", m),
+            CoreError::Conflict(m) => problem(S::CONFLICT, "conflict", "Conflict", m.to_string()),
             CoreError::TooLarge { limit } => {
-                let message = format!(
-                    "is larger than the limit of {} ({limit} bytes)",
-                    human_bytes(limit)
+                let error = FieldError::new(
+                    "body",
+                    Msg::new(Code::LargerThanLimit)
+                        .with("limit", human_bytes(limit))
+                        .with("bytes", limit),
                 );
                 let mut p = problem(
                     S::PAYLOAD_TOO_LARGE,
                     "too-large",
                     "File too large",
-                    format!("the file {message}"),
+                    format!("the file {}", error.message),
                 );
-                p.errors = vec![FieldError {
-                    field: "body".into(),
-                    message,
-                }];
+                p.errors = vec![error];
                 p
             }
             CoreError::Internal(e) => {

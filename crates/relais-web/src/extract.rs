@@ -5,6 +5,7 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode, header};
 use relais_core::{Actor, CoreError};
+use relais_domain::{Code, Msg};
 
 pub const SESSION_COOKIE: &str = "relais_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
@@ -104,10 +105,10 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
                 "Malformed JSON",
                 format!("the body is not valid JSON: {e}"),
             );
-            p.errors = vec![relais_domain::FieldError {
-                field: "body".into(),
-                message: e.to_string(),
-            }];
+            p.errors = vec![relais_domain::FieldError::new(
+                "body",
+                Msg::new(Code::NotJson).with("reason", &e),
+            )];
             p
         })?;
         Ok(JsonBody(value))
@@ -130,7 +131,7 @@ impl<S: Send + Sync> FromRequest<S> for MergePatch {
         if !value.is_object() {
             return Err(ApiError(CoreError::Invalid(relais_domain::Invalid::one(
                 "body",
-                "a merge patch is a JSON object of the fields to change",
+                Code::MergePatchObject,
             )))
             .into_response());
         }
@@ -172,7 +173,7 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
 /// A path id of a given kind; a malformed one is a 404 (no such record), not a 400.
 pub fn parse_id<T>(
     raw: &str,
-    parse: impl Fn(&str) -> Result<T, String>,
+    parse: impl Fn(&str) -> Result<T, Msg>,
     what: &'static str,
 ) -> Result<T, ApiError> {
     parse(raw).map_err(|_| ApiError(CoreError::NotFound(what)))

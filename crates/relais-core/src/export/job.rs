@@ -8,6 +8,7 @@ use crate::jobs::{self, BoxFuture, Handler, JobRun, JobView};
 use crate::record;
 use relais_domain::filter::schema::{self, KindSpec};
 use relais_domain::{Action, Invalid, Resource};
+use relais_domain::{Code, Msg};
 use relais_store::Db;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -40,16 +41,13 @@ impl ExportSettings {
             let once = |name: &str| params.iter().filter(|(k, _)| k == name).count() > 1;
             match k.as_str() {
                 "kind" | "format" if once(k) => {
-                    return Err(Invalid::one(k.clone(), "is given twice"));
+                    return Err(Invalid::one(k.clone(), relais_domain::Code::GivenTwice));
                 }
                 "kind" => s.kind = v.clone(),
                 "format" => s.format = v.clone(),
                 // A page of a list means nothing to an export of all its records.
                 "limit" | "cursor" | "sort" => {
-                    return Err(Invalid::one(
-                        k.clone(),
-                        "an export takes every record the filters select",
-                    ));
+                    return Err(Invalid::one(k.clone(), Code::ExportEverything));
                 }
                 _ => s.filters.push((k.clone(), v.clone())),
             }
@@ -61,11 +59,11 @@ impl ExportSettings {
         let spec = match self.kind.as_str() {
             "people" => &schema::PEOPLE,
             "companies" => &schema::COMPANIES,
-            "" => return Err(Invalid::one("kind", "is required (people or companies)")),
+            "" => return Err(Invalid::one("kind", Code::ExportKindRequired)),
             other => {
                 return Err(Invalid::one(
                     "kind",
-                    format!("'{other}' is not people or companies"),
+                    Msg::new(Code::ExportKind).with("value", other),
                 ));
             }
         };
@@ -73,15 +71,12 @@ impl ExportSettings {
             ("csv", _) => Format::Csv,
             ("vcard", "people") => Format::Vcard,
             ("vcard", _) => {
-                return Err(Invalid::one(
-                    "format",
-                    "companies are exported as CSV (vCard is for people)",
-                ));
+                return Err(Invalid::one("format", Code::CompaniesAsCsv));
             }
             (other, _) => {
                 return Err(Invalid::one(
                     "format",
-                    format!("'{other}' is not csv or vcard"),
+                    relais_domain::message::not_one_of(other, &["csv", "vcard"]),
                 ));
             }
         };

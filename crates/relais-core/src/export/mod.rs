@@ -331,11 +331,9 @@ pub async fn companies_where<W: Write + ?Sized>(
 ) -> Result<u64> {
     actor.require(Action::Read, Resource::Transfer)?;
     if format == Format::Vcard {
-        return Err(relais_domain::Invalid::one(
-            "format",
-            "companies are exported as CSV (vCard is for people)",
-        )
-        .into());
+        return Err(
+            relais_domain::Invalid::one("format", relais_domain::Code::CompaniesAsCsv).into(),
+        );
     }
     let mut tx = db.read().await?;
     let ctx = crate::record::context(&mut tx).await?;

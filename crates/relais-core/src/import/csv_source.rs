@@ -55,6 +55,25 @@ impl ColumnMapping {
     }
 }
 
+impl From<&CsvError> for relais_domain::Msg {
+    fn from(e: &CsvError) -> Self {
+        use relais_domain::{Code, Msg};
+        match e {
+            CsvError::Empty => Code::FileEmpty.into(),
+            CsvError::Utf16 => Code::FileUtf16.into(),
+            CsvError::NoRecognisableColumn { headers } => {
+                Msg::new(Code::NoColumnRecognised).with("headers", headers.join(", "))
+            }
+            CsvError::UnknownTarget(t) => Msg::new(Code::MappingUnknownTarget).with("value", t),
+            CsvError::UnknownColumn(c) => Msg::new(Code::MappingUnknownColumn).with("value", c),
+            CsvError::UnterminatedHeader { line } => {
+                Msg::new(Code::UnterminatedHeader).with("line", line)
+            }
+            CsvError::Io(e) => Msg::new(Code::ReadError).with("reason", e),
+        }
+    }
+}
+
 /// A problem with the file as a whole: nothing can be imported.
 #[derive(Debug, thiserror::Error)]
 pub enum CsvError {

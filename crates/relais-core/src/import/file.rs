@@ -1,7 +1,7 @@
 //! A file imported whole: a CSV of people or companies, or a vCard file. What the command
 //! line and the web app's import wizard share: the preview of the columns, the run with its
 //! progress, and the rejected rows written to a CSV with their reason.
-use super::csv_source::{ColumnMapping, CsvSource, Target};
+use super::csv_source::{ColumnMapping, CsvError, CsvSource, Target};
 use super::{Event, Options, Rejected, Report};
 use crate::auth::Actor;
 use crate::error::{CoreError, Result};
@@ -50,7 +50,13 @@ impl FileKind {
 
 /// A file that can't be read at all, named on the `file` field.
 fn unreadable(e: impl std::fmt::Display) -> CoreError {
-    Invalid::one("file", e.to_string()).into()
+    let m = relais_domain::Msg::new(relais_domain::Code::Unreadable).with("reason", e);
+    Invalid::one("file", m).into()
+}
+
+/// A CSV file that can't be imported at all, named on the `file` field.
+fn bad_csv(e: CsvError) -> CoreError {
+    Invalid::one("file", relais_domain::Msg::from(&e)).into()
 }
 
 /// How a file will be read, before anything is imported.
@@ -83,7 +89,7 @@ pub fn preview(path: &Path, kind: FileKind, explicit: &[(String, String)]) -> Re
         });
     }
     let mut src =
-        CsvSource::open(BufReader::new(file), kind.target(), explicit).map_err(unreadable)?;
+        CsvSource::open(BufReader::new(file), kind.target(), explicit).map_err(bad_csv)?;
     let mut rows = Vec::new();
     while rows.len() < PREVIEW_ROWS {
         let read = match kind {
@@ -225,7 +231,7 @@ pub async fn run<W: Write + Send>(
         kind.target(),
         explicit,
     )
-    .map_err(unreadable)?;
+    .map_err(bad_csv)?;
     // Both closures read the source; a mutex rather than a RefCell keeps the run `Send`,
     // so that the web app can run it as a background job.
     let src = std::sync::Mutex::new(&mut src);
@@ -269,6 +275,6 @@ pub fn headers(path: &Path, kind: FileKind) -> Result<Vec<String>> {
         return Ok(vec![]);
     }
     let file = File::open(path).map_err(unreadable)?;
-    let src = CsvSource::open(BufReader::new(file), kind.target(), &[]).map_err(unreadable)?;
+    let src = CsvSource::open(BufReader::new(file), kind.target(), &[]).map_err(bad_csv)?;
     Ok(src.headers().to_vec())
 }

@@ -10,6 +10,7 @@ use crate::auth::Actor;
 use crate::error::{CoreError, Result};
 use crate::jobs::{self, BoxFuture, Handler, InputFile, JobRun, JobView};
 use relais_domain::{Action, Invalid, Resource};
+use relais_domain::{Code, Msg};
 use relais_store::Db;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -51,7 +52,7 @@ impl ImportSettings {
         for (k, v) in params {
             if k != "map" {
                 if seen.contains(k) {
-                    return Err(Invalid::one(k.clone(), "is given twice"));
+                    return Err(Invalid::one(k.clone(), relais_domain::Code::GivenTwice));
                 }
                 seen.push(k.clone());
             }
@@ -64,29 +65,27 @@ impl ImportSettings {
                     s.dry_run = match v.as_str() {
                         "true" => true,
                         "false" => false,
-                        _ => return Err(Invalid::one("dry_run", "takes true or false")),
+                        _ => return Err(Invalid::one("dry_run", relais_domain::Code::TrueOrFalse)),
                     }
                 }
                 "on_duplicate" => s.on_duplicate = v.clone(),
                 "map" => {
-                    let (header, field) = v
-                        .split_once('=')
-                        .ok_or_else(|| Invalid::one("map", format!("'{v}' is not HEADER=field")))?;
+                    let (header, field) = v.split_once('=').ok_or_else(|| {
+                        Invalid::one("map", Msg::new(Code::NotAMapping).with("value", v))
+                    })?;
                     s.mapping.push((header.to_string(), field.to_string()));
                 }
                 other => {
                     return Err(Invalid::one(
                         other,
-                        "unknown parameter (kind, filename, dry_run, on_duplicate, map)",
+                        Msg::new(Code::UnknownParameter)
+                            .with("allowed", "kind, filename, dry_run, on_duplicate, map"),
                     ));
                 }
             }
         }
         if s.file_kind.is_empty() {
-            return Err(Invalid::one(
-                "kind",
-                "is required: people, companies or vcard",
-            ));
+            return Err(Invalid::one("kind", Code::ImportKindRequired));
         }
         Ok(s)
     }
@@ -95,7 +94,7 @@ impl ImportSettings {
         let kind = FileKind::parse(&self.file_kind).ok_or_else(|| {
             Invalid::one(
                 "kind",
-                format!("'{}' is not people, companies or vcard", self.file_kind),
+                Msg::new(Code::ImportKind).with("value", &self.file_kind),
             )
         })?;
         let on_duplicate = match self.on_duplicate.as_str() {
@@ -104,7 +103,7 @@ impl ImportSettings {
             other => {
                 return Err(Invalid::one(
                     "on_duplicate",
-                    format!("'{other}' is not skip or update"),
+                    relais_domain::message::not_one_of(other, &["skip", "update"]),
                 ));
             }
         };
@@ -152,7 +151,7 @@ pub async fn start(
     let (kind, _) = settings.check()?;
     require(actor, kind)?;
     if data.is_empty() {
-        return Err(Invalid::one("file", "is empty").into());
+        return Err(Invalid::one("file", relais_domain::Code::Empty).into());
     }
     let content_type = match kind {
         FileKind::Vcard => "text/vcard",
@@ -185,7 +184,7 @@ impl Handler for ImportJob {
 
 async fn run(job: JobRun<'_>) -> Result<Value> {
     let settings: ImportSettings = serde_json::from_value(job.payload.clone())
-        .map_err(|e| Invalid::one("settings", e.to_string()))?;
+        .map_err(|e| Invalid::one("settings", Msg::new(Code::JobSettings).with("reason", e)))?;
     let (kind, mut opts) = settings.check()?;
     require(&job.actor, kind)?;
     // Taken up again after its worker died: what the first attempt wrote goes first, then
@@ -258,28 +257,24 @@ pub async fn start_undo(
     actor.require(Action::Create, Resource::Transfer)?;
     let job = jobs::get(db, actor, import).await?;
     if job.kind != KIND {
-        return Err(Invalid::one("id", "only an import can be undone").into());
+        return Err(Invalid::one("id", relais_domain::Code::OnlyImportsUndone).into());
     }
     if job.status != jobs::Status::Succeeded {
-        return Err(CoreError::Conflict(format!(
-            "only a finished import can be undone (this one is {})",
-            job.status.as_str()
-        )));
+        return Err(CoreError::Conflict(
+            Msg::new(Code::UndoUnfinished).with("status", job.status.as_str()),
+        ));
     }
     let (left, first) = {
         let mut tx = db.read().await?;
         relais_store::import_log::summary(&mut tx, import).await?
     };
     if left == 0 {
-        return Err(CoreError::Conflict(
-            "this import changed nothing that is left to undo (a check, or already undone)".into(),
-        ));
+        return Err(CoreError::Conflict(Code::NothingToUndo.into()));
     }
     if first.is_some_and(|at| at + retention < crate::record::now()) {
-        return Err(CoreError::Conflict(format!(
-            "imports can be undone for {} days; this one is older",
-            retention.num_days()
-        )));
+        return Err(CoreError::Conflict(
+            Msg::new(Code::UndoTooOld).with("days", retention.num_days()),
+        ));
     }
     jobs::enqueue(db, actor, UNDO_KIND, &UndoSettings { import }, vec![]).await
 }
@@ -290,8 +285,10 @@ pub struct UndoJob;
 impl Handler for UndoJob {
     fn run<'a>(&'a self, job: JobRun<'a>) -> BoxFuture<'a, Result<Value>> {
         Box::pin(async move {
-            let settings: UndoSettings = serde_json::from_value(job.payload.clone())
-                .map_err(|e| Invalid::one("settings", e.to_string()))?;
+            let settings: UndoSettings =
+                serde_json::from_value(job.payload.clone()).map_err(|e| {
+                    Invalid::one("settings", Msg::new(Code::JobSettings).with("reason", e))
+                })?;
             let progress = |done, total| job.progress.set(done, total);
             let report = undo::undo(job.db, &job.actor, settings.import, progress).await?;
             serde_json::to_value(&report).map_err(internal)

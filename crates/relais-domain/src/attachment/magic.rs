@@ -138,8 +138,8 @@ pub fn identify(data: &[u8]) -> Option<Format> {
     }
 }
 
-/// Whether a file of `format` reaches its own end; if not, why it looks cut short.
-pub fn complete(format: Format, data: &[u8]) -> Result<(), &'static str> {
+/// Whether a file of `format` reaches its own end; if not, that it looks cut short.
+pub fn complete(format: Format, data: &[u8]) -> Result<(), crate::Msg> {
     let ok = match format {
         // Readers look for the end marker in the last 1024 bytes.
         Format::Pdf => {
@@ -156,15 +156,7 @@ pub fn complete(format: Format, data: &[u8]) -> Result<(), &'static str> {
     if ok {
         return Ok(());
     }
-    Err(match format {
-        Format::Pdf => "has no %%EOF end marker: the PDF looks truncated",
-        Format::Png => "ends before the PNG image's IEND chunk: the file looks truncated",
-        Format::Jpeg => "ends before the JPEG image's end marker: the file looks truncated",
-        Format::Gif => "ends before the GIF image's trailer: the file looks truncated",
-        Format::Webp => "is shorter than its RIFF header says: the file looks truncated",
-        Format::Zip(_) => "has no readable ZIP directory at its end: the file looks truncated",
-        Format::Ole2 => "is shorter than its OLE2 header says: the file looks truncated",
-    })
+    Err(crate::Msg::new(crate::Code::Truncated).with("format", format.name()))
 }
 
 fn u16_le(data: &[u8], at: usize) -> Option<u16> {

@@ -5,6 +5,7 @@
 use super::schema::{self, FieldType, KindSpec, Search};
 use super::{Filter, Literal, Measure, Op};
 use crate::custom::CustomFieldKind;
+use crate::message::{Code, Msg, not_one_of};
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
@@ -47,66 +48,62 @@ pub fn field_type(
     kind: &KindSpec,
     custom: &dyn CustomFields,
     name: &str,
-) -> Result<FieldType, String> {
+) -> Result<FieldType, Msg> {
     if let Some(key) = name.strip_prefix("custom.") {
         let entity = kind
             .custom
-            .ok_or_else(|| format!("{} have no custom fields", kind.name))?;
-        return custom
-            .kind_of(entity, key)
-            .map(custom_type)
-            .ok_or_else(|| format!("there is no custom field '{key}' on {}", kind.name));
+            .ok_or_else(|| Msg::new(Code::FilterNoCustomFields).with("kind", kind.name))?;
+        return custom.kind_of(entity, key).map(custom_type).ok_or_else(|| {
+            Msg::new(Code::FilterNoSuchCustomField)
+                .with("key", key)
+                .with("kind", kind.name)
+        });
     }
     kind.field(name).map(|f| f.ty).ok_or_else(|| {
-        format!(
-            "unknown field '{name}' of {} (one of {}{})",
-            kind.name,
-            kind.field_names().join(", "),
-            if kind.custom.is_some() {
-                ", or custom.<key>"
-            } else {
-                ""
-            }
-        )
+        let mut allowed = kind.field_names();
+        if kind.custom.is_some() {
+            allowed.push("custom.<key>");
+        }
+        Msg::new(Code::FilterUnknownField)
+            .with("field", name)
+            .with("kind", kind.name)
+            .with("allowed", allowed.join(", "))
     })
 }
 
 /// Checks a whole tree against `kind`. The message names the field or relation at fault.
-pub fn check(kind: &KindSpec, custom: &dyn CustomFields, f: &Filter) -> Result<(), String> {
+pub fn check(kind: &KindSpec, custom: &dyn CustomFields, f: &Filter) -> Result<(), Msg> {
     walk(kind, custom, f, true)
 }
 
-fn walk(kind: &KindSpec, custom: &dyn CustomFields, f: &Filter, top: bool) -> Result<(), String> {
+fn walk(kind: &KindSpec, custom: &dyn CustomFields, f: &Filter, top: bool) -> Result<(), Msg> {
     match f {
         Filter::And(list) | Filter::Or(list) => {
             list.iter().try_for_each(|f| walk(kind, custom, f, top))
         }
         Filter::Not(inner) => walk(kind, custom, inner, top),
         Filter::Search(_) => match kind.search {
-            Search::Index { .. } if !top => Err(format!(
-                "q (search) can't be used inside a relation ({})",
-                kind.name
-            )),
+            Search::Index { .. } if !top => {
+                Err(Msg::new(Code::FilterSearchNested).with("kind", kind.name))
+            }
             _ => Ok(()),
         },
         Filter::Cond(c) => {
             let ty = field_type(kind, custom, &c.field)?;
             coerce(ty, c.op, &c.value, Utc::now())
                 .map(|_| ())
-                .map_err(|m| format!("{}: {m}", c.field))
+                .map_err(|m| m.within(&c.field))
         }
         Filter::Related(r) => {
             let rel = kind.relation(&r.relation).ok_or_else(|| {
                 let names: Vec<_> = kind.relations.iter().map(|r| r.name).collect();
-                format!(
-                    "unknown relation '{}' of {} (one of {})",
-                    r.relation,
-                    kind.name,
-                    names.join(", ")
-                )
+                Msg::new(Code::FilterUnknownRelation)
+                    .with("relation", &r.relation)
+                    .with("kind", kind.name)
+                    .with("allowed", names.join(", "))
             })?;
             let target = schema::kind(rel.kind)
-                .ok_or_else(|| format!("relation '{}' has no kind", r.relation))?;
+                .ok_or_else(|| Msg::new(Code::FilterNoKind).with("relation", &r.relation))?;
             walk(target, custom, &r.filter, false)?;
             measure(target, custom, &r.relation, &r.measure)
         }
@@ -118,17 +115,15 @@ fn measure(
     custom: &dyn CustomFields,
     relation: &str,
     m: &Measure,
-) -> Result<(), String> {
+) -> Result<(), Msg> {
     match m {
         Measure::Has | Measure::None => Ok(()),
         Measure::Count { op, value } => {
             if op.sign().is_none() {
-                return Err(format!(
-                    "{relation}.count is compared with =, !=, <, <=, > or >="
-                ));
+                return Err(Msg::new(Code::FilterCompared).within(format!("{relation}.count")));
             }
             if *value < 0.0 || value.fract() != 0.0 {
-                return Err(format!("{relation}.count is compared with a whole number"));
+                return Err(Msg::new(Code::FilterCountWhole).within(format!("{relation}.count")));
             }
             Ok(())
         }
@@ -141,14 +136,14 @@ fn measure(
             let ty = field_type(target, custom, field)?;
             let name = format!("{relation}.{}({field})", aggregate.as_str());
             if *aggregate == super::Aggregate::Sum && ty != FieldType::Number {
-                return Err(format!("{name}: only numbers can be summed"));
+                return Err(Msg::new(Code::FilterSumNumbers).within(name));
             }
             if op.sign().is_none() {
-                return Err(format!("{name} is compared with =, !=, <, <=, > or >="));
+                return Err(Msg::new(Code::FilterCompared).within(name));
             }
             coerce(ty, *op, value, Utc::now())
                 .map(|_| ())
-                .map_err(|m| format!("{name}: {m}"))
+                .map_err(|m| m.within(name))
         }
     }
 }
@@ -167,12 +162,12 @@ pub enum Typed {
 }
 
 /// Reads `value` as the type `ty` for the operator `op`; relative dates count from `now`.
-pub fn coerce(ty: FieldType, op: Op, value: &Literal, now: DateTime<Utc>) -> Result<Typed, String> {
+pub fn coerce(ty: FieldType, op: Op, value: &Literal, now: DateTime<Utc>) -> Result<Typed, Msg> {
     match op {
         Op::Exists => match value {
             Literal::Bool(b) => Ok(Typed::Bool(*b)),
             Literal::Text(t) if t == "true" || t == "false" => Ok(Typed::Bool(t == "true")),
-            _ => Err("is empty or is not empty (exists takes true or false)".into()),
+            _ => Err(Code::FilterExists.into()),
         },
         Op::In => {
             let values: &[Literal] = match value {
@@ -180,7 +175,7 @@ pub fn coerce(ty: FieldType, op: Op, value: &Literal, now: DateTime<Utc>) -> Res
                 one => std::slice::from_ref(one),
             };
             if values.is_empty() {
-                return Err("in takes at least one value".into());
+                return Err(Code::FilterInNeedsValues.into());
             }
             values
                 .iter()
@@ -190,11 +185,11 @@ pub fn coerce(ty: FieldType, op: Op, value: &Literal, now: DateTime<Utc>) -> Res
         }
         Op::Prefix => match ty {
             FieldType::Text => one(ty, value, now),
-            _ => Err("starts with applies to text only".into()),
+            _ => Err(Code::FilterStartsWithText.into()),
         },
         Op::Lt | Op::Lte | Op::Gt | Op::Gte => match ty {
             FieldType::Choice(_) | FieldType::Bool | FieldType::Id => {
-                Err("can't be compared with <, <=, > or >=".into())
+                Err(Code::FilterNotOrdered.into())
             }
             _ => one(ty, value, now),
         },
@@ -202,11 +197,11 @@ pub fn coerce(ty: FieldType, op: Op, value: &Literal, now: DateTime<Utc>) -> Res
     }
 }
 
-fn one(ty: FieldType, value: &Literal, now: DateTime<Utc>) -> Result<Typed, String> {
+fn one(ty: FieldType, value: &Literal, now: DateTime<Utc>) -> Result<Typed, Msg> {
     let shown = value.to_string();
     let shown = shown.trim_matches('"');
     match (ty, value) {
-        (_, Literal::List(_)) => Err("a list of values goes with 'in'".into()),
+        (_, Literal::List(_)) => Err(Code::FilterListWithIn.into()),
         (FieldType::Text, Literal::Text(s)) => Ok(Typed::Text(s.clone())),
         (FieldType::Text, Literal::Number(_) | Literal::Date(_)) => {
             Ok(Typed::Text(shown.to_string()))
@@ -217,13 +212,13 @@ fn one(ty: FieldType, value: &Literal, now: DateTime<Utc>) -> Result<Typed, Stri
                 .iter()
                 .find(|c| **c == folded)
                 .map(|c| Typed::Text(c.to_string()))
-                .ok_or_else(|| format!("'{s}' is not one of {}", choices.join(", ")))
+                .ok_or_else(|| not_one_of(s, choices))
         }
         (FieldType::Choice(choices), Literal::Number(_)) => choices
             .iter()
             .find(|c| **c == shown)
             .map(|c| Typed::Text(c.to_string()))
-            .ok_or_else(|| format!("'{shown}' is not one of {}", choices.join(", "))),
+            .ok_or_else(|| not_one_of(shown, choices)),
         (FieldType::Number, Literal::Number(n)) => Ok(Typed::Number(*n)),
         (FieldType::Number, Literal::Text(s)) => s
             .trim()
@@ -232,14 +227,14 @@ fn one(ty: FieldType, value: &Literal, now: DateTime<Utc>) -> Result<Typed, Stri
             .ok()
             .filter(|n| n.is_finite())
             .map(Typed::Number)
-            .ok_or_else(|| format!("'{s}' is not a number")),
+            .ok_or_else(|| Msg::new(Code::NotANumber).with("value", s)),
         (FieldType::Time, _) => time(value, now).map(Typed::Time),
         (FieldType::Day, _) => time(value, now).map(|t| Typed::Day(t.date_naive())),
         (FieldType::Bool, Literal::Bool(b)) => Ok(Typed::Bool(*b)),
         (FieldType::Bool, Literal::Text(s)) => match crate::text::fold(s).as_str() {
             "true" | "yes" | "oui" | "vrai" => Ok(Typed::Bool(true)),
             "false" | "no" | "non" | "faux" => Ok(Typed::Bool(false)),
-            _ => Err(format!("'{s}' is not yes or no (true, false)")),
+            _ => Err(Msg::new(Code::FilterNotYesOrNo).with("value", s)),
         },
         (FieldType::Money, Literal::Text(s)) => crate::custom::parse_money(s).map(Typed::Money),
         (FieldType::Money, Literal::Number(_)) => {
@@ -247,27 +242,25 @@ fn one(ty: FieldType, value: &Literal, now: DateTime<Utc>) -> Result<Typed, Stri
         }
         (FieldType::Id, Literal::Text(s)) => Uuid::parse_str(s.trim())
             .map(Typed::Id)
-            .map_err(|_| format!("'{s}' is not a valid id")),
-        (ty, _) => Err(format!("'{shown}' is not {}", what(ty))),
+            .map_err(|_| Msg::new(Code::NotAnId).with("value", s)),
+        (ty, _) => Err(Msg::new(not_a(ty)).with("value", shown)),
     }
 }
 
-fn what(ty: FieldType) -> &'static str {
+fn not_a(ty: FieldType) -> Code {
     match ty {
-        FieldType::Text => "a text",
-        FieldType::Choice(_) => "one of the field's choices",
-        FieldType::Number => "a number",
-        FieldType::Time | FieldType::Day => "a date",
-        FieldType::Bool => "yes or no",
-        FieldType::Id => "an id",
-        FieldType::Money => "an amount",
+        FieldType::Text => Code::FilterNotText,
+        FieldType::Choice(_) => Code::FilterNotAChoice,
+        FieldType::Number => Code::FilterNotANumber,
+        FieldType::Time | FieldType::Day => Code::FilterNotADay,
+        FieldType::Bool => Code::FilterNotYesOrNo,
+        FieldType::Id => Code::FilterNotAnId,
+        FieldType::Money => Code::FilterNotAnAmount,
     }
 }
 
-fn time(value: &Literal, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
-    let bad = |s: &str| {
-        format!("'{s}' is not a date (2026-03-31, RFC 3339, or a relative date: 90 days ago)")
-    };
+fn time(value: &Literal, now: DateTime<Utc>) -> Result<DateTime<Utc>, Msg> {
+    let bad = |s: &str| Msg::new(Code::FilterNotADate).with("value", s);
     match value {
         Literal::Time(t) => Ok(*t),
         Literal::Date(d) => Ok(d.and_time(chrono::NaiveTime::MIN).and_utc()),
@@ -307,7 +300,7 @@ mod tests {
             ("person", "budget", CustomFieldKind::Money),
             ("company", "since", CustomFieldKind::Date),
         ];
-        check(kind, &custom, &parse(s).unwrap())
+        check(kind, &custom, &parse(s).unwrap()).map_err(|m| m.to_string())
     }
 
     #[test]
@@ -392,13 +385,16 @@ mod tests {
                 &Literal::Number(0.0),
                 now
             )
-            .unwrap_err(),
+            .unwrap_err()
+            .to_string(),
             "'0' is not one of 1-9, 10-49"
         );
         assert!(coerce(FieldType::Id, Op::Eq, &lit("x"), now).is_err());
         let list = Literal::List(vec![Literal::Number(1.0)]);
         assert_eq!(
-            coerce(FieldType::Number, Op::Eq, &list, now).unwrap_err(),
+            coerce(FieldType::Number, Op::Eq, &list, now)
+                .unwrap_err()
+                .to_string(),
             "a list of values goes with 'in'"
         );
         assert!(coerce(FieldType::Number, Op::Eq, &lit("NaN"), now).is_err());

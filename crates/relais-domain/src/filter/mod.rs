@@ -7,6 +7,7 @@ pub mod check;
 pub mod schema;
 pub mod text;
 
+use crate::message::{Code, Msg};
 use serde::{Deserialize, Serialize};
 
 /// What a list can be narrowed by.
@@ -244,7 +245,7 @@ pub enum SortKey {
 }
 
 impl Sort {
-    pub fn parse(s: &str) -> Result<Sort, String> {
+    pub fn parse(s: &str) -> Result<Sort, Msg> {
         let (descending, name) = match s.strip_prefix('-') {
             Some(n) => (true, n),
             None => (false, s),
@@ -255,9 +256,9 @@ impl Sort {
             "updated_at" => SortKey::UpdatedAt,
             "relevance" if !descending => SortKey::Relevance,
             _ => {
-                return Err(format!(
-                    "cannot sort by '{s}' (name, created_at, updated_at, relevance; '-' first for descending)"
-                ));
+                return Err(Msg::new(Code::CannotSortBy)
+                    .with("value", s)
+                    .with("allowed", "name, created_at, updated_at, relevance"));
             }
         };
         Ok(Sort { key, descending })
@@ -280,7 +281,7 @@ pub const LIST_PARAMS: [&str; 5] = ["q", "limit", "cursor", "sort", "filter"];
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParamError {
     pub param: String,
-    pub message: String,
+    pub message: Msg,
 }
 
 /// Builds the filter of a list from query parameters: `stage=customer`,
@@ -302,7 +303,7 @@ pub fn from_query(
             .chars()
             .filter(|c| !c.is_control())
             .collect::<String>();
-        let err = |message: String| ParamError {
+        let err = |message: Msg| ParamError {
             param: key.clone(),
             message,
         };
@@ -314,12 +315,12 @@ pub fn from_query(
             }
             "filter" => {
                 if std::mem::replace(&mut seen_filter, true) {
-                    return Err(err("is given twice".into()));
+                    return Err(err(Code::GivenTwice.into()));
                 }
                 if value.trim().is_empty() {
                     continue;
                 }
-                let f = text::parse(value).map_err(|e| err(e.to_string()))?;
+                let f = text::parse(value).map_err(|e| err(e.into()))?;
                 check::check(kind, custom, &f).map_err(err)?;
                 // Its top-level conditions join the others, so that a `q` in it can still
                 // lead the list in relevance order.
@@ -336,10 +337,7 @@ pub fn from_query(
                 let field = key.split('[').next().unwrap_or(key);
                 check::check(kind, custom, &f).map_err(|m| ParamError {
                     param: field.to_string(),
-                    message: m
-                        .strip_prefix(&format!("{field}: "))
-                        .map(str::to_string)
-                        .unwrap_or(m),
+                    message: m.outside(field),
                 })?;
                 all.push(f);
             }
@@ -350,14 +348,13 @@ pub fn from_query(
 
 /// One `name[op]=value` parameter as a condition. The value stays text: `check` reads it
 /// as the field's type.
-fn condition(key: &str, value: &str) -> Result<Filter, String> {
+fn condition(key: &str, value: &str) -> Result<Filter, Msg> {
     let (name, op) = match key.split_once('[') {
         Some((name, rest)) => {
-            let op = rest.strip_suffix(']').and_then(Op::parse).ok_or_else(|| {
-                format!(
-                    "unknown operator in '{key}' (eq, ne, lt, lte, gt, gte, prefix, in, exists)"
-                )
-            })?;
+            let op = rest
+                .strip_suffix(']')
+                .and_then(Op::parse)
+                .ok_or_else(|| Msg::new(Code::FilterUnknownOperator).with("value", key))?;
             (name, op)
         }
         None if value.contains(',') => (key, Op::In),
@@ -373,7 +370,7 @@ fn condition(key: &str, value: &str) -> Result<Filter, String> {
         Op::Exists => match value {
             "true" => Literal::Bool(true),
             "false" => Literal::Bool(false),
-            _ => return Err("exists takes true or false".into()),
+            _ => return Err(Code::TrueOrFalse.into()),
         },
         _ => Literal::Text(value.to_string()),
     };
@@ -432,10 +429,14 @@ mod tests {
         assert_eq!(e.param, "colour");
         let e = from_query(&p(&[("stage", "boss")]), &PEOPLE, &none).unwrap_err();
         assert_eq!(e.param, "stage");
-        assert!(e.message.contains("'boss'"), "{}", e.message);
+        assert!(e.message.to_string().contains("'boss'"), "{}", e.message);
         let e = from_query(&p(&[("filter", "stage = = lead")]), &PEOPLE, &none).unwrap_err();
         assert_eq!(e.param, "filter");
-        assert!(e.message.contains("position 9"), "{}", e.message);
+        assert!(
+            e.message.to_string().contains("position 9"),
+            "{}",
+            e.message
+        );
         assert!(from_query(&p(&[("stage[like]", "x")]), &PEOPLE, &none).is_err());
         let twice = p(&[("filter", "stage = lead"), ("filter", "tag = a")]);
         assert_eq!(

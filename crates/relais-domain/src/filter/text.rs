@@ -39,6 +39,15 @@ impl fmt::Display for SyntaxError {
 
 impl std::error::Error for SyntaxError {}
 
+impl From<SyntaxError> for crate::message::Msg {
+    fn from(e: SyntaxError) -> Self {
+        crate::message::Msg::new(crate::message::Code::FilterSyntax)
+            .with("at", e.position)
+            .with("expected", e.expected)
+            .with("found", e.found)
+    }
+}
+
 /// Long enough for any filter a person writes; beyond, a text is refused before it is read
 /// (and nesting is bounded too, so no input can exhaust the stack).
 pub const MAX_LEN: usize = 4_000;

@@ -3,6 +3,7 @@
 use super::edit::{self, Edited, Posted, Refused, Shown, UsersAndFields};
 use super::facts::{Fact, When, custom_facts};
 use super::form::FormErrors;
+use super::i18n::Tr;
 use super::list_page::{self, Cell, Column, FilterField, Input, Listed, Row, Texts};
 use super::record_form::Choice;
 use super::record_form::{self, Spec, Values, Widget, shared};
@@ -224,9 +225,10 @@ fn to_draft(
     specs: &[Spec],
     parent: Option<CompanyId>,
     current: Option<&relais_domain::company::CompanyData>,
+    tr: Tr,
 ) -> Result<CompanyDraft, FormErrors> {
     let mut errors = FormErrors::default();
-    let owner_id = shared::owner_of(v, &mut errors);
+    let owner_id = shared::owner_of(v, &mut errors, tr);
     if errors.any() {
         return Err(errors);
     }
@@ -303,7 +305,7 @@ impl Edited for Companies {
             Err(errors) => return Ok(Err(Refused::Form(errors))),
         };
         let current = form.current.map(|(c, _)| &c.data);
-        let draft = match to_draft(form.values, form.specs, parent, current) {
+        let draft = match to_draft(form.values, form.specs, parent, current, me.tr) {
             Ok(draft) => draft,
             Err(errors) => return Ok(Err(Refused::Form(errors))),
         };

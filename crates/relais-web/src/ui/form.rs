@@ -1,8 +1,9 @@
 //! Posted forms and their errors. Inputs are named as the services name fields
 //! (`first_name`, `emails[0].address`), so each error lands next to its input.
+use super::i18n::Tr;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
-use relais_domain::{FieldError, Invalid};
+use relais_domain::{Invalid, Msg};
 
 /// A posted form, as ordered pairs: a name may repeat.
 pub struct Form(pub Fields);
@@ -54,38 +55,38 @@ impl<S: Send + Sync> FromRequest<S> for Form {
     }
 }
 
-/// What is wrong with a form, by input name.
+/// What is wrong with a form, by input name, in the page's language.
 #[derive(Debug, Default, Clone)]
-pub struct FormErrors(pub Vec<FieldError>);
+pub struct FormErrors(pub Vec<FormError>);
+
+/// One input's error, as the page shows it.
+#[derive(Debug, Clone)]
+pub struct FormError {
+    pub field: String,
+    pub message: String,
+}
 
 impl FormErrors {
     /// The errors of an `Invalid`, each message in the page's language.
-    pub fn from_invalid(i: &Invalid, tr: super::i18n::Tr) -> Self {
+    pub fn from_invalid(i: &Invalid, tr: Tr) -> Self {
         FormErrors(
             i.0.iter()
-                .map(|e| FieldError {
+                .map(|e| FormError {
                     field: e.field.clone(),
-                    message: tr.error(&e.message),
+                    message: tr.field_error(e),
                 })
                 .collect(),
         )
     }
 
-    /// The same errors, each message in the page's language.
-    pub fn localised(self, tr: super::i18n::Tr) -> Self {
-        FormErrors(
-            self.0
-                .into_iter()
-                .map(|e| FieldError {
-                    message: tr.error(&e.message),
-                    ..e
-                })
-                .collect(),
-        )
+    /// One more error, in the page's language.
+    pub fn error(&mut self, field: &str, msg: impl Into<Msg>, tr: Tr) {
+        self.add(field, &tr.error(&msg.into()));
     }
 
+    /// One more error, already in the page's language.
     pub fn add(&mut self, field: &str, message: &str) {
-        self.0.push(FieldError {
+        self.0.push(FormError {
             field: field.into(),
             message: message.into(),
         });

@@ -1,6 +1,8 @@
 //! French and English: the message catalogs (`messages/fr.toml`, `messages/en.toml`, compiled
 //! in) and the formats of dates and numbers. Every string a page shows comes from here.
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use relais_domain::Msg;
+use relais_domain::message::{self, Plural};
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -70,73 +72,18 @@ pub fn catalog(lang: Lang) -> &'static HashMap<String, String> {
     }
 }
 
-/// A message of the services and its French form: literal parts between `{x}` holes.
-struct Pattern {
-    en: Vec<String>,
-    fr: String,
-    holes: Vec<String>,
-}
-
-#[derive(serde::Deserialize)]
-struct ErrorFile {
-    error: Vec<ErrorEntry>,
-}
-
-#[derive(serde::Deserialize)]
-struct ErrorEntry {
-    en: String,
-    fr: String,
-}
-
-fn patterns() -> &'static [Pattern] {
-    static P: OnceLock<Vec<Pattern>> = OnceLock::new();
-    P.get_or_init(|| {
+/// The French text of every code of `relais_domain::Code` (`messages/errors.toml`).
+fn french_errors() -> &'static HashMap<String, String> {
+    static FR: OnceLock<HashMap<String, String>> = OnceLock::new();
+    FR.get_or_init(|| {
+        #[derive(serde::Deserialize)]
+        struct ErrorFile {
+            fr: HashMap<String, String>,
+        }
         let file: ErrorFile = toml::from_str(include_str!("../../messages/errors.toml"))
             .unwrap_or_else(|e| panic!("messages/errors.toml does not parse: {e}"));
-        file.error
-            .into_iter()
-            .map(|e| {
-                let mut literals = Vec::new();
-                let mut holes = Vec::new();
-                let mut rest = e.en.as_str();
-                while let Some((before, after)) = rest.split_once('{') {
-                    literals.push(before.to_string());
-                    let (hole, tail) = after.split_once('}').unwrap_or((after, ""));
-                    holes.push(hole.to_string());
-                    rest = tail;
-                }
-                literals.push(rest.to_string());
-                Pattern {
-                    en: literals,
-                    fr: e.fr,
-                    holes,
-                }
-            })
-            .collect()
+        file.fr
     })
-}
-
-/// The values a message holds where a pattern has holes, if the message has its shape.
-fn fit(p: &Pattern, message: &str) -> Option<Vec<String>> {
-    let first = p.en.first()?;
-    let mut rest = message.strip_prefix(first.as_str())?;
-    let mut values = Vec::new();
-    for (i, literal) in p.en.iter().enumerate().skip(1) {
-        let last = i == p.en.len() - 1;
-        let at = if last {
-            rest.len()
-                .checked_sub(literal.len())
-                .filter(|at| rest.get(*at..) == Some(literal.as_str()))?
-        } else if literal.is_empty() {
-            return None;
-        } else {
-            rest.find(literal.as_str())?
-        };
-        let (value, tail) = rest.split_at_checked(at)?;
-        values.push(value.to_string());
-        rest = tail.get(literal.len()..)?;
-    }
-    (rest.is_empty()).then_some(values)
 }
 
 /// What a page translates and formats with.
@@ -170,39 +117,48 @@ impl Tr {
             .unwrap_or(key)
     }
 
-    /// A message of the services (a field error) in the page's language, when the catalog of
-    /// errors knows its shape; as written otherwise.
-    pub fn error(&self, message: &str) -> String {
-        if self.lang == Lang::En {
-            return message.to_string();
+    /// The plural rule of the page's language.
+    pub fn plural(&self) -> Plural {
+        match self.lang {
+            Lang::Fr => Plural::French,
+            Lang::En => Plural::English,
         }
-        patterns()
-            .iter()
-            .find_map(|p| {
-                let values = fit(p, message)?;
-                Some(
-                    p.holes
-                        .iter()
-                        .zip(values)
-                        .fold(p.fr.clone(), |s, (h, v)| s.replace(&format!("{{{h}}}"), &v)),
-                )
-            })
-            .unwrap_or_else(|| message.to_string())
+    }
+
+    /// A message of the services in the page's language (English when a translation is
+    /// missing, which a test forbids).
+    pub fn error(&self, msg: &Msg) -> String {
+        let template = match self.lang {
+            Lang::En => None,
+            Lang::Fr => french_errors().get(msg.code.as_str()),
+        };
+        msg.render(
+            template.map_or(msg.code.english(), String::as_str),
+            self.plural(),
+        )
+    }
+
+    /// A field's error in the page's language.
+    pub fn field_error(&self, e: &relais_domain::FieldError) -> String {
+        self.error(&e.msg())
     }
 
     /// What an input got wrong, each message in the page's language.
     pub fn invalid(&self, i: &relais_domain::Invalid) -> String {
         i.0.iter()
-            .map(|e| self.error(&e.message))
+            .map(|e| self.field_error(e))
             .collect::<Vec<_>>()
             .join("; ")
     }
 
-    /// A message with its `{name}` marks filled in.
+    /// A message with its `{name}` marks filled in, and its `{name|one|other}` marks with
+    /// the plural form the language gives the number.
     pub fn fill(&self, key: &str, args: &[(&str, &str)]) -> String {
-        args.iter().fold(self.t(key).to_string(), |s, (k, v)| {
-            s.replace(&format!("{{{k}}}"), v)
-        })
+        let params: Vec<(String, String)> = args
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        message::fill(self.t(key), &params, self.plural())
     }
 
     fn month(&self, m: u32) -> &'static str {
@@ -259,6 +215,7 @@ impl Tr {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use relais_domain::Code;
 
     #[test]
     fn the_browser_order_is_followed() {
@@ -325,29 +282,92 @@ mod tests {
     #[test]
     fn the_services_messages_are_shown_in_french() {
         let fr = Tr::new(Lang::Fr);
-        assert_eq!(fr.error("is required"), "est obligatoire");
+        assert_eq!(fr.error(&Code::Required.into()), "est obligatoire");
         assert_eq!(
-            fr.error("'06 12' is not a valid phone number"),
+            fr.error(&Msg::new(Code::NotAPhone).with("value", "06 12")),
             "« 06 12 » n’est pas un numéro de téléphone valide"
         );
         assert_eq!(
-            fr.error("'x@y' is not a valid e-mail address (the domain has no dot)"),
-            "« x@y » n’est pas une adresse e-mail valide (le domaine n’a pas de point)"
-        );
-        assert_eq!(
-            fr.error("'huge' is not one of 1-9, 10-49"),
+            fr.error(&relais_domain::message::not_one_of(
+                "huge",
+                &["1-9", "10-49"]
+            )),
             "« huge » n’est pas l’une des valeurs possibles (1-9, 10-49)"
         );
         assert_eq!(
-            fr.error("is longer than 100 characters"),
-            "dépasse 100 caractères"
+            fr.error(&Msg::new(Code::TooLong).with("max", 1)),
+            "dépasse 1 caractère"
         );
         assert_eq!(
-            fr.error("something new"),
-            "something new",
-            "unknown: as written"
+            fr.error(
+                &Msg::new(Code::TooLong)
+                    .with("max", 100)
+                    .within("custom.vip")
+            ),
+            "custom.vip: dépasse 100 caractères"
         );
-        assert_eq!(Tr::new(Lang::En).error("is required"), "is required");
+        let en = Tr::new(Lang::En);
+        assert_eq!(en.error(&Code::Required.into()), "is required");
+        assert_eq!(
+            en.error(&Msg::new(Code::TooLong).with("max", 1)),
+            "is longer than 1 character"
+        );
+    }
+
+    #[test]
+    fn every_code_has_its_french_text_with_the_same_parameters() {
+        let fr = french_errors();
+        let mut wrong = Vec::new();
+        for code in Code::ALL {
+            match fr.get(code.as_str()) {
+                None => wrong.push(format!("{} has no French text", code.as_str())),
+                Some(t) if message::holes(t) != message::holes(code.english()) => {
+                    wrong.push(format!(
+                        "{}: {:?} in French, {:?} in English",
+                        code.as_str(),
+                        message::holes(t),
+                        message::holes(code.english())
+                    ))
+                }
+                Some(_) => {}
+            }
+        }
+        for key in fr.keys() {
+            if Code::parse(key).is_none() {
+                wrong.push(format!("{key} is not a code"));
+            }
+        }
+        wrong.sort();
+        assert!(wrong.is_empty(), "{wrong:#?}");
+    }
+
+    #[test]
+    fn the_pages_messages_take_the_plural_of_their_language() {
+        let fr = Tr::new(Lang::Fr);
+        let en = Tr::new(Lang::En);
+        assert_eq!(fr.fill("bulk.done", &[("n", "1")]), "1 personne modifiée.");
+        assert_eq!(
+            fr.fill("bulk.done", &[("n", "3")]),
+            "3 personnes modifiées."
+        );
+        assert_eq!(en.fill("bulk.done", &[("n", "1")]), "1 person changed.");
+        assert_eq!(en.fill("bulk.done", &[("n", "0")]), "0 people changed.");
+    }
+
+    #[test]
+    fn the_pages_messages_have_the_same_marks_in_both_languages() {
+        let fr = catalog(Lang::Fr);
+        let en = catalog(Lang::En);
+        let mut wrong: Vec<String> = fr
+            .iter()
+            .filter(|(k, t)| {
+                en.get(*k)
+                    .is_some_and(|e| message::holes(e) != message::holes(t))
+            })
+            .map(|(k, _)| k.clone())
+            .collect();
+        wrong.sort();
+        assert!(wrong.is_empty(), "{wrong:?}");
     }
 
     #[test]

@@ -24,6 +24,7 @@ use relais_core::import::file::{self, FileKind};
 use relais_core::import::job::{self as import_job, ImportSettings};
 use relais_core::jobs::{self, Status};
 use relais_domain::{Action, Resource, UserId};
+use relais_domain::{Code, Msg};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::PathBuf;
@@ -414,7 +415,7 @@ async fn job_page(
         _ => None,
     };
     let error = match job.status {
-        Status::Failed => Some(me.tr.error(job.error.as_deref().unwrap_or_default())),
+        Status::Failed => super::jobs::failure(me.tr, &job),
         Status::Cancelled => Some(me.tr.t("jobs.cancelled").to_string()),
         _ => None,
     };
@@ -428,7 +429,7 @@ async fn job_page(
         report,
         error,
         job: job.id,
-        refused: q.get("refused").map(|m| me.tr.error(m)),
+        refused: refused_of(&q).map(|m| me.tr.error(&m)),
     }))
 }
 
@@ -445,11 +446,31 @@ async fn undo(
     match import_job::start_undo(&s.db, &me.actor, job, limits.import_undo()).await {
         Ok(_) => Ok(see_other("/jobs")),
         Err(CoreError::Conflict(m)) => Ok(see_other(&format!(
-            "/import/{id}/job?refused={}",
-            form_urlencoded::byte_serialize(m.as_bytes()).collect::<String>()
+            "/import/{id}/job?{}",
+            refused_query(&m)
         ))),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Why an undo was refused, for the job page's address: by code and parameters, so that the
+/// page says it in the reader's language and says only what Relais can say.
+fn refused_query(m: &Msg) -> String {
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    q.append_pair("refused", m.code.as_str());
+    for (k, v) in &m.params {
+        q.append_pair(&format!("refused.{k}"), v);
+    }
+    q.finish()
+}
+
+fn refused_of(q: &std::collections::HashMap<String, String>) -> Option<Msg> {
+    let code = Code::parse(q.get("refused")?)?;
+    let params = q
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix("refused.")?.to_string(), v.clone())))
+        .collect();
+    Some(Msg { code, params })
 }
 
 async fn rejected(State(s): State<AppState>, me: Signed, Path(id): Path<String>) -> UiResult {

@@ -2,6 +2,7 @@
 //! progress, result or error, and a button to stop one that has not ended. The page
 //! refreshes itself while a job runs (no script).
 use super::facts::When;
+use super::i18n::Tr;
 use super::session::Signed;
 use super::{Ctx, UiResult, render, see_other};
 use crate::AppState;
@@ -100,11 +101,7 @@ async fn page(State(s): State<AppState>, me: Signed) -> UiResult {
             done: j.progress.done,
             total: j.progress.total,
             summary: summary(&me, j),
-            error: j
-                .error
-                .as_deref()
-                .filter(|_| j.status == Status::Failed)
-                .map(|e| me.tr.error(e)),
+            error: failure(me.tr, j),
             created: When::of(me.tr, &j.created_at),
             files: j.files.iter().filter(|f| *f != "input").cloned().collect(),
         })
@@ -115,6 +112,26 @@ async fn page(State(s): State<AppState>, me: Signed) -> UiResult {
         lines,
         running,
     }))
+}
+
+/// Why a job failed, in the reader's language: its errors by code, or as the job wrote it
+/// when it kept none.
+pub fn failure(tr: Tr, job: &JobView) -> Option<String> {
+    if job.status != Status::Failed {
+        return None;
+    }
+    let errors = job.errors();
+    if errors.is_empty() {
+        return Some(job.error.clone().unwrap_or_default());
+    }
+    let said: Vec<String> = errors
+        .iter()
+        .map(|e| match e.field.as_str() {
+            "job" => tr.field_error(e),
+            field => format!("{field}: {}", tr.field_error(e)),
+        })
+        .collect();
+    Some(said.join("; "))
 }
 
 async fn cancel(State(s): State<AppState>, me: Signed, Path(id): Path<Uuid>) -> UiResult {

@@ -113,7 +113,7 @@ pub async fn save_view(s: &AppState, me: &Signed, list: &str, path: &str, f: &Fi
         Err(CoreError::Invalid(i)) => {
             let msg =
                 i.0.first()
-                    .map(|e| me.tr.error(&e.message))
+                    .map(|e| me.tr.field_error(e))
                     .unwrap_or_default();
             let q = form_urlencoded::Serializer::new(String::new())
                 .append_pair("view_error", &msg)

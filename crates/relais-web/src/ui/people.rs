@@ -3,6 +3,7 @@
 use super::edit::{self, Edited, Posted, Refused, Shown, UsersAndFields};
 use super::facts::{Fact, When, custom_facts};
 use super::form::{Fields, FormErrors};
+use super::i18n::Tr;
 use super::list_page;
 use super::record_form::{self, Spec, Values, Widget, shared};
 use super::session::Signed;
@@ -196,6 +197,7 @@ fn to_draft(
     v: &Values,
     specs: &[Spec],
     current: Option<&relais_domain::person::PersonData>,
+    tr: Tr,
 ) -> Result<PersonDraft, FormErrors> {
     let emails = v
         .list("emails", ".address")
@@ -233,7 +235,7 @@ fn to_draft(
         })
         .collect();
     let mut errors = FormErrors::default();
-    let owner_id = shared::owner_of(v, &mut errors);
+    let owner_id = shared::owner_of(v, &mut errors, tr);
     if errors.any() {
         return Err(errors);
     }
@@ -300,7 +302,7 @@ impl Edited for People {
         form: Posted<'_, People>,
     ) -> UiResult<Result<PersonView, Refused>> {
         let v = form.values;
-        let draft = match to_draft(v, form.specs, form.current.map(|(c, _)| &c.data)) {
+        let draft = match to_draft(v, form.specs, form.current.map(|(c, _)| &c.data), me.tr) {
             Ok(draft) => draft,
             Err(errors) => return Ok(Err(Refused::Form(errors))),
         };

@@ -306,6 +306,7 @@ mod tests {
 /// custom fields an admin defined for its kind.
 pub mod shared {
     use super::super::form::FormErrors;
+    use super::super::i18n::Tr;
     use super::{Choice, Spec, Values, Widget};
     use relais_core::custom_fields::CustomFieldView;
     use relais_core::users::UserView;
@@ -395,11 +396,11 @@ pub mod shared {
     }
 
     /// The advisor chosen: nobody, or a user (an id that is none is the form's error).
-    pub fn owner_of(v: &Values, errors: &mut FormErrors) -> Option<UserId> {
+    pub fn owner_of(v: &Values, errors: &mut FormErrors, tr: Tr) -> Option<UserId> {
         match v.get("owner_id") {
             "" => None,
             id => UserId::parse(id)
-                .map_err(|m| errors.add("owner_id", &m))
+                .map_err(|m| errors.error("owner_id", m, tr))
                 .ok(),
         }
     }

@@ -17,6 +17,7 @@ use relais_core::record::parse_draft;
 use relais_core::records;
 use relais_core::tasks::{TaskView, Tasks};
 use relais_domain::interaction::InteractionKind;
+use relais_domain::{Code, Msg};
 use relais_domain::{TaskId, UserId};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -216,13 +217,10 @@ async fn log<K: Timelined>(
         body: f.get("body").into(),
         errors: FormErrors::default(),
     };
-    let mut body = match log_body(&f) {
+    let mut body = match log_body(&f, me.tr) {
         Ok(body) => body,
         Err(errors) => {
-            let form = LogForm {
-                errors: errors.localised(me.tr),
-                ..form
-            };
+            let form = LogForm { errors, ..form };
             return K::page(&s, &me, id, form, TaskForm::default()).await;
         }
     };
@@ -246,10 +244,10 @@ async fn log<K: Timelined>(
 
 /// The interaction a quick-log form describes, or what is wrong with its time and duration
 /// (the rest is checked by the service).
-fn log_body(f: &Fields) -> Result<Value, FormErrors> {
+fn log_body(f: &Fields, tr: Tr) -> Result<Value, FormErrors> {
     let mut errors = FormErrors::default();
     let occurred_at = moment(f.get("occurred_at"), f.get("tz_offset")).unwrap_or_else(|()| {
-        errors.add("occurred_at", "is not a date and time");
+        errors.error("occurred_at", Code::NotADateTime, tr);
         None
     });
     let duration = match f.opt("duration_minutes") {
@@ -257,7 +255,7 @@ fn log_body(f: &Fields) -> Result<Value, FormErrors> {
         Some(d) => match d.parse::<i64>() {
             Ok(n) => json!(n),
             Err(_) => {
-                errors.add("duration_minutes", "is not a number of minutes");
+                errors.error("duration_minutes", Code::NotMinutes, tr);
                 Value::Null
             }
         },
@@ -295,7 +293,8 @@ async fn add_task<K: Timelined>(
         None => None,
         Some(Ok(d)) => d.and_hms_opt(9, 0, 0).map(|t| t.and_utc().to_rfc3339()),
         Some(Err(_)) => {
-            form.errors.add("due_at", &me.tr.error("is not a date"));
+            let msg = Msg::new(Code::NotADate).with("value", due.unwrap_or_default());
+            form.errors.error("due_at", msg, me.tr);
             return K::page(&s, &me, id, LogForm::new(), form).await;
         }
     };

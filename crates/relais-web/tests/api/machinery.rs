@@ -11,6 +11,7 @@ use relais_domain::filter::schema::{
     self, FieldSpec, FieldType, KindSpec, Link, Norm, Relation, Search, Stored,
 };
 use relais_domain::person::Address;
+use relais_domain::{Code, FieldError, message::not_one_of};
 use relais_domain::{Invalid, Resource, UserId};
 use relais_store::owned::Owned;
 use relais_store::records::{Record, Stored as Kept};
@@ -56,23 +57,14 @@ impl ProjectDraft {
         let mut errors = Vec::new();
         let name = self.name.as_deref().map(str::trim).unwrap_or_default();
         if name.is_empty() {
-            errors.push(relais_domain::FieldError {
-                field: "name".into(),
-                message: "is required".into(),
-            });
+            errors.push(FieldError::new("name", Code::Required));
         }
         let status = self.status.clone().unwrap_or_else(|| "open".into());
         if !STATUSES.contains(&status.as_str()) {
-            errors.push(relais_domain::FieldError {
-                field: "status".into(),
-                message: "is open, won or lost".into(),
-            });
+            errors.push(FieldError::new("status", not_one_of(&status, STATUSES)));
         }
         if self.budget.is_some_and(|b| b < 0) {
-            errors.push(relais_domain::FieldError {
-                field: "budget".into(),
-                message: "can't be negative".into(),
-            });
+            errors.push(FieldError::new("budget", Code::Negative));
         }
         if !errors.is_empty() {
             return Err(Invalid(errors));

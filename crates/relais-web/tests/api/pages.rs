@@ -1393,9 +1393,17 @@ async fn french_errors(app: TestApp) {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        html.contains("n’est pas un numéro de téléphone valide"),
+        html.contains("« 12 » n’est pas un numéro de téléphone valide"),
         "{html}"
     );
+    let one = "x".repeat(101);
+    let (_, _, html) = b
+        .post(
+            "/people",
+            &[("first_name", one.as_str()), ("stage", "lead")],
+        )
+        .await;
+    assert!(html.contains("dépasse 100 caractères"), "{html}");
 }
 
 both!(

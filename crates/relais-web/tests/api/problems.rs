@@ -32,6 +32,34 @@ async fn malformed_json(app: TestApp) {
     assert_problem(&answer, StatusCode::BAD_REQUEST);
 }
 
+both!(
+    a_field_error_carries_a_stable_code_and_its_parameters,
+    coded_errors
+);
+async fn coded_errors(app: TestApp) {
+    let answer = app
+        .post(
+            "/api/v1/people",
+            json!({"first_name": "é".repeat(101), "phones": [{"number": "12"}]}),
+            &[],
+        )
+        .await;
+    assert_problem(&answer, StatusCode::UNPROCESSABLE_ENTITY);
+    let errors = answer.2["errors"].as_array().unwrap();
+    let of = |field: &str| errors.iter().find(|e| e["field"] == field).unwrap();
+    assert_eq!(
+        of("first_name"),
+        &json!({
+            "field": "first_name",
+            "code": "too_long",
+            "params": {"max": "100"},
+            "message": "is longer than 100 characters"
+        })
+    );
+    assert_eq!(of("phones[0].number")["code"], "not_a_phone");
+    assert_eq!(of("phones[0].number")["params"], json!({"value": "12"}));
+}
+
 both!(an_unknown_field_is_a_422_naming_it, unknown_field);
 async fn unknown_field(app: TestApp) {
     let answer = app

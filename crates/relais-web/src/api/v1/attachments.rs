@@ -15,6 +15,7 @@ use relais_core::CoreError;
 use relais_core::attachments::{self, AttachmentView};
 use relais_domain::attachment::AttachmentDraft;
 use relais_domain::{AttachmentId, Invalid};
+use relais_domain::{Code, Msg};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -103,7 +104,7 @@ pub(crate) async fn read_body(headers: &HeaderMap, body: Body, max: u64) -> ApiR
     match Limited::new(body, limit).collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
-        Err(e) => Err(Invalid::one("body", format!("was cut short while it was sent: {e}")).into()),
+        Err(e) => Err(Invalid::one("body", Msg::new(Code::CutShort).with("reason", e)).into()),
     }
 }
 

@@ -12,6 +12,7 @@ use relais_core::companies::{Companies, CompanyView};
 use relais_core::merge::{self, CompanyPair, PersonPair};
 use relais_core::people::{People, PersonView};
 use relais_domain::Invalid;
+use relais_domain::{Code, Msg};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -26,16 +27,25 @@ fn limit(p: &[(String, String)]) -> ApiResult<usize> {
     let mut limit = None;
     for (k, v) in p {
         if k != "limit" {
-            return Err(Invalid::one(k.clone(), "unknown parameter (limit)").into());
+            return Err(Invalid::one(
+                k.clone(),
+                Msg::new(Code::UnknownParameter).with("allowed", "limit"),
+            )
+            .into());
         }
         if limit.is_some() {
-            return Err(Invalid::one("limit", "is given twice").into());
+            return Err(Invalid::one("limit", Code::GivenTwice).into());
         }
         limit = Some(
             v.parse::<usize>()
                 .ok()
                 .filter(|n| (1..=500).contains(n))
-                .ok_or_else(|| Invalid::one("limit", "must be a number from 1 to 500"))?,
+                .ok_or_else(|| {
+                    Invalid::one(
+                        "limit",
+                        Msg::new(Code::OutOfRange).with("min", 1).with("max", 500),
+                    )
+                })?,
         );
     }
     Ok(limit.unwrap_or(50))

@@ -13,6 +13,7 @@ use axum::{Json, Router};
 use relais_core::overview;
 use relais_core::record::{ListPage, parse_draft};
 use relais_core::records::{self, Kind, RecordView};
+use relais_domain::{Code, Msg};
 use relais_store::audit::AuditEntry;
 use relais_store::records::ListOrder;
 use utoipa::openapi::link::LinkBuilder;
@@ -53,7 +54,7 @@ pub fn id<K: Kind>(raw: &str) -> ApiResult<K::Id> {
         |s| {
             Uuid::parse_str(s.trim())
                 .map(K::Id::from)
-                .map_err(|_| String::new())
+                .map_err(|_| Msg::new(Code::NotAnId).with("value", s))
         },
         K::NOUN,
     )
