@@ -42,12 +42,41 @@ impl FieldError {
 
 /// Everything wrong with an input. Never empty.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}", .0.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; "))]
+#[error("{}", self.render(|m| m.to_string()))]
 pub struct Invalid(pub Vec<FieldError>);
 
 impl Invalid {
     pub fn one(field: impl Into<String>, msg: impl Into<Msg>) -> Self {
         Invalid(vec![FieldError::new(field, msg)])
+    }
+
+    /// About the input as a whole (a row of a file that can't be read), not one field.
+    pub fn whole(msg: impl Into<Msg>) -> Self {
+        Self::one("", msg)
+    }
+
+    /// Every error as `field: message` (the message alone when about the whole input),
+    /// each message written by `say` (in some language).
+    pub fn render(&self, say: impl Fn(&Msg) -> String) -> String {
+        self.0
+            .iter()
+            .map(|e| match e.field.as_str() {
+                "" => say(&e.msg()),
+                field => format!("{field}: {}", say(&e.msg())),
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// The same errors, each field named as a part of `part` (`company.name`).
+    pub fn within(mut self, part: &str) -> Self {
+        for e in &mut self.0 {
+            e.field = match e.field.as_str() {
+                "" => part.to_string(),
+                field => format!("{part}.{field}"),
+            };
+        }
+        self
     }
 }
 

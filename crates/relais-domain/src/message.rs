@@ -212,6 +212,18 @@ codes! {
     MappingUnknownTarget = "mapping_unknown_target" => "unknown target field \"{value}\" in the column mapping",
     MappingUnknownColumn = "mapping_unknown_column" => "the column mapping names a column \"{value}\" that the file does not have",
     ReadError = "read_error" => "read error: {reason}",
+    RowFieldCount = "row_field_count" => "{found} {found|field|fields}, the header has {expected}",
+    RowInvalidUtf8 = "row_invalid_utf8" => "invalid UTF-8 in column {column}",
+    RowUnterminated = "row_unterminated" => "unterminated quoted field: the file ends inside quotes (truncated file?)",
+    NoSuchParent = "no_such_parent" => "there is no company named '{name}' (import the group first)",
+    VcardUtf16Invalid = "vcard_utf16_invalid" => "the file is UTF-16 but holds invalid characters",
+    NotAVcard = "not_a_vcard" => "no BEGIN:VCARD line: this is not a vCard file",
+    CardTruncated = "card_truncated" => "truncated, no END:VCARD",
+    CardUnreadable = "card_unreadable" => "could not be read as a vCard",
+    CardAnonymous = "card_anonymous" => "no name, e-mail or phone number: nothing says who this is",
+    CardNotUtf8 = "card_not_utf8" => "{property} is not valid UTF-8 and has no CHARSET parameter",
+    CardBadCharsetText = "card_bad_charset_text" => "{property} is not valid {charset} text",
+    CardUnknownCharset = "card_unknown_charset" => "{property} has an unknown CHARSET {charset} and is not UTF-8",
     NotFound = "not_found" => "{what} not found",
 }
 

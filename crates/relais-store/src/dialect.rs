@@ -60,13 +60,19 @@ pub async fn analyze(db: &Db) -> Result<()> {
     Ok(())
 }
 
-/// During a long import on PostgreSQL: fresh statistics of the tables its lookups read, so
-/// that the planner, which otherwise still believes them as small as when the import began,
-/// uses their indexes. SQLite plans from its indexes alone: nothing to do.
-pub async fn refresh_import_statistics(tx: &mut crate::Tx) -> Result<()> {
+/// The start of an import's batch on PostgreSQL. Its lookups probe an index by key; the
+/// planner, reading statistics taken when the tables were smaller (or a table small enough
+/// that a scan looks cheaper on paper), would scan the whole table for each batch instead:
+/// a cost that grows with the table. Scans are refused for this transaction, and now and
+/// then (`refresh`) the statistics are taken again so that joins are planned on true sizes.
+/// SQLite plans from its indexes alone: nothing to do.
+pub async fn import_batch(tx: &mut crate::Tx, refresh: bool) -> Result<()> {
     if tx.backend() == crate::Backend::Postgres {
-        tx.script("ANALYZE people, person_emails, person_phones, person_companies, companies")
-            .await?;
+        tx.script("SET LOCAL enable_seqscan = off").await?;
+        if refresh {
+            tx.script("ANALYZE people, person_emails, person_phones, person_companies, companies")
+                .await?;
+        }
     }
     Ok(())
 }

@@ -8,7 +8,7 @@ use relais_domain::person::{
     Address, CompanyLink, EmailEntry, PersonData, PersonDraft, PhoneEntry,
 };
 use relais_domain::text::fold;
-use relais_domain::{Action, CompanyId, PersonId, Resource};
+use relais_domain::{Action, Code, CompanyId, Invalid, Msg, PersonId, Resource};
 use relais_store::custom_fields::CustomField;
 use relais_store::import_log::LoggedChange;
 use relais_store::owned::CustomWrite;
@@ -36,12 +36,35 @@ pub struct Options {
     pub log: Option<Uuid>,
 }
 
-/// A row that was not imported, with the reason and its cells as read.
+/// A row that was not imported, with the reasons (codes and their values, each naming the
+/// field it is about, or none when the row as a whole could not be read) and its cells as
+/// read.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rejected {
     pub line: u64,
-    pub reason: String,
+    pub reason: Invalid,
     pub raw: Vec<String>,
+}
+
+impl From<super::csv_source::RowError> for Rejected {
+    fn from(e: super::csv_source::RowError) -> Self {
+        Rejected {
+            line: e.line,
+            reason: Invalid::whole(e.reason),
+            raw: e.raw,
+        }
+    }
+}
+
+/// A card is a row of a vCard file; it has no cells.
+impl From<super::vcard::CardError> for Rejected {
+    fn from(e: super::vcard::CardError) -> Self {
+        Rejected {
+            line: e.card,
+            reason: Invalid::whole(e.reason),
+            raw: Vec::new(),
+        }
+    }
 }
 
 /// What a run did (or, dry, would do).
@@ -74,7 +97,7 @@ impl std::fmt::Display for Report {
 
 /// What a run tells its caller as it goes.
 pub enum Event<'a> {
-    /// Rows read so far.
+    /// Rows read, checked and written so far (each batch once it is committed).
     Progress(u64),
     Rejected(&'a Rejected),
 }
@@ -83,8 +106,19 @@ pub enum Event<'a> {
 pub type Row<T> = std::result::Result<(T, Vec<String>), Rejected>;
 
 /// Rows checked before their duplicates are looked up and they are written together, in
-/// one short transaction: another user's save waits for one batch at most.
-const BATCH: usize = 500;
+/// one short transaction. On SQLite, whose writers take turns, another user's save waits for
+/// one batch at most: a few hundred rows, well under a second. PostgreSQL's writers of
+/// other records never wait for the import, so its batches are larger: fewer round trips,
+/// lookups and commits.
+pub fn batch_rows(backend: relais_store::Backend) -> usize {
+    match backend {
+        relais_store::Backend::Sqlite => 500,
+        relais_store::Backend::Postgres => 5_000,
+    }
+}
+
+/// Rows read and checked between two looks at the batch being written (see `people`).
+const READ_STEP: usize = 64;
 
 /// The transactions of a run: one per batch, committed when the batch ends, with the log of
 /// what the batch changed written in it. A dry run is one transaction for the whole run,
@@ -123,9 +157,7 @@ impl<'a> Writer<'a> {
     async fn tx(&mut self) -> Result<&mut Tx> {
         if self.tx.is_none() {
             let mut tx = self.db.write().await?;
-            if self.batches.is_power_of_two() {
-                relais_store::dialect::refresh_import_statistics(&mut tx).await?;
-            }
+            relais_store::dialect::import_batch(&mut tx, self.batches.is_power_of_two()).await?;
             self.tx = Some(tx);
         }
         self.tx
@@ -228,10 +260,12 @@ pub async fn people(
     actor.require(Action::Create, Resource::People)?;
     let mut w = Writer::open(db, opts).await?;
     let defs = relais_store::custom_fields::list(w.tx().await?, Some(Entity::PERSON)).await?;
+    let check = Check { defs: &defs };
+    let size = batch_rows(db.backend());
     let mut run = PeopleRun {
         actor,
         opts,
-        defs,
+        defs: &defs,
         companies: HashMap::new(),
         touched: HashSet::new(),
         report: Report {
@@ -239,55 +273,49 @@ pub async fn people(
             ..Default::default()
         },
     };
-    let mut batch = Vec::with_capacity(BATCH);
     let mut rows = 0u64;
-    while let Some(row) = next() {
-        rows += 1;
-        let outcome = match row {
-            Ok((raw, cells)) => run.prepare(&raw, cells),
-            Err(r) => Err(r),
-        };
-        match outcome {
-            Ok(p) => batch.push(p),
-            Err(r) => {
-                run.report.rejected += 1;
-                on(Event::Rejected(&r));
+    let mut ahead = check.read(&mut next, size).await;
+    while !ahead.is_empty() {
+        rows += ahead.len() as u64;
+        let mut batch = Vec::with_capacity(ahead.len());
+        for outcome in ahead {
+            match outcome {
+                Ok(p) => batch.push(p),
+                Err(r) => {
+                    run.report.rejected += 1;
+                    on(Event::Rejected(&r));
+                }
             }
         }
-        if batch.len() == BATCH {
+        // The next batch is read and checked while this one is written: whenever the write
+        // waits for the engine (PostgreSQL's server, SQLite's connection thread), this task
+        // reads on. `biased`: the write goes on first as soon as it can.
+        let write = async {
             run.write_batch(&mut w, &mut batch, &mut on).await?;
-            w.end_batch().await?;
-        }
-        if rows.is_multiple_of(1000) {
-            on(Event::Progress(rows));
-        }
+            w.end_batch().await
+        };
+        let (written, read) = tokio::join!(biased; write, check.read(&mut next, size));
+        written?;
+        ahead = read;
+        on(Event::Progress(rows));
     }
-    run.write_batch(&mut w, &mut batch, &mut on).await?;
     w.finish().await?;
-    on(Event::Progress(rows));
     Ok(run.report)
 }
 
-/// What a people import keeps from one batch to the next.
-struct PeopleRun<'a> {
-    actor: &'a Actor,
-    opts: Options,
-    defs: Vec<CustomField>,
-    /// Companies met in this run, by folded name.
-    companies: HashMap<String, CompanyId>,
-    /// In update mode, the people this run created or updated.
-    touched: HashSet<PersonId>,
-    report: Report,
+/// Reads rows and checks them, without writing anything.
+struct Check<'a> {
+    defs: &'a [CustomField],
 }
 
-impl PeopleRun<'_> {
+impl Check<'_> {
     /// Checks one person row, without writing anything.
     fn prepare(
-        &mut self,
+        &self,
         raw: &RawContact,
         cells: Vec<String>,
     ) -> std::result::Result<Pending, Rejected> {
-        let refuse = |reason: String, cells: Vec<String>| Rejected {
+        let refuse = |reason: Invalid, cells: Vec<String>| Rejected {
             line: raw.line,
             reason,
             raw: cells,
@@ -304,12 +332,12 @@ impl PeopleRun<'_> {
                 ..Default::default()
             };
             if let Err(i) = probe.validate() {
-                return Err(refuse(format!("company: {i}"), cells));
+                return Err(refuse(i.within("company"), cells));
             }
         }
         let checked = person_draft(raw).validate().and_then(|mut data| {
             let (custom, normal) =
-                record::resolve_custom_with(&self.defs, Entity::PERSON, &data.custom)?;
+                record::resolve_custom_with(self.defs, Entity::PERSON, &data.custom)?;
             data.custom = normal;
             Ok((data, custom))
         });
@@ -322,10 +350,42 @@ impl PeopleRun<'_> {
                 line: raw.line,
                 cells,
             }),
-            Err(invalid) => Err(refuse(invalid.to_string(), cells)),
+            Err(invalid) => Err(refuse(invalid, cells)),
         }
     }
 
+    /// Up to `size` rows of the source, each checked, in the file's order. Yields to the
+    /// task now and then so that a write joined with it goes on when the engine answers.
+    async fn read(
+        &self,
+        next: &mut impl FnMut() -> Option<Row<RawContact>>,
+        size: usize,
+    ) -> Vec<std::result::Result<Pending, Rejected>> {
+        let mut out = Vec::with_capacity(size);
+        while out.len() < size {
+            let Some(row) = next() else { break };
+            out.push(row.and_then(|(raw, cells)| self.prepare(&raw, cells)));
+            if out.len().is_multiple_of(READ_STEP) {
+                tokio::task::yield_now().await;
+            }
+        }
+        out
+    }
+}
+
+/// What a people import keeps from one batch to the next.
+struct PeopleRun<'a> {
+    actor: &'a Actor,
+    opts: Options,
+    defs: &'a [CustomField],
+    /// Companies met in this run, by folded name.
+    companies: HashMap<String, CompanyId>,
+    /// In update mode, the people this run created or updated.
+    touched: HashSet<PersonId>,
+    report: Report,
+}
+
+impl PeopleRun<'_> {
     /// Writes a batch: each row's company is found or created; rows that match a person
     /// already stored are skipped or update them; rows that match an earlier row of the
     /// batch are skipped or merged into it; the others are inserted together.
@@ -353,7 +413,7 @@ impl PeopleRun<'_> {
                         self.report.rejected += 1;
                         on(Event::Rejected(&Rejected {
                             line: p.line,
-                            reason: format!("company: {reason}"),
+                            reason: reason.within("company"),
                             raw: std::mem::take(&mut p.cells),
                         }));
                         continue;
@@ -419,7 +479,7 @@ impl PeopleRun<'_> {
             self.report.unchanged += 1;
             return Ok(());
         }
-        let (custom, _) = record::resolve_custom_with(&self.defs, Entity::PERSON, &merged.custom)
+        let (custom, _) = record::resolve_custom_with(self.defs, Entity::PERSON, &merged.custom)
             .map_err(crate::CoreError::from)?;
         target.data = merged;
         target.custom = custom;
@@ -446,7 +506,7 @@ impl PeopleRun<'_> {
             self.report.unchanged += 1;
             return Ok(());
         }
-        let (writes, _) = record::resolve_custom_with(&self.defs, Entity::PERSON, &merged.custom)
+        let (writes, _) = record::resolve_custom_with(self.defs, Entity::PERSON, &merged.custom)
             .map_err(crate::CoreError::from)?;
         crate::records::save(tx, self.actor, &current, merged, &writes).await?;
         w.updated("person", id.0, &current.data, current.version + 1);
@@ -488,7 +548,7 @@ async fn company_for(
     name: &str,
     cache: &mut HashMap<String, CompanyId>,
     report: &mut Report,
-) -> Result<std::result::Result<CompanyId, String>> {
+) -> Result<std::result::Result<CompanyId, Invalid>> {
     let key = fold(name);
     if let Some(id) = cache.get(&key) {
         return Ok(Ok(*id));
@@ -501,7 +561,7 @@ async fn company_for(
             }
             id
         }
-        Err(crate::CoreError::Invalid(i)) => return Ok(Err(i.to_string())),
+        Err(crate::CoreError::Invalid(i)) => return Ok(Err(i)),
         Err(e) => return Err(e),
     };
     cache.insert(key, id);
@@ -716,7 +776,7 @@ pub async fn companies(
             report.rejected += 1;
             on(Event::Rejected(&r));
         }
-        if rows.is_multiple_of(BATCH as u64) {
+        if rows.is_multiple_of(batch_rows(db.backend()) as u64) {
             w.end_batch().await?;
         }
         if rows.is_multiple_of(1000) {
@@ -734,7 +794,7 @@ async fn company_row(
     opts: Options,
     raw: &RawCompany,
     report: &mut Report,
-) -> Result<std::result::Result<(), String>> {
+) -> Result<std::result::Result<(), Invalid>> {
     let tx = w.tx().await?;
     let parent_id = match raw
         .parent
@@ -757,9 +817,8 @@ async fn company_row(
             match found {
                 Some(id) => Some(id),
                 None => {
-                    return Ok(Err(format!(
-                        "parent: there is no company named '{p}' (import the group first)"
-                    )));
+                    let reason = Msg::new(Code::NoSuchParent).with("name", p);
+                    return Ok(Err(Invalid::one("parent", reason)));
                 }
             }
         }
@@ -794,7 +853,7 @@ async fn company_row(
     let (data, custom) =
         match crate::records::check::<crate::companies::Companies>(tx, &draft, None).await {
             Ok(v) => v,
-            Err(crate::CoreError::Invalid(i)) => return Ok(Err(i.to_string())),
+            Err(crate::CoreError::Invalid(i)) => return Ok(Err(i)),
             Err(e) => return Err(e),
         };
     let Some(existing) = relais_store::companies::find_matches(tx, &data)

@@ -99,7 +99,7 @@ pub enum CsvError {
 pub struct RowError {
     /// 1-based physical line where the row starts.
     pub line: u64,
-    pub reason: String,
+    pub reason: relais_domain::Msg,
     /// The row's cells, decoded lossily, for the rejected-rows file.
     pub raw: Vec<String>,
 }
@@ -1435,7 +1435,7 @@ impl<R: Read> CsvSource<R> {
             .collect()
     }
 
-    fn row_error(&self, line: u64, reason: String) -> RowError {
+    fn row_error(&self, line: u64, reason: relais_domain::Msg) -> RowError {
         RowError {
             line,
             reason,
@@ -1452,7 +1452,8 @@ impl<R: Read> CsvSource<R> {
             Some(h) if !h.is_empty() => h.clone(),
             _ => (col + 1).to_string(),
         };
-        self.row_error(line, format!("invalid UTF-8 in column {column}"))
+        let reason = relais_domain::Msg::new(relais_domain::Code::RowInvalidUtf8);
+        self.row_error(line, reason.with("column", column))
     }
 
     /// Reads the next non-blank record with the right number of fields; its line.
@@ -1472,7 +1473,8 @@ impl<R: Read> CsvSource<R> {
                     let line = self.reader.position().line();
                     return Some(Err(RowError {
                         line,
-                        reason: format!("read error: {e}"),
+                        reason: relais_domain::Msg::new(relais_domain::Code::ReadError)
+                            .with("reason", e),
                         raw: Vec::new(),
                     }));
                 }
@@ -1480,19 +1482,16 @@ impl<R: Read> CsvSource<R> {
             let line = self.pop_line();
             if self.reader.get_ref().ended_in_quotes() {
                 self.done = true;
-                let reason =
-                    "unterminated quoted field: the file ends inside quotes (truncated file?)";
-                return Some(Err(self.row_error(line, reason.to_string())));
+                let reason = relais_domain::Code::RowUnterminated.into();
+                return Some(Err(self.row_error(line, reason)));
             }
             if is_blank(&self.record) {
                 continue;
             }
             if self.record.len() != self.headers.len() {
-                let reason = format!(
-                    "{} fields, the header has {}",
-                    self.record.len(),
-                    self.headers.len()
-                );
+                let reason = relais_domain::Msg::new(relais_domain::Code::RowFieldCount)
+                    .with("found", self.record.len())
+                    .with("expected", self.headers.len());
                 return Some(Err(self.row_error(line, reason)));
             }
             return Some(Ok(line));
@@ -2109,7 +2108,7 @@ Lifecycle Stage,Street Address,City,Postal Code,Country/Region,Original Source,C
         assert_eq!(rows.len(), 3);
         let e = rows[1].clone().expect_err("short row");
         assert_eq!(e.line, 3);
-        assert_eq!(e.reason, "2 fields, the header has 3");
+        assert_eq!(e.reason.to_string(), "2 fields, the header has 3");
         assert_eq!(e.to_string(), "line 3: 2 fields, the header has 3");
         assert_eq!(e.raw, vec!["Dupont".to_string(), "Jean".to_string()]);
         assert_eq!(rows[2].clone().expect("row").line, 4);
@@ -2131,7 +2130,7 @@ Lifecycle Stage,Street Address,City,Postal Code,Country/Region,Original Source,C
         assert_eq!(all.len(), rows + 2);
         let e = all[rows].clone().expect_err("invalid row");
         assert_eq!(e.line, rows as u64 + 2);
-        assert_eq!(e.reason, "invalid UTF-8 in column Nom");
+        assert_eq!(e.reason.to_string(), "invalid UTF-8 in column Nom");
         assert_eq!(e.raw, vec!["Caf\u{fffd}".to_string(), "Paris".to_string()]);
         assert_eq!(all[rows + 1].clone().expect("row").last_name, s("Dupont"));
     }
@@ -2148,7 +2147,7 @@ Lifecycle Stage,Street Address,City,Postal Code,Country/Region,Original Source,C
         let all = people(&mut src);
         assert_eq!(all[0].clone().expect("row").first_name, s("Élodie"));
         let e = all[1].clone().expect_err("the damaged row");
-        assert_eq!(e.reason, "invalid UTF-8 in column Prénom");
+        assert_eq!(e.reason.to_string(), "invalid UTF-8 in column Prénom");
         assert_eq!(all[2].clone().expect("row").first_name, s("Zoé"));
     }
 
@@ -2171,7 +2170,7 @@ Lifecycle Stage,Street Address,City,Postal Code,Country/Region,Original Source,C
         let e = rows[1].clone().expect_err("truncated");
         assert_eq!(e.line, 3);
         assert!(
-            e.reason.contains("unterminated quoted field"),
+            e.reason.to_string().contains("unterminated quoted field"),
             "{}",
             e.reason
         );
@@ -2268,7 +2267,7 @@ Lifecycle Stage,Street Address,City,Postal Code,Country/Region,Original Source,C
         assert!(
             rows[3]
                 .as_ref()
-                .is_err_and(|e| e.reason.contains("unterminated"))
+                .is_err_and(|e| e.reason.code == relais_domain::Code::RowUnterminated)
         );
     }
 

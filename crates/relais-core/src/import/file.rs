@@ -118,13 +118,20 @@ pub struct Progress {
     pub total: u64,
 }
 
+/// The column of a rejected-rows file that holds its reasons by code.
+pub const ERRORS: &str = "errors";
+
 /// The rejected rows of a run, written as they come to a CSV: the line (or card), the
-/// reason, then the row's cells as read, each neutralised against spreadsheet formulas.
+/// reason in English, the same reasons by code (`errors`: a JSON list of `{field, code,
+/// params, message}`, from which the web app writes them in its user's language), then the
+/// row's cells as read, each neutralised against spreadsheet formulas.
 pub struct Rejects<W: Write> {
     writer: Option<csv::Writer<W>>,
     /// The header row, until it is written (with the first rejected row).
     header: Option<Vec<String>>,
     error: Option<csv::Error>,
+    /// Whether the reasons are also written by code (the `errors` column).
+    codes: bool,
     pub count: u64,
 }
 
@@ -132,14 +139,26 @@ impl<W: Write> Rejects<W> {
     /// `headers`: the file's columns (none for vCards, whose rows are cards).
     pub fn new(out: Option<W>, headers: Vec<String>) -> Self {
         let what = if headers.is_empty() { "card" } else { "line" };
-        let mut full = vec![what.to_string(), "reason".to_string()];
+        let mut full = vec![what.to_string(), "reason".to_string(), ERRORS.to_string()];
         full.extend(headers);
         Rejects {
             writer: out.map(csv::Writer::from_writer),
             header: Some(full),
             error: None,
+            codes: true,
             count: 0,
         }
+    }
+
+    /// The file for a person to read (the command line's `--errors`): reasons in English,
+    /// without the column of codes.
+    pub fn readable(out: Option<W>, headers: Vec<String>) -> Self {
+        let mut r = Self::new(out, headers);
+        r.codes = false;
+        if let Some(h) = r.header.as_mut() {
+            h.retain(|c| c != ERRORS);
+        }
+        r
     }
 
     pub fn add(&mut self, r: &Rejected) {
@@ -151,7 +170,12 @@ impl<W: Write> Rejects<W> {
         if let Some(h) = self.header.take() {
             result = w.write_record(&h);
         }
-        let mut row = vec![r.line.to_string(), r.reason.clone()];
+        // The reason quotes what the file said: made as harmless as the cells.
+        let reason = crate::export::neutralise(&r.reason.to_string()).into_owned();
+        let mut row = vec![r.line.to_string(), reason];
+        if self.codes {
+            row.push(serde_json::to_string(&r.reason.0).unwrap_or_default());
+        }
         row.extend(
             r.raw
                 .iter()
@@ -175,6 +199,49 @@ impl<W: Write> Rejects<W> {
         }
         Ok(())
     }
+}
+
+/// A rejected-rows file as a person reads it: each reason written by `say` (in their
+/// language) from its codes, the column of codes left out, and the first two headers
+/// (line or card, reason) named by `label`. A row whose codes can't be read (a file written
+/// by another version) keeps its English reason.
+pub fn rejects_for_reading(
+    stored: &[u8],
+    say: impl Fn(&relais_domain::Msg) -> String,
+    label: impl Fn(&str) -> String,
+) -> Result<Vec<u8>> {
+    let failed = |e: csv::Error| CoreError::Internal(format!("a rejected-rows file: {e}"));
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(stored);
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let mut errors_at = None;
+    for (i, record) in reader.records().enumerate() {
+        let record = record.map_err(failed)?;
+        let mut cells: Vec<String> = record.iter().map(str::to_string).collect();
+        if i == 0 {
+            errors_at = cells.iter().position(|c| c == ERRORS);
+            for c in cells.iter_mut().take(2) {
+                *c = label(c);
+            }
+        } else if let Some(at) = errors_at {
+            let coded = cells
+                .get(at)
+                .and_then(|e| serde_json::from_str::<Vec<relais_domain::FieldError>>(e).ok())
+                .filter(|e| !e.is_empty());
+            if let (Some(errors), Some(reason)) = (coded, cells.get_mut(1)) {
+                let said = relais_domain::Invalid(errors).render(&say);
+                *reason = crate::export::neutralise(&said).into_owned();
+            }
+        }
+        if let Some(at) = errors_at.filter(|at| *at < cells.len()) {
+            cells.remove(at);
+        }
+        out.write_record(&cells).map_err(failed)?;
+    }
+    out.into_inner()
+        .map_err(|e| CoreError::Internal(format!("a rejected-rows file: {e}")))
 }
 
 /// A file to import and how.
@@ -209,11 +276,7 @@ pub async fn run<W: Write + Send>(
         let next = || {
             cards.next().map(|c| match c {
                 Ok(contact) => Ok((contact, vec![])),
-                Err(e) => Err(Rejected {
-                    line: e.card,
-                    reason: e.reason,
-                    raw: vec![],
-                }),
+                Err(e) => Err(Rejected::from(e)),
             })
         };
         let on = |e: Event<'_>| match e {
@@ -247,23 +310,18 @@ pub async fn run<W: Write + Send>(
             total,
         }),
     };
-    let refused = |e: super::csv_source::RowError| Rejected {
-        line: e.line,
-        reason: e.reason,
-        raw: e.raw,
-    };
     if kind == FileKind::Companies {
         let next = || {
             let mut s = lock();
             s.next_company()
-                .map(|r| r.map(|c| (c, s.current_raw())).map_err(refused))
+                .map(|r| r.map(|c| (c, s.current_raw())).map_err(Rejected::from))
         };
         super::companies(db, actor, opts, next, on).await
     } else {
         let next = || {
             let mut s = lock();
             s.next_person()
-                .map(|r| r.map(|c| (c, s.current_raw())).map_err(refused))
+                .map(|r| r.map(|c| (c, s.current_raw())).map_err(Rejected::from))
         };
         super::people(db, actor, opts, next, on).await
     }

@@ -13,4 +13,4 @@ pub mod vcard;
 
 pub(crate) mod apply;
 
-pub use apply::{Event, OnDuplicate, Options, Rejected, Report, companies, people};
+pub use apply::{Event, OnDuplicate, Options, Rejected, Report, batch_rows, companies, people};

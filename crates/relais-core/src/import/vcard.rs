@@ -18,6 +18,7 @@ use calcard::vcard::{
 };
 
 use super::raw::{RawAddress, RawContact};
+use relais_domain::{Code, Msg};
 
 /// Why one card of a file could not be read.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -25,7 +26,7 @@ use super::raw::{RawAddress, RawContact};
 pub struct CardError {
     /// 1-based position of the card in the file.
     pub card: u64,
-    pub reason: String,
+    pub reason: Msg,
 }
 
 /// Reads every card of a .vcf file, one result per BEGIN:VCARD, in file order.
@@ -72,7 +73,7 @@ enum Marker {
 
 /// Windows tools sometimes save contacts as UTF-16: it is turned into UTF-8 so the rest
 /// of the reader only deals with one byte-oriented form.
-fn without_bom(input: &[u8]) -> Result<Cow<'_, [u8]>, String> {
+fn without_bom(input: &[u8]) -> Result<Cow<'_, [u8]>, Msg> {
     if let Some(rest) = input.strip_prefix(UTF8_BOM) {
         return Ok(Cow::Borrowed(rest));
     }
@@ -88,7 +89,7 @@ fn without_bom(input: &[u8]) -> Result<Cow<'_, [u8]>, String> {
         Some((encoding, rest)) => encoding
             .decode_without_bom_handling_and_without_replacement(rest)
             .map(|text| Cow::Owned(text.into_owned().into_bytes()))
-            .ok_or_else(|| "the file is UTF-16 but holds invalid characters".to_string()),
+            .ok_or_else(|| Code::VcardUtf16Invalid.into()),
     }
 }
 
@@ -99,7 +100,7 @@ fn not_a_vcard_file(text: &[u8]) -> Vec<Result<RawContact, CardError>> {
     }
     vec![Err(CardError {
         card: 1,
-        reason: "no BEGIN:VCARD line: this is not a vCard file".into(),
+        reason: Code::NotAVcard.into(),
     })]
 }
 
@@ -161,33 +162,33 @@ fn marker(line: &[u8]) -> Option<Marker> {
 // ---------------------------------------------------------------------------------------
 
 fn read_card(card: &CardLines<'_>) -> Result<RawContact, CardError> {
-    let fail = |reason: String| CardError {
+    let fail = |reason: Msg| CardError {
         card: card.number,
         reason,
     };
     if !card.complete {
-        return Err(fail("truncated, no END:VCARD".into()));
+        return Err(fail(Code::CardTruncated.into()));
     }
     let mut properties = Vec::new();
     for line in unfold(&card.lines) {
         properties.extend(read_property(&line).map_err(fail)?);
     }
-    let vcard = VCard::parse(calcard_input(&properties))
-        .map_err(|_| fail("could not be read as a vCard".into()))?;
+    let vcard =
+        VCard::parse(calcard_input(&properties)).map_err(|_| fail(Code::CardUnreadable.into()))?;
     let mut contact = contact_from(&vcard, card.number);
     contact.birthday = birthday(&properties);
     ensure_identifiable(&contact).map_err(fail)?;
     Ok(contact)
 }
 
-fn ensure_identifiable(contact: &RawContact) -> Result<(), String> {
+fn ensure_identifiable(contact: &RawContact) -> Result<(), Msg> {
     let named = [&contact.full_name, &contact.first_name, &contact.last_name]
         .iter()
         .any(|name| name.is_some());
     if named || !contact.emails.is_empty() || !contact.phones.is_empty() {
         Ok(())
     } else {
-        Err("no name, e-mail or phone number: nothing says who this is".into())
+        Err(Code::CardAnonymous.into())
     }
 }
 
@@ -281,7 +282,7 @@ fn is_read(name: &str) -> bool {
     )
 }
 
-fn read_property(line: &[u8]) -> Result<Option<Property>, String> {
+fn read_property(line: &[u8]) -> Result<Option<Property>, Msg> {
     // Lines without a colon are base64 continuations of 2.1 photos, or noise.
     let Some((header, value)) = split_header(line) else {
         return Ok(None);
@@ -443,18 +444,25 @@ fn hex_value(digit: u8) -> Option<u8> {
 
 /// Only a CHARSET parameter may make us read bytes as anything but UTF-8: guessing
 /// Windows-1252 for a broken UTF-8 file would import mojibake without a warning.
-fn decode_charset(bytes: &[u8], charset: Option<&str>, property: &str) -> Result<String, String> {
+fn decode_charset(bytes: &[u8], charset: Option<&str>, property: &str) -> Result<String, Msg> {
     let Some(label) = charset else {
         return String::from_utf8(bytes.to_vec())
-            .map_err(|_| format!("{property} is not valid UTF-8 and has no CHARSET parameter"));
+            .map_err(|_| Msg::new(Code::CardNotUtf8).with("property", property));
     };
     match encoding_rs::Encoding::for_label(label.trim().as_bytes()) {
         Some(encoding) => encoding
             .decode_without_bom_handling_and_without_replacement(bytes)
             .map(Cow::into_owned)
-            .ok_or_else(|| format!("{property} is not valid {label} text")),
-        None => String::from_utf8(bytes.to_vec())
-            .map_err(|_| format!("{property} has an unknown CHARSET {label} and is not UTF-8")),
+            .ok_or_else(|| {
+                Msg::new(Code::CardBadCharsetText)
+                    .with("property", property)
+                    .with("charset", label)
+            }),
+        None => String::from_utf8(bytes.to_vec()).map_err(|_| {
+            Msg::new(Code::CardUnknownCharset)
+                .with("property", property)
+                .with("charset", label)
+        }),
     }
 }
 
@@ -1375,7 +1383,7 @@ BEGIN:VCARD\nVERSION:3.0\nFN:Three\nTEL:+33612345678\n";
             error,
             CardError {
                 card: 3,
-                reason: "truncated, no END:VCARD".into()
+                reason: Code::CardTruncated.into()
             }
         );
         assert_eq!(error.to_string(), "card 3: truncated, no END:VCARD");
@@ -1397,7 +1405,7 @@ BEGIN:VCARD\nVERSION:3.0\nORG:Acme\nNOTE:only a note\nN:;;;;\nFN: \nEND:VCARD\n"
         assert!(cards[0].is_ok());
         let error = cards[1].clone().unwrap_err();
         assert_eq!(error.card, 2);
-        assert!(error.reason.contains("no name, e-mail or phone"), "{error}");
+        assert_eq!(error.reason.code, Code::CardAnonymous, "{error}");
     }
 
     #[test]
@@ -1416,7 +1424,7 @@ BEGIN:VCARD\nVERSION:3.0\nORG:Acme\nNOTE:only a note\nN:;;;;\nFN: \nEND:VCARD\n"
         input.extend_from_slice(b"BEGIN:VCARD\nVERSION:3.0\nFN:Ok\nX-JUNK:\xff\xfe\nEND:VCARD\n");
         let cards = parse_vcards(&input);
         assert_eq!(cards.len(), 5);
-        let reason = |i: usize| cards[i].clone().unwrap_err().reason;
+        let reason = |i: usize| cards[i].clone().unwrap_err().reason.to_string();
         assert_eq!(
             reason(0),
             "FN is not valid UTF-8 and has no CHARSET parameter"
@@ -1463,13 +1471,7 @@ BEGIN:VCARD\r\nVERSION:2.1\r\nN:Hopper;Grace\r\nEND:VCARD\r\n"
         assert!(parse_vcards(UTF8_BOM).is_empty());
         let cards = parse_vcards(b"first_name,last_name\nAda,Lovelace\n");
         assert_eq!(cards.len(), 1);
-        assert!(
-            cards[0]
-                .clone()
-                .unwrap_err()
-                .reason
-                .contains("not a vCard file")
-        );
+        assert!(cards[0].clone().unwrap_err().reason.code == Code::NotAVcard);
     }
 
     #[test]

@@ -14,8 +14,7 @@ use askama::Template;
 use axum::Extension;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
-use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
+use axum::http::StatusCode;
 use axum::routing::{get, post};
 use relais_core::CoreError;
 use relais_core::import::Report;
@@ -477,9 +476,6 @@ async fn rejected(State(s): State<AppState>, me: Signed, Path(id): Path<String>)
     require(&me)?;
     let (_, meta) = load(&id, &me)?;
     let job = meta.job.ok_or(UiError::NotFound)?;
-    let bytes = jobs::file(&s.db, &me.actor, job, import_job::REJECTED)
-        .await?
-        .data;
     let name = format!(
         "rejected-{}.csv",
         meta.filename
@@ -488,15 +484,5 @@ async fn rejected(State(s): State<AppState>, me: Signed, Path(id): Path<String>)
             .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
             .collect::<String>()
     );
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    super::jobs::download(&s, &me, job, import_job::REJECTED, &name).await
 }

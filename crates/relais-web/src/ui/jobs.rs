@@ -9,7 +9,10 @@ use crate::AppState;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use relais_core::import::{file::rejects_for_reading, job as import_job};
 use relais_core::jobs::{self, JobView, Status};
 use uuid::Uuid;
 
@@ -17,6 +20,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/jobs", get(page))
         .route("/jobs/{id}/cancel", post(cancel))
+        .route("/jobs/{id}/files/{name}", get(file))
 }
 
 struct Line {
@@ -140,4 +144,47 @@ async fn cancel(State(s): State<AppState>, me: Signed, Path(id): Path<Uuid>) -> 
         Ok(_) | Err(relais_core::CoreError::Conflict(_)) => Ok(see_other("/jobs")),
         Err(e) => Err(e.into()),
     }
+}
+
+async fn file(
+    State(s): State<AppState>,
+    me: Signed,
+    Path((id, name)): Path<(Uuid, String)>,
+) -> UiResult {
+    download(&s, &me, id, &name, &name).await
+}
+
+/// A job's file as the user gets it, named `as_name`: a rejected-rows file says its reasons
+/// in the user's language (the API gives the file as it is kept, reasons by code).
+pub async fn download(
+    s: &AppState,
+    me: &Signed,
+    job: Uuid,
+    name: &str,
+    as_name: &str,
+) -> Result<Response, super::UiError> {
+    let f = jobs::file(&s.db, &me.actor, job, name).await?;
+    let (content_type, data) = if name == import_job::REJECTED {
+        let tr = me.tr;
+        let readable = rejects_for_reading(
+            &f.data,
+            |m| tr.error(m),
+            |h| tr.t(&format!("import.rejected_{h}")).to_string(),
+        )?;
+        ("text/csv; charset=utf-8".to_string(), readable)
+    } else {
+        (f.content_type, f.data)
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+        ],
+        [(
+            header::CONTENT_DISPOSITION,
+            crate::disposition::attachment(as_name),
+        )],
+        data,
+    )
+        .into_response())
 }

@@ -99,6 +99,15 @@ async fn posted(app: TestApp) {
         rejected.contains("Dupont") && rejected.contains("pas-un-email"),
         "{rejected}"
     );
+    // The reasons by code, for a program to read or translate.
+    let mut rows = csv::Reader::from_reader(rejected.as_bytes());
+    let head: Vec<&str> = rows.headers().unwrap().iter().take(3).collect();
+    assert_eq!(head, ["line", "reason", "errors"]);
+    let row = rows.records().next().unwrap().unwrap();
+    let errors: serde_json::Value = serde_json::from_str(&row[2]).unwrap();
+    assert_eq!(errors[0]["field"], "emails[0].address", "{errors}");
+    assert_eq!(errors[0]["code"], "not_an_email", "{errors}");
+    assert_eq!(errors[0]["params"]["value"], "pas-un-email", "{errors}");
     let (_, _, people) = app.get("/api/v1/people?sort=name", (), &[]).await;
     let names: Vec<&str> = people["items"]
         .as_array()

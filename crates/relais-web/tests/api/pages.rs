@@ -1,6 +1,6 @@
 //! The web app, page by page, through the real router: sessions, CSRF, forms and their
 //! errors, escaping, roles, languages, the timeline, edit conflicts.
-use crate::helpers::{TestApp, location};
+use crate::helpers::{Browser, TestApp, location};
 use axum::http::{Method, StatusCode, header};
 use relais_domain::Role;
 use serde_json::json;
@@ -869,6 +869,27 @@ async fn import_wizard(app: TestApp) {
     assert!(csv.contains("pas-un-email"), "{csv}");
     assert!(csv.contains("'=HYPERLINK"), "formula neutralised: {csv}");
     assert!(!csv.contains(",=HYPERLINK"));
+    assert!(
+        csv.starts_with("line,reason,Prénom,"),
+        "no column of codes: {csv}"
+    );
+    assert!(
+        csv.contains("emails[0].address: 'pas-un-email' is not a valid e-mail address"),
+        "{csv}"
+    );
+    // In French, the reasons are French; the API keeps them by code.
+    let fr = Browser {
+        app: b.app,
+        cookie: b.cookie.clone(),
+        csrf: b.csrf.clone(),
+        language: "fr-FR",
+    };
+    let (_, _, csv) = fr.get(&format!("{wizard}/rejected.csv")).await;
+    assert!(csv.starts_with("ligne,motif,Prénom,"), "{csv}");
+    assert!(
+        csv.contains("emails[0].address: « pas-un-email » n’est pas une adresse e-mail valide"),
+        "{csv}"
+    );
     // The jobs page lists the check and the import, finished, with their counts and files.
     let (status, _, jobs) = b.get("/jobs").await;
     assert_eq!(status, StatusCode::OK);

@@ -141,13 +141,8 @@ async fn import_file(db: &Db, csv: &Path) -> Result<import::Report> {
     let file = std::fs::File::open(csv)?;
     let mut src = CsvSource::open(BufReader::with_capacity(1 << 20, file), Target::People, &[])?;
     let next = || {
-        src.next_person().map(|r| {
-            r.map(|c| (c, vec![])).map_err(|e| Rejected {
-                line: e.line,
-                reason: e.reason,
-                raw: e.raw,
-            })
-        })
+        src.next_person()
+            .map(|r| r.map(|c| (c, vec![])).map_err(Rejected::from))
     };
     // As real imports do: batches logged for undo.
     let opts = Options {

@@ -119,7 +119,7 @@ pub async fn import(db: &Db, args: ImportArgs) -> Result<()> {
         Some(p) => {
             let out = File::create(p).with_context(|| format!("cannot create {}", p.display()))?;
             let headers = file::headers(&args.file, kind).map_err(cannot_read)?;
-            Some(file::Rejects::new(Some(BufWriter::new(out)), headers))
+            Some(file::Rejects::readable(Some(BufWriter::new(out)), headers))
         }
         None => None,
     };
@@ -226,8 +226,10 @@ async fn import_as_job(
     };
     if let Some(path) = &args.errors {
         let rejected = jobs::file(db, &Actor::SYSTEM, job.id, import_job::REJECTED).await;
+        // As a person reads it: the reasons in English, without the column of codes.
         let bytes = match rejected {
-            Ok(f) => f.data,
+            Ok(f) => file::rejects_for_reading(&f.data, |m| m.to_string(), str::to_string)
+                .map_err(core)?,
             Err(relais_core::CoreError::NotFound(_)) => Vec::new(),
             Err(e) => return Err(core(e)),
         };
