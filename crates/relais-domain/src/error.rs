@@ -10,7 +10,6 @@ pub struct FieldError {
     /// What is wrong, stable across versions: `too_long`, `not_an_email`...
     pub code: String,
     /// The values the message names (`{"max": "100"}`).
-    #[schema(value_type = Object)]
     pub params: BTreeMap<String, String>,
     /// The message in English.
     pub message: String,
