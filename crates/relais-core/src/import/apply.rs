@@ -1,4 +1,4 @@
-use super::raw::{RawAddress, RawCompany, RawContact};
+use super::raw::{RawAddress, RawContact};
 use crate::auth::Actor;
 use crate::error::Result;
 use crate::record;
@@ -8,7 +8,7 @@ use relais_domain::person::{
     Address, CompanyLink, EmailEntry, PersonData, PersonDraft, PhoneEntry,
 };
 use relais_domain::text::fold;
-use relais_domain::{Action, Code, CompanyId, Invalid, Msg, PersonId, Resource};
+use relais_domain::{Action, CompanyId, Invalid, PersonId, Resource};
 use relais_store::custom_fields::CustomField;
 use relais_store::import_log::LoggedChange;
 use relais_store::owned::CustomWrite;
@@ -135,7 +135,7 @@ pub(crate) struct Writer<'a> {
 }
 
 impl<'a> Writer<'a> {
-    async fn open(db: &'a Db, opts: Options) -> Result<Writer<'a>> {
+    pub(super) async fn open(db: &'a Db, opts: Options) -> Result<Writer<'a>> {
         let mut tx = db.write().await?;
         let seq = match opts.log {
             // A run taken up again after an interruption has undone the first one's changes
@@ -154,7 +154,7 @@ impl<'a> Writer<'a> {
         })
     }
 
-    async fn tx(&mut self) -> Result<&mut Tx> {
+    pub(super) async fn tx(&mut self) -> Result<&mut Tx> {
         if self.tx.is_none() {
             let mut tx = self.db.write().await?;
             relais_store::dialect::import_batch(&mut tx, self.batches.is_power_of_two()).await?;
@@ -185,11 +185,11 @@ impl<'a> Writer<'a> {
         });
     }
 
-    fn created(&mut self, entity: &str, id: Uuid) {
+    pub(super) fn created(&mut self, entity: &str, id: Uuid) {
         self.logged(entity, id, None, 1);
     }
 
-    fn updated(
+    pub(super) fn updated(
         &mut self,
         entity: &str,
         id: Uuid,
@@ -203,7 +203,7 @@ impl<'a> Writer<'a> {
     /// Ends a batch: its log and data are committed together, and the next batch gets a new
     /// transaction. The planner of PostgreSQL learns the tables' new sizes now and then, so
     /// that the lookups of later batches use their indexes.
-    async fn end_batch(&mut self) -> Result<()> {
+    pub(super) async fn end_batch(&mut self) -> Result<()> {
         if self.dry_run {
             return Ok(());
         }
@@ -221,7 +221,7 @@ impl<'a> Writer<'a> {
 
     /// The end of the run: the last batch is committed; a dry run's one transaction is
     /// rolled back.
-    async fn finish(mut self) -> Result<()> {
+    pub(super) async fn finish(mut self) -> Result<()> {
         self.end_batch().await?;
         match self.tx.take() {
             Some(tx) => Ok(tx.rollback().await?),
@@ -644,7 +644,7 @@ pub(crate) fn union_lists(m: &mut PersonData, new: &PersonData) {
     }
 }
 
-fn address(a: &RawAddress) -> Address {
+pub(super) fn address(a: &RawAddress) -> Address {
     Address {
         kind: a.kind.clone(),
         street: a.street.clone(),
@@ -741,163 +741,4 @@ fn person_draft(raw: &RawContact) -> PersonDraft {
             .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
             .collect(),
     }
-}
-
-/// Imports companies. The parent of a group is found by name among the existing companies
-/// and those imported before it in the file.
-pub async fn companies(
-    db: &Db,
-    actor: &Actor,
-    opts: Options,
-    mut next: impl FnMut() -> Option<Row<RawCompany>>,
-    mut on: impl FnMut(Event<'_>),
-) -> Result<Report> {
-    actor.require(Action::Create, Resource::Transfer)?;
-    actor.require(Action::Create, Resource::Companies)?;
-    let mut w = Writer::open(db, opts).await?;
-    let mut report = Report {
-        dry_run: opts.dry_run,
-        ..Default::default()
-    };
-    let mut rows = 0u64;
-    while let Some(row) = next() {
-        rows += 1;
-        let outcome = match row {
-            Ok((raw, cells)) => company_row(&mut w, actor, opts, &raw, &mut report)
-                .await?
-                .map_err(|reason| Rejected {
-                    line: raw.line,
-                    reason,
-                    raw: cells,
-                }),
-            Err(r) => Err(r),
-        };
-        if let Err(r) = outcome {
-            report.rejected += 1;
-            on(Event::Rejected(&r));
-        }
-        if rows.is_multiple_of(batch_rows(db.backend()) as u64) {
-            w.end_batch().await?;
-        }
-        if rows.is_multiple_of(1000) {
-            on(Event::Progress(rows));
-        }
-    }
-    w.finish().await?;
-    on(Event::Progress(rows));
-    Ok(report)
-}
-
-async fn company_row(
-    w: &mut Writer<'_>,
-    actor: &Actor,
-    opts: Options,
-    raw: &RawCompany,
-    report: &mut Report,
-) -> Result<std::result::Result<(), Invalid>> {
-    let tx = w.tx().await?;
-    let parent_id = match raw
-        .parent
-        .as_deref()
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-    {
-        Some(p) => {
-            let probe = CompanyDraft {
-                name: Some(p.to_string()),
-                ..Default::default()
-            };
-            let found = match probe.validate() {
-                Ok(d) => relais_store::companies::find_matches(tx, &d)
-                    .await?
-                    .first()
-                    .copied(),
-                Err(_) => None,
-            };
-            match found {
-                Some(id) => Some(id),
-                None => {
-                    let reason = Msg::new(Code::NoSuchParent).with("name", p);
-                    return Ok(Err(Invalid::one("parent", reason)));
-                }
-            }
-        }
-        None => None,
-    };
-    let draft = CompanyDraft {
-        name: raw.name.clone(),
-        siren: raw.siren.clone(),
-        siret: raw.siret.clone(),
-        vat_number: raw.vat_number.clone(),
-        industry: raw.industry.clone(),
-        size: raw.size.clone(),
-        website: raw.website.clone(),
-        email: raw.email.clone(),
-        phone: raw.phone.clone(),
-        addresses: raw
-            .addresses
-            .iter()
-            .filter(|a| !a.is_empty())
-            .map(address)
-            .collect(),
-        parent_id,
-        owner_id: None,
-        tags: raw.tags.clone(),
-        notes: raw.notes.clone(),
-        custom: raw
-            .custom
-            .iter()
-            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
-            .collect(),
-    };
-    let (data, custom) =
-        match crate::records::check::<crate::companies::Companies>(tx, &draft, None).await {
-            Ok(v) => v,
-            Err(crate::CoreError::Invalid(i)) => return Ok(Err(i)),
-            Err(e) => return Err(e),
-        };
-    let Some(existing) = relais_store::companies::find_matches(tx, &data)
-        .await?
-        .first()
-        .copied()
-    else {
-        let id = crate::records::insert::<crate::companies::Companies>(tx, actor, &data, &custom)
-            .await?;
-        w.created("company", id.0);
-        report.created += 1;
-        return Ok(Ok(()));
-    };
-    if opts.on_duplicate == OnDuplicate::Skip {
-        report.skipped += 1;
-        return Ok(Ok(()));
-    }
-    let current = crate::records::load::<crate::companies::Companies>(tx, existing, false).await?;
-    let mut merged = current.data.clone();
-    macro_rules! fill {
-        ($($f:ident),*) => {$( if data.$f.is_some() { merged.$f = data.$f.clone(); } )*};
-    }
-    fill!(
-        siren, siret, vat_number, industry, size, website, email, phone, parent_id, notes
-    );
-    for a in &data.addresses {
-        if !merged.addresses.contains(a) {
-            merged.addresses.push(a.clone());
-        }
-    }
-    for t in &data.tags {
-        if !merged.tags.contains(t) {
-            merged.tags.push(t.clone());
-        }
-    }
-    merged.custom.extend(data.custom.clone());
-    if record::diff(&current.data, &merged).is_empty() {
-        report.unchanged += 1;
-        return Ok(Ok(()));
-    }
-    let (writes, _) = record::resolve_custom(tx, Entity::COMPANY, &merged.custom).await?;
-    crate::records::save::<crate::companies::Companies>(tx, actor, &current, merged, &writes)
-        .await?;
-    w.updated("company", existing.0, &current.data, current.version + 1);
-    report.updated += 1;
-    Ok(Ok(()))
 }

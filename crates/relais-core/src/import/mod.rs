@@ -12,5 +12,7 @@ pub mod undo;
 pub mod vcard;
 
 pub(crate) mod apply;
+mod companies;
 
-pub use apply::{Event, OnDuplicate, Options, Rejected, Report, batch_rows, companies, people};
+pub use apply::{Event, OnDuplicate, Options, Rejected, Report, batch_rows, people};
+pub use companies::companies;
