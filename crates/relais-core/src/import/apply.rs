@@ -135,7 +135,24 @@ pub(crate) struct Writer<'a> {
 }
 
 impl<'a> Writer<'a> {
-    pub(super) async fn open(db: &'a Db, opts: Options) -> Result<Writer<'a>> {
+    /// The start of a run that imports records of `kind`, which the actor must be allowed
+    /// to create in bulk: its writer and its report, empty.
+    pub(super) async fn start(
+        db: &'a Db,
+        actor: &Actor,
+        opts: Options,
+        kind: Resource,
+    ) -> Result<(Writer<'a>, Report)> {
+        actor.require(Action::Create, Resource::Transfer)?;
+        actor.require(Action::Create, kind)?;
+        let report = Report {
+            dry_run: opts.dry_run,
+            ..Default::default()
+        };
+        Ok((Self::open(db, opts).await?, report))
+    }
+
+    async fn open(db: &'a Db, opts: Options) -> Result<Writer<'a>> {
         let mut tx = db.write().await?;
         let seq = match opts.log {
             // A run taken up again after an interruption has undone the first one's changes
@@ -256,9 +273,7 @@ pub async fn people(
     mut next: impl FnMut() -> Option<Row<RawContact>>,
     mut on: impl FnMut(Event<'_>),
 ) -> Result<Report> {
-    actor.require(Action::Create, Resource::Transfer)?;
-    actor.require(Action::Create, Resource::People)?;
-    let mut w = Writer::open(db, opts).await?;
+    let (mut w, report) = Writer::start(db, actor, opts, Resource::People).await?;
     let defs = relais_store::custom_fields::list(w.tx().await?, Some(Entity::PERSON)).await?;
     let check = Check { defs: &defs };
     let size = batch_rows(db.backend());
@@ -268,10 +283,7 @@ pub async fn people(
         defs: &defs,
         companies: HashMap::new(),
         touched: HashSet::new(),
-        report: Report {
-            dry_run: opts.dry_run,
-            ..Default::default()
-        },
+        report,
     };
     let mut rows = 0u64;
     let mut ahead = check.read(&mut next, size).await;

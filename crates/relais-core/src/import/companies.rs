@@ -5,11 +5,13 @@ use super::apply::{
 };
 use super::raw::RawCompany;
 use crate::auth::Actor;
+use crate::companies::Companies;
 use crate::error::Result;
+use crate::merge::Mergeable;
 use crate::record;
 use relais_domain::company::CompanyDraft;
 use relais_domain::custom::Entity;
-use relais_domain::{Action, Code, Invalid, Msg, Resource};
+use relais_domain::{Code, Invalid, Msg, Resource};
 use relais_store::Db;
 
 /// Imports companies. The parent of a group is found by name among the existing companies
@@ -21,13 +23,7 @@ pub async fn companies(
     mut next: impl FnMut() -> Option<Row<RawCompany>>,
     mut on: impl FnMut(Event<'_>),
 ) -> Result<Report> {
-    actor.require(Action::Create, Resource::Transfer)?;
-    actor.require(Action::Create, Resource::Companies)?;
-    let mut w = Writer::open(db, opts).await?;
-    let mut report = Report {
-        dry_run: opts.dry_run,
-        ..Default::default()
-    };
+    let (mut w, mut report) = Writer::start(db, actor, opts, Resource::Companies).await?;
     let mut rows = 0u64;
     while let Some(row) = next() {
         rows += 1;
@@ -119,19 +115,17 @@ async fn company_row(
             .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
             .collect(),
     };
-    let (data, custom) =
-        match crate::records::check::<crate::companies::Companies>(tx, &draft, None).await {
-            Ok(v) => v,
-            Err(crate::CoreError::Invalid(i)) => return Ok(Err(i)),
-            Err(e) => return Err(e),
-        };
+    let (data, custom) = match crate::records::check::<Companies>(tx, &draft, None).await {
+        Ok(v) => v,
+        Err(crate::CoreError::Invalid(i)) => return Ok(Err(i)),
+        Err(e) => return Err(e),
+    };
     let Some(existing) = relais_store::companies::find_matches(tx, &data)
         .await?
         .first()
         .copied()
     else {
-        let id = crate::records::insert::<crate::companies::Companies>(tx, actor, &data, &custom)
-            .await?;
+        let id = crate::records::insert::<Companies>(tx, actor, &data, &custom).await?;
         w.created("company", id.0);
         report.created += 1;
         return Ok(Ok(()));
@@ -140,7 +134,7 @@ async fn company_row(
         report.skipped += 1;
         return Ok(Ok(()));
     }
-    let current = crate::records::load::<crate::companies::Companies>(tx, existing, false).await?;
+    let current = crate::records::load::<Companies>(tx, existing, false).await?;
     let mut merged = current.data.clone();
     macro_rules! fill {
         ($($f:ident),*) => {$( if data.$f.is_some() { merged.$f = data.$f.clone(); } )*};
@@ -148,24 +142,15 @@ async fn company_row(
     fill!(
         siren, siret, vat_number, industry, size, website, email, phone, parent_id, notes
     );
-    for a in &data.addresses {
-        if !merged.addresses.contains(a) {
-            merged.addresses.push(a.clone());
-        }
-    }
-    for t in &data.tags {
-        if !merged.tags.contains(t) {
-            merged.tags.push(t.clone());
-        }
-    }
+    // Addresses and tags are added to the stored ones, as a merge does.
+    <Companies as Mergeable>::union(&mut merged, &data);
     merged.custom.extend(data.custom.clone());
     if record::diff(&current.data, &merged).is_empty() {
         report.unchanged += 1;
         return Ok(Ok(()));
     }
     let (writes, _) = record::resolve_custom(tx, Entity::COMPANY, &merged.custom).await?;
-    crate::records::save::<crate::companies::Companies>(tx, actor, &current, merged, &writes)
-        .await?;
+    crate::records::save::<Companies>(tx, actor, &current, merged, &writes).await?;
     w.updated("company", existing.0, &current.data, current.version + 1);
     report.updated += 1;
     Ok(Ok(()))
