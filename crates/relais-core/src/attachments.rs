@@ -63,7 +63,7 @@ pub async fn add(
     draft: AttachmentDraft<'_>,
     max_bytes: u64,
 ) -> Result<AttachmentView> {
-    actor.require(Action::Update, Resource::Interactions)?;
+    actor.require(Action::Update, Resource::INTERACTIONS)?;
     if draft.data.len() as u64 > max_bytes {
         return Err(CoreError::TooLarge { limit: max_bytes });
     }
@@ -121,7 +121,7 @@ pub async fn list(
     actor: &Actor,
     interaction: InteractionId,
 ) -> Result<Vec<AttachmentView>> {
-    actor.require(Action::Read, Resource::Interactions)?;
+    actor.require(Action::Read, Resource::INTERACTIONS)?;
     let mut tx = db.read().await?;
     if relais_store::records::get::<relais_store::interactions::Interactions>(
         &mut tx,
@@ -150,7 +150,7 @@ pub(crate) async fn of_interaction(
 
 /// One attachment and its bytes.
 pub async fn get(db: &Db, actor: &Actor, id: AttachmentId) -> Result<AttachmentFile> {
-    actor.require(Action::Read, Resource::Interactions)?;
+    actor.require(Action::Read, Resource::INTERACTIONS)?;
     let mut tx = db.read().await?;
     let view = store::get(&mut tx, id)
         .await?
@@ -163,7 +163,7 @@ pub async fn get(db: &Db, actor: &Actor, id: AttachmentId) -> Result<AttachmentF
 /// Deletes an attachment for good (a file has no trash of its own: the interaction's is
 /// the place to undo). Refused while its interaction is in the trash.
 pub async fn delete(db: &Db, actor: &Actor, id: AttachmentId) -> Result<()> {
-    actor.require(Action::Update, Resource::Interactions)?;
+    actor.require(Action::Update, Resource::INTERACTIONS)?;
     let mut tx = db.write().await?;
     let a = store::get(&mut tx, id)
         .await?

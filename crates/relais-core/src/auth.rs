@@ -28,7 +28,7 @@ impl Actor {
             Err(CoreError::Forbidden(format!(
                 "{} {}",
                 action.as_str(),
-                resource.as_str()
+                resource.label
             )))
         }
     }

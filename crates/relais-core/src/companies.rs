@@ -45,11 +45,11 @@ impl From<Record<Companies>> for CompanyView {
 impl Kind for Companies {
     type Draft = CompanyDraft;
     type View = CompanyView;
-    const RESOURCE: Resource = Resource::Companies;
     const NOUN: &'static str = "company";
 
     async fn validate(
         tx: &mut Tx,
+        _actor: &Actor,
         draft: &CompanyDraft,
         current: Option<&Record<Companies>>,
     ) -> Result<CompanyData> {
@@ -130,7 +130,7 @@ pub async fn find_or_create(tx: &mut Tx, actor: &Actor, name: &str) -> Result<(C
     if let Some(id) = companies::find_matches(tx, &data).await?.first() {
         return Ok((*id, false));
     }
-    actor.require(Action::Create, Resource::Companies)?;
+    actor.require(Action::Create, Resource::COMPANIES)?;
     Ok((
         records::insert::<Companies>(tx, actor, &data, &[]).await?,
         true,
@@ -139,7 +139,7 @@ pub async fn find_or_create(tx: &mut Tx, actor: &Actor, name: &str) -> Result<(C
 
 /// The live company of this name (folded: "societe generale" finds "Société Générale").
 pub async fn find_by_name(db: &Db, actor: &Actor, name: &str) -> Result<Option<CompanyId>> {
-    actor.require(Action::Read, Resource::Companies)?;
+    actor.require(Action::Read, Resource::COMPANIES)?;
     let draft = CompanyDraft {
         name: Some(name.to_string()),
         ..Default::default()
@@ -160,7 +160,7 @@ pub async fn names(
     actor: &Actor,
     ids: &[CompanyId],
 ) -> Result<std::collections::HashMap<CompanyId, String>> {
-    actor.require(Action::Read, Resource::Companies)?;
+    actor.require(Action::Read, Resource::COMPANIES)?;
     if ids.is_empty() {
         return Ok(Default::default());
     }

@@ -73,7 +73,7 @@ fn check_choices(e: &mut Errors, kind: Option<CustomFieldKind>, choices: &[Strin
 }
 
 pub async fn create(db: &Db, actor: &Actor, body: Value) -> Result<CustomFieldView> {
-    actor.require(Action::Create, Resource::CustomFields)?;
+    actor.require(Action::Create, Resource::CUSTOM_FIELDS)?;
     let d: CustomFieldDraft = record::parse_draft(body)?;
     let mut e = Errors::default();
     let entity = e.check("entity", Entity::parse(&d.entity));
@@ -127,7 +127,7 @@ pub async fn create(db: &Db, actor: &Actor, body: Value) -> Result<CustomFieldVi
 }
 
 pub async fn list(db: &Db, actor: &Actor) -> Result<Vec<CustomFieldView>> {
-    actor.require(Action::Read, Resource::CustomFields)?;
+    actor.require(Action::Read, Resource::CUSTOM_FIELDS)?;
     let mut tx = db.read().await?;
     Ok(store::list(&mut tx, None)
         .await?
@@ -137,7 +137,7 @@ pub async fn list(db: &Db, actor: &Actor) -> Result<Vec<CustomFieldView>> {
 }
 
 pub async fn get(db: &Db, actor: &Actor, id: CustomFieldId) -> Result<CustomFieldView> {
-    actor.require(Action::Read, Resource::CustomFields)?;
+    actor.require(Action::Read, Resource::CUSTOM_FIELDS)?;
     let mut tx = db.read().await?;
     Ok(store::get(&mut tx, id)
         .await?
@@ -161,7 +161,7 @@ pub async fn update(
     patch: Value,
     if_match: Option<&str>,
 ) -> Result<CustomFieldView> {
-    actor.require(Action::Update, Resource::CustomFields)?;
+    actor.require(Action::Update, Resource::CUSTOM_FIELDS)?;
     for fixed in ["key", "entity", "kind"] {
         if patch.get(fixed).is_some() {
             return Err(Invalid::one(fixed, relais_domain::Code::CannotChange).into());
@@ -215,7 +215,7 @@ pub async fn update(
 
 /// Deletes a field and every value of it.
 pub async fn delete(db: &Db, actor: &Actor, id: CustomFieldId) -> Result<()> {
-    actor.require(Action::Delete, Resource::CustomFields)?;
+    actor.require(Action::Delete, Resource::CUSTOM_FIELDS)?;
     let mut tx = db.write().await?;
     store::delete(&mut tx, id)
         .await

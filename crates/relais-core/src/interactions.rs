@@ -9,7 +9,7 @@ use crate::records::{self, Kind};
 use chrono::{DateTime, Utc};
 use relais_domain::interaction::{InteractionData, InteractionDraft};
 use relais_domain::{Code, Msg};
-use relais_domain::{FieldError, InteractionId, Invalid, Resource, UserId};
+use relais_domain::{FieldError, InteractionId, Invalid, UserId};
 use relais_store::Tx;
 use relais_store::records::{self as store, Record};
 use serde::Serialize;
@@ -54,18 +54,18 @@ crate::record_view!(InteractionView);
 impl Kind for Interactions {
     type Draft = InteractionDraft;
     type View = InteractionView;
-    const RESOURCE: Resource = Resource::Interactions;
     const NOUN: &'static str = "interaction";
 
     async fn validate(
         tx: &mut Tx,
+        actor: &Actor,
         draft: &InteractionDraft,
         current: Option<&Record<Interactions>>,
     ) -> Result<InteractionData> {
         let data = draft.validate(record::now())?;
         let mut errors = Vec::new();
         let stored = current.and_then(|c| c.data.about.as_ref());
-        records::check_about(tx, data.about.as_ref(), stored, &mut errors).await?;
+        records::check_about(tx, actor, data.about.as_ref(), stored, &mut errors).await?;
         for (i, p) in data.person_ids.iter().enumerate() {
             if store::get::<People>(tx, *p, false).await?.is_none() {
                 errors.push(FieldError::new(
@@ -108,4 +108,18 @@ impl Kind for Interactions {
         view.attachments = Some(crate::attachments::of_interaction(tx, view.id).await?);
         Ok(())
     }
+}
+
+impl crate::export::Exported for Interactions {
+    const COLUMNS: &'static [&'static str] = &[
+        "kind",
+        "direction",
+        "occurred_at",
+        "duration_minutes",
+        "subject",
+        "body",
+        "person_ids",
+        "company_id",
+        "user_ids",
+    ];
 }

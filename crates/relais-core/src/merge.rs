@@ -3,15 +3,16 @@
 //! consent, stage change and audit entry of the other; the discarded values stay in the
 //! audit trail. Nothing is lost.
 use crate::auth::Actor;
-use crate::companies::{Companies, CompanyView};
+use crate::companies::Companies;
 use crate::error::{CoreError, Result};
-use crate::people::{People, PersonView};
+use crate::people::People;
 use crate::record;
 use crate::records::{self, Kind};
 use relais_domain::company::CompanyData;
 use relais_domain::person::PersonData;
-use relais_domain::{Action, CompanyId, Invalid, PersonId, Resource};
+use relais_domain::{Action, CompanyId, Invalid, PersonId};
 use relais_store::audit::{self, Change};
+use relais_store::records::Record;
 use relais_store::{Db, Tx, duplicates};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -23,114 +24,86 @@ use uuid::Uuid;
 const SIMILAR: f64 = 0.92;
 const SCAN: u64 = 200_000;
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct PersonPair {
-    pub a: PersonView,
-    pub b: PersonView,
-    /// Why they look alike: "same e-mail", "same phone", "similar name at the same company".
+/// Two records that look like the same one, and why.
+#[derive(Debug, Serialize)]
+pub struct Pair<V> {
+    pub a: V,
+    pub b: V,
+    /// Why they look alike: "same e-mail", "same phone", "similar name"...
     pub reasons: Vec<String>,
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct CompanyPair {
-    pub a: CompanyView,
-    pub b: CompanyView,
-    pub reasons: Vec<String>,
-}
+/// Pairs of records found alike, each with its reasons, in the order of their ids.
+#[derive(Debug, Default)]
+pub struct Alike(BTreeMap<(Uuid, Uuid), Vec<String>>);
 
-fn add(pairs: &mut BTreeMap<(Uuid, Uuid), Vec<String>>, a: Uuid, b: Uuid, reason: &str) {
-    let key = if a < b { (a, b) } else { (b, a) };
-    let reasons = pairs.entry(key).or_default();
-    if !reasons.iter().any(|r| r == reason) {
-        reasons.push(reason.to_string());
+impl Alike {
+    pub fn add(&mut self, a: Uuid, b: Uuid, reason: &str) {
+        if a == b {
+            return;
+        }
+        let key = if a < b { (a, b) } else { (b, a) };
+        let reasons = self.0.entry(key).or_default();
+        if !reasons.iter().any(|r| r == reason) {
+            reasons.push(reason.to_string());
+        }
     }
-}
 
-/// Likely duplicate people: same e-mail, same phone, or similar names at the same company.
-pub async fn people_duplicates(db: &Db, actor: &Actor, limit: usize) -> Result<Vec<PersonPair>> {
-    actor.require(Action::Read, Resource::People)?;
-    let mut tx = db.read().await?;
-    let mut pairs = BTreeMap::new();
-    for p in duplicates::people_sharing_email(&mut tx, SCAN).await? {
-        add(&mut pairs, p.a, p.b, "same e-mail");
-    }
-    for p in duplicates::people_sharing_phone(&mut tx, SCAN).await? {
-        add(&mut pairs, p.a, p.b, "same phone");
-    }
-    let named = duplicates::people_by_company(&mut tx, SCAN).await?;
-    for group in named.chunk_by(|x, y| x.group_id == y.group_id) {
-        for (i, x) in group.iter().enumerate() {
-            for y in group.iter().skip(i + 1).take(20) {
-                if x.id != y.id && strsim::jaro_winkler(&x.sort_key, &y.sort_key) >= SIMILAR {
-                    add(&mut pairs, x.id, y.id, "similar name at the same company");
+    /// Compares each name with the few that follow it in folded order, where nearly equal
+    /// names are neighbours: a window keeps this linear.
+    pub fn similar_names<'a>(
+        &mut self,
+        sorted: impl IntoIterator<Item = (Uuid, &'a str)>,
+        window: usize,
+        reason: &str,
+    ) {
+        let sorted: Vec<_> = sorted.into_iter().collect();
+        for (i, (x, xk)) in sorted.iter().enumerate() {
+            for (y, yk) in sorted.iter().skip(i + 1).take(window) {
+                if strsim::jaro_winkler(xk, yk) >= SIMILAR {
+                    self.add(*x, *y, reason);
                 }
             }
         }
     }
-    let mut out = Vec::new();
-    for ((a, b), reasons) in pairs.into_iter().take(limit) {
-        let (Some(a), Some(b)) = (
-            relais_store::records::get::<relais_store::people::People>(&mut tx, PersonId(a), false)
-                .await?,
-            relais_store::records::get::<relais_store::people::People>(&mut tx, PersonId(b), false)
-                .await?,
-        ) else {
-            continue;
-        };
-        out.push(PersonPair {
-            a: a.into(),
-            b: b.into(),
-            reasons,
-        });
-    }
-    Ok(out)
 }
 
-/// Likely duplicate companies: same SIREN, or similar names.
-pub async fn company_duplicates(db: &Db, actor: &Actor, limit: usize) -> Result<Vec<CompanyPair>> {
-    actor.require(Action::Read, Resource::Companies)?;
+/// Likely duplicates of a kind, as the kind finds them (`Mergeable::alike`), at most
+/// `limit` pairs of live records.
+pub async fn duplicates<K: Mergeable>(
+    db: &Db,
+    actor: &Actor,
+    limit: usize,
+) -> Result<Vec<Pair<K::View>>> {
+    Ok(duplicate_records::<K>(db, actor, limit)
+        .await?
+        .into_iter()
+        .map(|p| Pair {
+            a: p.a.into(),
+            b: p.b.into(),
+            reasons: p.reasons,
+        })
+        .collect())
+}
+
+/// The same pairs, as the records are stored.
+pub async fn duplicate_records<K: Mergeable>(
+    db: &Db,
+    actor: &Actor,
+    limit: usize,
+) -> Result<Vec<Pair<Record<K>>>> {
+    actor.require(Action::Read, K::SPEC.resource)?;
     let mut tx = db.read().await?;
-    let mut pairs = BTreeMap::new();
-    let all = duplicates::companies_by_name(&mut tx, SCAN).await?;
-    // Sorted by name, so similar names are neighbours; a window keeps this linear.
-    for (i, x) in all.iter().enumerate() {
-        for y in all.iter().skip(i + 1).take(5) {
-            if strsim::jaro_winkler(&x.sort_key, &y.sort_key) >= SIMILAR {
-                add(&mut pairs, x.id, y.id, "similar name");
-            }
-        }
-    }
-    let mut by_siren: Vec<&duplicates::CompanyKey> =
-        all.iter().filter(|c| c.siren.is_some()).collect();
-    by_siren.sort_by(|x, y| x.siren.cmp(&y.siren));
-    for w in by_siren.windows(2) {
-        if w[0].siren == w[1].siren {
-            add(&mut pairs, w[0].id, w[1].id, "same SIREN");
-        }
-    }
+    let alike = K::alike(&mut tx).await?;
     let mut out = Vec::new();
-    for ((a, b), reasons) in pairs.into_iter().take(limit) {
+    for ((a, b), reasons) in alike.0.into_iter().take(limit) {
         let (Some(a), Some(b)) = (
-            relais_store::records::get::<relais_store::companies::Companies>(
-                &mut tx,
-                CompanyId(a),
-                false,
-            )
-            .await?,
-            relais_store::records::get::<relais_store::companies::Companies>(
-                &mut tx,
-                CompanyId(b),
-                false,
-            )
-            .await?,
+            relais_store::records::get::<K>(&mut tx, a.into(), false).await?,
+            relais_store::records::get::<K>(&mut tx, b.into(), false).await?,
         ) else {
             continue;
         };
-        out.push(CompanyPair {
-            a: a.into(),
-            b: b.into(),
-            reasons,
-        });
+        out.push(Pair { a, b, reasons });
     }
     Ok(out)
 }
@@ -257,6 +230,25 @@ fn check_pair(req: &MergeRequest) -> Result<()> {
 pub trait Mergeable: Kind {
     /// The fields a merge can take from the discarded record.
     const FIELDS: &'static [&'static str];
+    /// The lists a merge keeps whole, with the values of both records.
+    const LISTS: &'static [&'static str] = &["tags"];
+
+    /// What a record is called where two are shown side by side.
+    fn title(d: &Self::Data) -> String;
+
+    /// Pairs of live records that look alike, and why. By default: nearly the same name.
+    fn alike(tx: &mut Tx) -> impl Future<Output = Result<Alike>> + Send {
+        async {
+            let named = duplicates::by_name(tx, Self::SPEC.table, SCAN).await?;
+            let mut alike = Alike::default();
+            alike.similar_names(
+                named.iter().map(|n| (n.id, n.sort_key.as_str())),
+                5,
+                "similar name",
+            );
+            Ok(alike)
+        }
+    }
 
     /// Moves to the survivor what the kind's own tables say of the discarded record (a
     /// person's consents and stage history, a company's people and subsidiaries); what is
@@ -278,6 +270,31 @@ pub trait Mergeable: Kind {
 
 impl Mergeable for People {
     const FIELDS: &'static [&'static str] = &PERSON_FIELDS;
+    const LISTS: &'static [&'static str] = &["emails", "phones", "addresses", "tags"];
+
+    fn title(d: &PersonData) -> String {
+        d.display_name()
+    }
+
+    /// Same e-mail, same phone, or similar names at the same company.
+    async fn alike(tx: &mut Tx) -> Result<Alike> {
+        let mut alike = Alike::default();
+        for p in duplicates::people_sharing_email(tx, SCAN).await? {
+            alike.add(p.a, p.b, "same e-mail");
+        }
+        for p in duplicates::people_sharing_phone(tx, SCAN).await? {
+            alike.add(p.a, p.b, "same phone");
+        }
+        let named = duplicates::people_by_company(tx, SCAN).await?;
+        for group in named.chunk_by(|x, y| x.group_id == y.group_id) {
+            alike.similar_names(
+                group.iter().map(|n| (n.id, n.sort_key.as_str())),
+                20,
+                "similar name at the same company",
+            );
+        }
+        Ok(alike)
+    }
 
     async fn reassign(tx: &mut Tx, from: PersonId, to: PersonId) -> Result<()> {
         relais_store::interactions::reassign_person(tx, from, to).await?;
@@ -294,6 +311,33 @@ impl Mergeable for People {
 
 impl Mergeable for Companies {
     const FIELDS: &'static [&'static str] = &COMPANY_FIELDS;
+    const LISTS: &'static [&'static str] = &["addresses", "tags"];
+
+    fn title(d: &CompanyData) -> String {
+        d.name.clone()
+    }
+
+    /// Similar names, or the same SIREN.
+    async fn alike(tx: &mut Tx) -> Result<Alike> {
+        let all = duplicates::companies_by_name(tx, SCAN).await?;
+        let mut alike = Alike::default();
+        alike.similar_names(
+            all.iter().map(|c| (c.id, c.sort_key.as_str())),
+            5,
+            "similar name",
+        );
+        let mut by_siren: Vec<&duplicates::CompanyKey> =
+            all.iter().filter(|c| c.siren.is_some()).collect();
+        by_siren.sort_by(|x, y| x.siren.cmp(&y.siren));
+        for w in by_siren.windows(2) {
+            if let [x, y] = w
+                && x.siren == y.siren
+            {
+                alike.add(x.id, y.id, "same SIREN");
+            }
+        }
+        Ok(alike)
+    }
 
     /// Its links move first, so the check of the merged group sees them.
     async fn reassign(tx: &mut Tx, from: CompanyId, to: CompanyId) -> Result<()> {
@@ -331,7 +375,7 @@ pub async fn merge<K: Mergeable>(
     body: Value,
     if_match: Option<&str>,
 ) -> Result<K::View> {
-    actor.require(Action::Delete, K::RESOURCE)?;
+    actor.require(Action::Delete, K::SPEC.resource)?;
     let req: MergeRequest = record::parse_draft(body)?;
     check_pair(&req)?;
     let (sid, did) = (K::Id::from(req.survivor_id), K::Id::from(req.discarded_id));
@@ -354,7 +398,7 @@ pub async fn merge<K: Mergeable>(
     let draft: K::Draft = record::parse_draft(doc)?;
     K::reassign(&mut tx, did, sid).await?;
     relais_store::records::reassign_about(&mut tx, K::SPEC.name, did.into(), sid.into()).await?;
-    let (mut data, _) = records::check::<K>(&mut tx, &draft, Some(&survivor)).await?;
+    let (mut data, _) = records::check::<K>(&mut tx, actor, &draft, Some(&survivor)).await?;
     K::union(&mut data, &discarded.data);
     let mut theirs = discarded.data.clone();
     if let (Some(mine), Some(theirs)) = (K::custom_mut(&mut data), K::custom_mut(&mut theirs)) {

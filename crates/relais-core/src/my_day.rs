@@ -42,7 +42,7 @@ fn days_until(today: NaiveDate, day: u32, month: u32) -> Option<i64> {
 }
 
 pub async fn my_day(db: &Db, actor: &Actor, today: NaiveDate) -> Result<MyDay> {
-    actor.require(Action::Read, Resource::People)?;
+    actor.require(Action::Read, Resource::PEOPLE)?;
     let me = actor.user.ok_or(CoreError::Unauthenticated)?;
     let mut tx = db.read().await?;
     let tasks = tasks::open_for(&mut tx, "assignee_id", me.0, 50)

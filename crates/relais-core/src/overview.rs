@@ -62,7 +62,7 @@ pub async fn person(
     id: PersonId,
     params: &[(String, String)],
 ) -> Result<PersonOverview> {
-    actor.require(Action::Read, Resource::People)?;
+    actor.require(Action::Read, Resource::PEOPLE)?;
     let page = record::page_of(params)?;
     let mut tx = db.read().await?;
     let person: PersonView = records::load::<People>(&mut tx, id, true).await?.into();
@@ -126,7 +126,7 @@ pub async fn company(
     id: CompanyId,
     params: &[(String, String)],
 ) -> Result<CompanyOverview> {
-    actor.require(Action::Read, Resource::Companies)?;
+    actor.require(Action::Read, Resource::COMPANIES)?;
     let page = record::page_of(params)?;
     let mut tx = db.read().await?;
     let company: CompanyView = records::load::<Companies>(&mut tx, id, true).await?.into();

@@ -56,11 +56,11 @@ impl From<Record<People>> for PersonView {
 impl Kind for People {
     type Draft = PersonDraft;
     type View = PersonView;
-    const RESOURCE: Resource = Resource::People;
     const NOUN: &'static str = "person";
 
     async fn validate(
         tx: &mut Tx,
+        _actor: &Actor,
         draft: &PersonDraft,
         _current: Option<&Record<People>>,
     ) -> Result<PersonData> {
@@ -140,12 +140,12 @@ pub async fn create_at(
     mut draft: PersonDraft,
     company: Option<&str>,
 ) -> Result<PersonView> {
-    actor.require(Action::Create, Resource::People)?;
+    actor.require(Action::Create, Resource::PEOPLE)?;
     let mut tx = db.write().await?;
     if let Some(name) = company {
         work_at(&mut tx, actor, &mut draft, name).await?;
     }
-    let (data, custom) = records::check::<People>(&mut tx, &draft, None).await?;
+    let (data, custom) = records::check::<People>(&mut tx, actor, &draft, None).await?;
     let id = records::insert::<People>(&mut tx, actor, &data, &custom).await?;
     let view = records::view::<People>(&mut tx, id, false).await?;
     tx.commit().await?;
@@ -165,12 +165,12 @@ pub async fn replace_at(
     let Some(name) = company else {
         return records::replace::<People>(db, actor, id, draft, if_match).await;
     };
-    actor.require(Action::Update, Resource::People)?;
+    actor.require(Action::Update, Resource::PEOPLE)?;
     let mut tx = db.write().await?;
     let current = records::load::<People>(&mut tx, id, false).await?;
     records::check_if_match(if_match, &current)?;
     work_at(&mut tx, actor, &mut draft, name).await?;
-    let (data, custom) = records::check::<People>(&mut tx, &draft, Some(&current)).await?;
+    let (data, custom) = records::check::<People>(&mut tx, actor, &draft, Some(&current)).await?;
     if let Err(e) = records::save(&mut tx, actor, &current, data, &custom).await {
         let reread = async || records::get::<People>(db, actor, id).await;
         return Err(record::lost_race(e, tx, reread).await);
@@ -196,7 +196,7 @@ pub struct Consents {
 }
 
 pub async fn consents(db: &Db, actor: &Actor, id: PersonId) -> Result<Consents> {
-    actor.require(Action::Read, Resource::People)?;
+    actor.require(Action::Read, Resource::PEOPLE)?;
     let mut tx = db.read().await?;
     records::load::<People>(&mut tx, id, true).await?;
     let history = consents::history(&mut tx, id).await?;
@@ -207,7 +207,7 @@ pub async fn consents(db: &Db, actor: &Actor, id: PersonId) -> Result<Consents> 
 }
 
 pub async fn record_consent(db: &Db, actor: &Actor, id: PersonId, body: Value) -> Result<Consents> {
-    actor.require(Action::Update, Resource::People)?;
+    actor.require(Action::Update, Resource::PEOPLE)?;
     let draft: ConsentDraft = record::parse_draft(body)?;
     let data = draft.validate()?;
     let mut tx = db.write().await?;
@@ -234,7 +234,7 @@ pub async fn record_consent(db: &Db, actor: &Actor, id: PersonId, body: Value) -
 }
 
 pub async fn stage_history(db: &Db, actor: &Actor, id: PersonId) -> Result<Vec<StageChange>> {
-    actor.require(Action::Read, Resource::People)?;
+    actor.require(Action::Read, Resource::PEOPLE)?;
     let mut tx = db.read().await?;
     records::load::<People>(&mut tx, id, true).await?;
     Ok(relais_store::people::stage_history(&mut tx, id).await?)

@@ -346,3 +346,24 @@ pub async fn lost_race<V: Serialize>(
         Err(e) => e,
     }
 }
+
+/// A value of a record's JSON as plain text: text as it is, a list's items joined with
+/// `separator`, an object's values with a space, an absent value empty.
+pub fn plain_text(v: &Value, separator: &str) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Array(items) => items
+            .iter()
+            .map(|i| plain_text(i, separator))
+            .collect::<Vec<_>>()
+            .join(separator),
+        Value::Object(o) => o
+            .values()
+            .map(|i| plain_text(i, separator))
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" "),
+        other => other.to_string(),
+    }
+}

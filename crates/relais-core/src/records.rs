@@ -11,7 +11,7 @@ use relais_domain::custom::Entity;
 use relais_domain::filter::SortKey;
 use relais_domain::filter::schema::Search;
 use relais_domain::interaction::About;
-use relais_domain::{Action, FieldError, Invalid, Resource, UserId};
+use relais_domain::{Action, FieldError, Invalid, UserId};
 use relais_domain::{Code, Msg};
 use relais_store::filter::split_search;
 use relais_store::owned::CustomWrite;
@@ -29,9 +29,7 @@ pub trait Kind: Stored<Data: Serialize> {
     /// optional, checked by `check`.
     type Draft: DeserializeOwned + Send + Sync;
     /// What a client reads.
-    type View: From<Record<Self>> + Serialize + RecordView + Send;
-    /// The resource whose rights guard it.
-    const RESOURCE: Resource;
+    type View: From<Record<Self>> + Serialize + RecordView + Send + Sync;
     /// Its name in the audit trail and in messages ("company").
     const NOUN: &'static str;
 
@@ -39,6 +37,7 @@ pub trait Kind: Stored<Data: Serialize> {
     /// the references that must exist. `current`: the record being edited, as stored.
     fn validate(
         tx: &mut Tx,
+        actor: &Actor,
         draft: &Self::Draft,
         current: Option<&Record<Self>>,
     ) -> impl Future<Output = Result<Self::Data>> + Send;
@@ -105,10 +104,11 @@ pub use uuid::Uuid;
 /// custom values ready to store.
 pub async fn check<K: Kind>(
     tx: &mut Tx,
+    actor: &Actor,
     draft: &K::Draft,
     current: Option<&Record<K>>,
 ) -> Result<(K::Data, Vec<CustomWrite>)> {
-    let data = K::validate(tx, draft, current).await?;
+    let data = K::validate(tx, actor, draft, current).await?;
     recheck::<K>(tx, data).await
 }
 
@@ -152,9 +152,9 @@ pub async fn insert<K: Kind>(
 }
 
 pub async fn create<K: Kind>(db: &Db, actor: &Actor, draft: &K::Draft) -> Result<K::View> {
-    actor.require(Action::Create, K::RESOURCE)?;
+    actor.require(Action::Create, K::SPEC.resource)?;
     let mut tx = db.write().await?;
-    let (mut data, custom) = check::<K>(&mut tx, draft, None).await?;
+    let (mut data, custom) = check::<K>(&mut tx, actor, draft, None).await?;
     K::on_create(&mut data, actor);
     let id = insert::<K>(&mut tx, actor, &data, &custom).await?;
     let view = view::<K>(&mut tx, id, false).await?;
@@ -171,9 +171,16 @@ pub async fn view<K: Kind>(tx: &mut Tx, id: K::Id, include_deleted: bool) -> Res
 
 /// A record, from the trash too (its page says so).
 pub async fn get<K: Kind>(db: &Db, actor: &Actor, id: K::Id) -> Result<K::View> {
-    actor.require(Action::Read, K::RESOURCE)?;
+    actor.require(Action::Read, K::SPEC.resource)?;
     let mut tx = db.read().await?;
     view::<K>(&mut tx, id, true).await
+}
+
+/// A record as stored, from the trash too: for the pages that show its fields one by one.
+pub async fn read<K: Kind>(db: &Db, actor: &Actor, id: K::Id) -> Result<Record<K>> {
+    actor.require(Action::Read, K::SPEC.resource)?;
+    let mut tx = db.read().await?;
+    load::<K>(&mut tx, id, true).await
 }
 
 /// Applies a JSON merge patch (RFC 7396) if `if_match` still names the current version.
@@ -208,12 +215,12 @@ async fn write_over<K: Kind>(
     if_match: Option<&str>,
     make: impl FnOnce(&Record<K>) -> Result<K::Draft>,
 ) -> Result<K::View> {
-    actor.require(Action::Update, K::RESOURCE)?;
+    actor.require(Action::Update, K::SPEC.resource)?;
     let mut tx = db.write().await?;
     let current = load::<K>(&mut tx, id, false).await?;
     // Wrong input is refused as such, whatever version it names; then a stale one is.
     let draft = make(&current)?;
-    let (data, custom) = check::<K>(&mut tx, &draft, Some(&current)).await?;
+    let (data, custom) = check::<K>(&mut tx, actor, &draft, Some(&current)).await?;
     check_if_match(if_match, &current)?;
     if let Err(e) = save(&mut tx, actor, &current, data, &custom).await {
         return Err(record::lost_race(e, tx, async || get::<K>(db, actor, id).await).await);
@@ -290,7 +297,7 @@ pub async fn bulk_edit<K: Kind>(
     ids: &[K::Id],
     edit: impl Fn(&mut K::Data) -> Result<(), Invalid> + Send + Sync,
 ) -> Result<usize> {
-    actor.require(Action::Update, K::RESOURCE)?;
+    actor.require(Action::Update, K::SPEC.resource)?;
     let mut tx = db.write().await?;
     let mut changed = 0;
     for id in ids {
@@ -303,7 +310,7 @@ pub async fn bulk_edit<K: Kind>(
         // Checked as any other save: a tag's length and characters, an owner that exists.
         let doc = serde_json::to_value(&data).map_err(|e| CoreError::Internal(e.to_string()))?;
         let draft: K::Draft = record::parse_draft(doc)?;
-        let (data, custom) = check::<K>(&mut tx, &draft, Some(&current)).await?;
+        let (data, custom) = check::<K>(&mut tx, actor, &draft, Some(&current)).await?;
         save(&mut tx, actor, &current, data, &custom).await?;
         changed += 1;
     }
@@ -359,12 +366,12 @@ fn apply<K: Kind>(d: &mut K::Data, change: &BulkChange) -> Result<(), Invalid> {
 }
 
 pub async fn delete<K: Kind>(db: &Db, actor: &Actor, id: K::Id) -> Result<()> {
-    actor.require(Action::Delete, K::RESOURCE)?;
+    actor.require(Action::Delete, K::SPEC.resource)?;
     set_deleted::<K>(db, actor, id, true).await
 }
 
 pub async fn restore<K: Kind>(db: &Db, actor: &Actor, id: K::Id) -> Result<K::View> {
-    actor.require(Action::Delete, K::RESOURCE)?;
+    actor.require(Action::Delete, K::SPEC.resource)?;
     set_deleted::<K>(db, actor, id, false).await?;
     let mut tx = db.read().await?;
     view::<K>(&mut tx, id, false).await
@@ -387,7 +394,7 @@ async fn set_deleted<K: Kind>(db: &Db, actor: &Actor, id: K::Id, deleted: bool) 
 
 /// Erases a record in the trash for good.
 pub async fn purge<K: Kind>(db: &Db, actor: &Actor, id: K::Id) -> Result<()> {
-    actor.require(Action::Purge, K::RESOURCE)?;
+    actor.require(Action::Purge, K::SPEC.resource)?;
     let mut tx = db.write().await?;
     let r = load::<K>(&mut tx, id, true).await?;
     if r.deleted_at.is_none() {
@@ -406,7 +413,7 @@ pub async fn list<K: Kind>(
     actor: &Actor,
     params: &[(String, String)],
 ) -> Result<ListPage<K::View>> {
-    actor.require(Action::Read, K::RESOURCE)?;
+    actor.require(Action::Read, K::SPEC.resource)?;
     if matches!(K::ORDER, ListOrder::Time { .. }) && params.iter().any(|(k, _)| k == "sort") {
         return Err(Invalid::one("sort", relais_domain::Code::FixedOrder).into());
     }
@@ -439,18 +446,19 @@ pub async fn list<K: Kind>(
 
 /// How many live records a list's filter matches.
 pub async fn count<K: Kind>(db: &Db, actor: &Actor, params: &[(String, String)]) -> Result<i64> {
-    actor.require(Action::Read, K::RESOURCE)?;
+    actor.require(Action::Read, K::SPEC.resource)?;
     let mut tx = db.read().await?;
     let ctx = record::context(&mut tx).await?;
     let filter = record::filter_of(params, K::SPEC, &ctx)?;
     Ok(store::count::<K>(&mut tx, &filter, &ctx).await?)
 }
 
-/// Checks the record an interaction or a task says it is about: a known kind, and a live
-/// record of it, unless it is the one already stored (which may have gone to the trash
-/// since).
+/// Checks the record an interaction or a task says it is about: a known kind whose records
+/// the actor may read, and a live record of it, unless it is the one already stored (which
+/// may have gone to the trash since).
 pub async fn check_about(
     tx: &mut Tx,
+    actor: &Actor,
     about: Option<&About>,
     stored: Option<&About>,
     errors: &mut Vec<FieldError>,
@@ -470,17 +478,25 @@ pub async fn check_about(
             "about.kind",
             Msg::new(Code::NoSuchKind).with("kind", &about.kind),
         )),
-        Some(spec) if !store::is_live(tx, spec.table, about.id).await? => {
-            errors.push(FieldError::new(
-                "about.id",
-                Msg::new(Code::NoSuchRecordOfKind)
-                    .with("id", about.id)
-                    .with("kind", &about.kind),
-            ))
+        // Linking a call to a record says it exists: only for those who may read it.
+        Some(spec) => {
+            actor.require(Action::Read, spec.resource)?;
+            if !store::is_live(tx, spec.table, about.id).await? {
+                errors.push(FieldError::new(
+                    "about.id",
+                    Msg::new(Code::NoSuchRecordOfKind)
+                        .with("id", about.id)
+                        .with("kind", &about.kind),
+                ))
+            }
         }
-        Some(_) => {}
     }
     Ok(())
+}
+
+/// A record's place in a list in its default order, for the next page's cursor.
+pub fn cursor_value<K: Kind>(r: &Record<K>) -> String {
+    sort_value(r, relais_domain::filter::Sort::default().key)
 }
 
 /// The value a record's place in a list is kept by, for the next page's cursor.

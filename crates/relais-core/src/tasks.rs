@@ -8,7 +8,7 @@ use crate::records::{self, Kind};
 use chrono::{DateTime, Utc};
 use relais_domain::interaction::{TaskData, TaskDraft};
 use relais_domain::{Code, Msg};
-use relais_domain::{FieldError, Invalid, Resource, TaskId, UserId};
+use relais_domain::{FieldError, Invalid, TaskId, UserId};
 use relais_store::Tx;
 use relais_store::records::{self as store, Record};
 use serde::Serialize;
@@ -50,13 +50,13 @@ crate::record_view!(TaskView);
 impl Kind for Tasks {
     type Draft = TaskDraft;
     type View = TaskView;
-    const RESOURCE: Resource = Resource::Tasks;
     const NOUN: &'static str = "task";
 
     /// The references of a task as stored stand even if their record went to the trash
     /// since (its task can still be marked done); a new or changed one must be live.
     async fn validate(
         tx: &mut Tx,
+        actor: &Actor,
         draft: &TaskDraft,
         current: Option<&Record<Tasks>>,
     ) -> Result<TaskData> {
@@ -64,7 +64,7 @@ impl Kind for Tasks {
         let current = current.map(|c| &c.data);
         let mut errors = Vec::new();
         let stored = current.and_then(|c| c.about.as_ref());
-        records::check_about(tx, data.about.as_ref(), stored, &mut errors).await?;
+        records::check_about(tx, actor, data.about.as_ref(), stored, &mut errors).await?;
         if let Some(u) = data.assignee_id
             && relais_store::users::get(tx, u).await?.is_none()
         {
@@ -108,4 +108,16 @@ impl Kind for Tasks {
             d.assignee_id = actor.user;
         }
     }
+}
+
+impl crate::export::Exported for Tasks {
+    const COLUMNS: &'static [&'static str] = &[
+        "title",
+        "notes",
+        "due_at",
+        "done",
+        "assignee_id",
+        "person_id",
+        "company_id",
+    ];
 }

@@ -62,7 +62,7 @@ pub struct UserDraft {
 
 /// Adds a user. `password` is hashed with argon2 before it reaches the store.
 pub async fn create(db: &Db, actor: &Actor, draft: UserDraft) -> Result<UserView> {
-    actor.require(Action::Create, Resource::Users)?;
+    actor.require(Action::Create, Resource::USERS)?;
     let mut e = Errors::default();
     let email = e.check("email", Email::parse(&draft.email));
     let name = e
@@ -119,7 +119,7 @@ pub async fn create(db: &Db, actor: &Actor, draft: UserDraft) -> Result<UserView
 }
 
 pub async fn get(db: &Db, actor: &Actor, id: UserId) -> Result<UserView> {
-    actor.require(Action::Read, Resource::Users)?;
+    actor.require(Action::Read, Resource::USERS)?;
     let mut tx = db.read().await?;
     Ok(store::get(&mut tx, id)
         .await?
@@ -128,7 +128,7 @@ pub async fn get(db: &Db, actor: &Actor, id: UserId) -> Result<UserView> {
 }
 
 pub async fn list(db: &Db, actor: &Actor) -> Result<Vec<UserView>> {
-    actor.require(Action::Read, Resource::Users)?;
+    actor.require(Action::Read, Resource::USERS)?;
     let mut tx = db.read().await?;
     Ok(store::list(&mut tx)
         .await?
@@ -160,7 +160,7 @@ pub async fn update(
     patch: Value,
     if_match: Option<&str>,
 ) -> Result<UserView> {
-    actor.require(Action::Update, Resource::Users)?;
+    actor.require(Action::Update, Resource::USERS)?;
     let mut tx = db.write().await?;
     let current: UserView = store::get(&mut tx, id)
         .await?
@@ -230,7 +230,7 @@ pub async fn create_token(
     name: &str,
 ) -> Result<(TokenId, String)> {
     if actor.user != Some(user) {
-        actor.require(Action::Update, Resource::Users)?;
+        actor.require(Action::Update, Resource::USERS)?;
     }
     let name = optional_text(Some(name), 100)
         .map_err(|m| Invalid::one("name", m))?
@@ -261,7 +261,7 @@ pub async fn create_token(
 
 pub async fn tokens(db: &Db, actor: &Actor, user: UserId) -> Result<Vec<TokenInfo>> {
     if actor.user != Some(user) {
-        actor.require(Action::Update, Resource::Users)?;
+        actor.require(Action::Update, Resource::USERS)?;
     }
     let mut tx = db.read().await?;
     Ok(store::tokens(&mut tx, user).await?)
@@ -269,7 +269,7 @@ pub async fn tokens(db: &Db, actor: &Actor, user: UserId) -> Result<Vec<TokenInf
 
 pub async fn revoke_token(db: &Db, actor: &Actor, user: UserId, id: TokenId) -> Result<()> {
     if actor.user != Some(user) {
-        actor.require(Action::Update, Resource::Users)?;
+        actor.require(Action::Update, Resource::USERS)?;
     }
     let mut tx = db.write().await?;
     store::delete_token(&mut tx, user, id)
@@ -436,7 +436,7 @@ pub async fn by_email(db: &Db, email: &str) -> Result<UserView> {
 }
 
 pub async fn create_team(db: &Db, actor: &Actor, name: &str) -> Result<store::Team> {
-    actor.require(Action::Create, Resource::Users)?;
+    actor.require(Action::Create, Resource::USERS)?;
     let name = optional_text(Some(name), 100)
         .map_err(|m| Invalid::one("name", m))?
         .ok_or_else(|| Invalid::one("name", relais_domain::Code::Required))?;
@@ -455,7 +455,7 @@ pub async fn create_team(db: &Db, actor: &Actor, name: &str) -> Result<store::Te
 }
 
 pub async fn teams(db: &Db, actor: &Actor) -> Result<Vec<store::Team>> {
-    actor.require(Action::Read, Resource::Users)?;
+    actor.require(Action::Read, Resource::USERS)?;
     let mut tx = db.read().await?;
     Ok(store::teams(&mut tx).await?)
 }

@@ -413,9 +413,15 @@ async fn vcard_import_then_export_round_trips() {
             .unwrap();
         assert_eq!(r.created, 1, "{}", t.engine);
         let mut out = Vec::new();
-        let n = export::people(&t.db, &Actor::SYSTEM, Format::Vcard, &mut out, |_| {})
-            .await
-            .unwrap();
+        let n = export::all::<relais_core::people::People, _>(
+            &t.db,
+            &Actor::SYSTEM,
+            Format::Vcard,
+            &mut out,
+            |_| {},
+        )
+        .await
+        .unwrap();
         let text = String::from_utf8(out).unwrap();
         assert_eq!(n, 1);
         assert!(
@@ -448,9 +454,15 @@ async fn csv_export_neutralises_formulas_and_pages_through_everything() {
             .unwrap();
         }
         let mut out = Vec::new();
-        let n = export::people(&t.db, &Actor::SYSTEM, Format::Csv, &mut out, |_| {})
-            .await
-            .unwrap();
+        let n = export::all::<relais_core::people::People, _>(
+            &t.db,
+            &Actor::SYSTEM,
+            Format::Csv,
+            &mut out,
+            |_| {},
+        )
+        .await
+        .unwrap();
         assert_eq!(n, 1_101, "{}: every page exported once", t.engine);
         let text = String::from_utf8(out).unwrap();
         assert!(text.starts_with('\u{feff}'));
@@ -468,9 +480,10 @@ async fn export_is_refused_to_roles_without_bulk_access() {
         role: relais_domain::Role::Sales,
     };
     let mut out = Vec::new();
-    let err = export::people(&t.db, &sales, Format::Csv, &mut out, |_| {})
-        .await
-        .unwrap_err();
+    let err =
+        export::all::<relais_core::people::People, _>(&t.db, &sales, Format::Csv, &mut out, |_| {})
+            .await
+            .unwrap_err();
     assert!(matches!(err, relais_core::CoreError::Forbidden(_)));
     assert!(out.is_empty());
 }
@@ -560,7 +573,7 @@ async fn merge_moves_everything_to_the_survivor_and_keeps_discarded_values() {
         let audit = relais_core::overview::audit(
             db,
             &Actor::SYSTEM,
-            relais_domain::Resource::People,
+            relais_domain::Resource::PEOPLE,
             a.id.0,
             &[("limit".into(), "200".into())],
         )
@@ -620,9 +633,10 @@ async fn duplicates_are_found_by_email_phone_and_similar_name_at_a_company() {
         create_person(db, &Actor::SYSTEM, json!({"first_name": "Jean-Marc", "last_name": "Lefèvre", "companies": [{"company_id": c.id}]})).await.unwrap();
         create_person(db, &Actor::SYSTEM, json!({"first_name": "Jean-Marc", "last_name": "Lefevre", "companies": [{"company_id": c.id}]})).await.unwrap();
         create_person(db, &Actor::SYSTEM, json!({"first_name": "Zoé", "last_name": "Unique", "companies": [{"company_id": c.id}]})).await.unwrap();
-        let pairs = relais_core::merge::people_duplicates(db, &Actor::SYSTEM, 50)
-            .await
-            .unwrap();
+        let pairs =
+            relais_core::merge::duplicates::<relais_core::people::People>(db, &Actor::SYSTEM, 50)
+                .await
+                .unwrap();
         let reasons: Vec<Vec<String>> = pairs.iter().map(|p| p.reasons.clone()).collect();
         assert_eq!(pairs.len(), 2, "{}: {reasons:?}", t.engine);
         assert!(

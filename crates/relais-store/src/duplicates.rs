@@ -87,6 +87,25 @@ pub async fn people_by_company(tx: &mut Tx, limit: u64) -> Result<Vec<Named>> {
     tx.fetch_all(&q).await
 }
 
+/// Live records of `table` by folded name (`sort_key`): neighbours in this order are
+/// compared.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ByName {
+    pub id: Uuid,
+    pub sort_key: String,
+}
+
+pub async fn by_name(tx: &mut Tx, table: &'static str, limit: u64) -> Result<Vec<ByName>> {
+    let q = Query::select()
+        .columns(["id", "sort_key"])
+        .from(table)
+        .and_where(Expr::col("deleted_at").is_null())
+        .order_by("sort_key", Order::Asc)
+        .limit(limit)
+        .to_owned();
+    tx.fetch_all(&q).await
+}
+
 /// Live companies by folded name (neighbours in this order are compared), with their SIREN.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CompanyKey {

@@ -651,6 +651,18 @@ fn an_export_neutralises_formulas_and_speaks_vcard() {
     assert!(vcard.contains("FN:Nino Quincampoix"), "{vcard}");
     assert!(vcard.contains("EMAIL:nino@example.fr"), "{vcard}");
     assert!(vcard.trim_end().ends_with("END:VCARD"), "{vcard}");
+
+    // Every kind of record exports as CSV; an unknown kind is named with those there are.
+    let tasks = f.ok(&["export", "tasks"]);
+    assert!(tasks.contains("ID,title,notes,due_at,done"), "{tasks}");
+    let err = f.fails(&["export", "deals"]);
+    assert!(
+        err.contains("'deals' is not a kind of record that can be exported")
+            && err.contains("people, companies, interactions, tasks"),
+        "{err}"
+    );
+    let err = f.fails(&["export", "companies", "--format", "vcard"]);
+    assert!(err.contains("exported as CSV"), "{err}");
 }
 
 #[test]

@@ -1,19 +1,24 @@
-//! Export of people and companies: CSV (spreadsheet-safe) and vCard 4.0. Records are read
-//! page by page with the keyset cursor, so memory stays flat however many there are.
+//! Export of any kind of record: CSV (spreadsheet-safe) for every kind, vCard 4.0 for the
+//! kinds that have one (people). Records are read page by page with the keyset cursor, so
+//! memory stays flat however many there are. A kind says how its records are written
+//! (`Exported`); people and companies write the columns contact tools read.
 use crate::auth::Actor;
 use crate::error::{CoreError, Result};
-use crate::import::raw::{RawAddress, RawContact};
-use relais_domain::custom::Entity;
+use crate::records::Kind;
 use relais_domain::filter::Sort;
-use relais_domain::{Action, CompanyId, Resource};
+use relais_domain::{Action, Resource};
 use relais_store::Db;
-use relais_store::companies::CompanyRecord;
 use relais_store::filter::Page;
-use relais_store::people::PersonRecord;
+use relais_store::records::Record;
+use serde_json::Value;
 use std::collections::HashMap;
+use std::future::Future;
 use std::io::Write;
+use uuid::Uuid;
 
+mod companies;
 pub mod job;
+mod people;
 
 const PAGE: u64 = 500;
 
@@ -21,6 +26,58 @@ const PAGE: u64 = 500;
 pub enum Format {
     Csv,
     Vcard,
+}
+
+/// The names of the records a page of records points at (a person's company, a company's
+/// group), by id.
+pub type Names = HashMap<Uuid, String>;
+
+/// A kind whose records can be written to a file.
+pub trait Exported: Kind {
+    /// The fields of its data written as columns, in order, by their names in the API (a
+    /// list is joined with " ::: ").
+    const COLUMNS: &'static [&'static str];
+
+    /// Its CSV header, before its custom fields' columns.
+    fn headers() -> Vec<String> {
+        let mut h = vec!["ID".to_string()];
+        h.extend(Self::COLUMNS.iter().map(|c| c.to_string()));
+        h.extend(["Created".to_string(), "Updated".to_string()]);
+        h
+    }
+
+    /// One record's cells, under `headers`.
+    fn row(r: &Record<Self>, names: &Names) -> Vec<String> {
+        let _ = names;
+        let data = serde_json::to_value(&r.data).unwrap_or_default();
+        let mut row = vec![Into::<Uuid>::into(r.id).to_string()];
+        row.extend(Self::COLUMNS.iter().map(|c| cell(&data[*c])));
+        row.extend([r.created_at.to_rfc3339(), r.updated_at.to_rfc3339()]);
+        row
+    }
+
+    /// The names of what a page of records points at, for `row` and `vcard`.
+    fn names(
+        tx: &mut relais_store::Tx,
+        rows: &[Record<Self>],
+    ) -> impl Future<Output = Result<Names>> + Send {
+        let _ = (tx, rows);
+        async { Ok(Names::new()) }
+    }
+
+    /// One record as a vCard, for the kinds that have one.
+    fn vcard(r: &Record<Self>, names: &Names) -> Option<String> {
+        let _ = (r, names);
+        None
+    }
+
+    /// Whether its records can be written as vCards.
+    const VCARD: bool = false;
+}
+
+/// A value of a record as a cell: text as it is, a list joined, an absent value empty.
+pub fn cell(v: &Value) -> String {
+    crate::record::plain_text(v, " ::: ")
 }
 
 /// A spreadsheet runs a cell starting with `=`, `+`, `-`, `@` (or a tab / carriage return
@@ -43,45 +100,21 @@ fn io(e: impl std::fmt::Display) -> CoreError {
     CoreError::Internal(format!("cannot write the export: {e}"))
 }
 
-const PEOPLE_HEADERS: [&str; 22] = [
-    "ID",
-    "Civility",
-    "First Name",
-    "Last Name",
-    "Job Title",
-    "Company",
-    "E-mail",
-    "Other E-mails",
-    "Mobile Phone",
-    "Other Phones",
-    "Birthday",
-    "Street",
-    "Postal Code",
-    "City",
-    "Country",
-    "Language",
-    "Stage",
-    "Source",
-    "Tags",
-    "Notes",
-    "Created",
-    "Updated",
-];
-
-/// Writes every person (not in the trash); `progress` gets the count so far. Returns the count.
-pub async fn people<W: Write + ?Sized>(
+/// Writes every record of a kind (not in the trash); `progress` gets the count so far.
+/// Returns the count.
+pub async fn all<K: Exported, W: Write + ?Sized>(
     db: &Db,
     actor: &Actor,
     format: Format,
     out: &mut W,
     progress: impl FnMut(u64),
 ) -> Result<u64> {
-    people_where(db, actor, format, &[], out, progress).await
+    selected::<K, W>(db, actor, format, &[], out, progress).await
 }
 
-/// The people a list's filters select (`params` as a list takes them: `stage=customer`,
-/// `id=<id>,<id>`...), exported as `people` exports everyone.
-pub async fn people_where<W: Write + ?Sized>(
+/// The records a list's filters select (`params` as a list takes them: `stage=customer`,
+/// `id=<id>,<id>`...), exported as `all` exports every one.
+pub async fn selected<K: Exported, W: Write + ?Sized>(
     db: &Db,
     actor: &Actor,
     format: Format,
@@ -89,21 +122,29 @@ pub async fn people_where<W: Write + ?Sized>(
     out: &mut W,
     mut progress: impl FnMut(u64),
 ) -> Result<u64> {
-    actor.require(Action::Read, Resource::Transfer)?;
+    actor.require(Action::Read, Resource::TRANSFER)?;
+    actor.require(Action::Read, K::SPEC.resource)?;
+    if format == Format::Vcard && !K::VCARD {
+        return Err(relais_domain::Invalid::one(
+            "format",
+            relais_domain::Msg::new(relais_domain::Code::CsvOnly).with("kind", K::SPEC.name),
+        )
+        .into());
+    }
     let mut tx = db.read().await?;
     let ctx = crate::record::context(&mut tx).await?;
-    let filter = crate::record::filter_of(params, &relais_domain::filter::schema::PEOPLE, &ctx)?;
+    let filter = crate::record::filter_of(params, K::SPEC, &ctx)?;
     let custom_keys: Vec<String> = ctx
         .custom
         .iter()
-        .filter(|d| d.entity == Entity::PERSON.as_str())
+        .filter(|d| Some(d.entity.as_str()) == K::SPEC.custom)
         .map(|d| d.key.clone())
         .collect();
     let mut csv = csv::WriterBuilder::new().from_writer(Vec::new());
     if format == Format::Csv {
         // A BOM, so that Excel opens the UTF-8 file with its accents right.
         out.write_all("\u{feff}".as_bytes()).map_err(io)?;
-        let mut header: Vec<String> = PEOPLE_HEADERS.iter().map(|h| h.to_string()).collect();
+        let mut header = K::headers();
         header.extend(custom_keys.iter().map(|k| format!("custom.{k}")));
         csv.write_record(&header).map_err(io)?;
     }
@@ -114,29 +155,28 @@ pub async fn people_where<W: Write + ?Sized>(
     };
     let mut count = 0;
     loop {
-        let mut rows = relais_store::records::list::<relais_store::people::People>(
-            &mut tx,
-            &filter,
-            Sort::default(),
-            &page,
-            &ctx,
-        )
-        .await?;
+        let mut rows =
+            relais_store::records::list::<K>(&mut tx, &filter, Sort::default(), &page, &ctx)
+                .await?;
         let more = rows.len() as u64 > PAGE;
         rows.truncate(PAGE as usize);
-        let names = company_names(&mut tx, &rows).await?;
-        for p in &rows {
+        let names = K::names(&mut tx, &rows).await?;
+        for r in &rows {
             match format {
-                Format::Csv => csv
-                    .write_record(
-                        person_row(p, &names, &custom_keys)
-                            .iter()
-                            .map(|c| neutralise(c).into_owned()),
-                    )
-                    .map_err(io)?,
-                Format::Vcard => out
-                    .write_all(crate::import::vcard::write_vcard(&as_contact(p, &names)).as_bytes())
-                    .map_err(io)?,
+                Format::Csv => {
+                    let mut cells = K::row(r, &names);
+                    if !custom_keys.is_empty() {
+                        let data = serde_json::to_value(&r.data).unwrap_or_default();
+                        cells.extend(custom_keys.iter().map(|k| cell(&data["custom"][k])));
+                    }
+                    csv.write_record(cells.iter().map(|c| neutralise(c).into_owned()))
+                        .map_err(io)?
+                }
+                Format::Vcard => {
+                    if let Some(card) = K::vcard(r, &names) {
+                        out.write_all(card.as_bytes()).map_err(io)?
+                    }
+                }
             }
         }
         if format == Format::Csv {
@@ -145,279 +185,14 @@ pub async fn people_where<W: Write + ?Sized>(
         count += rows.len() as u64;
         progress(count);
         match rows.last() {
-            Some(last) if more => page.after = Some((last.data.sort_key(), last.id.0)),
+            Some(last) if more => {
+                page.after = Some((crate::records::cursor_value(last), last.id.into()))
+            }
             _ => break,
         }
     }
     out.flush().map_err(io)?;
     Ok(count)
-}
-
-async fn company_names(
-    tx: &mut relais_store::Tx,
-    rows: &[PersonRecord],
-) -> Result<HashMap<CompanyId, String>> {
-    let mut ids: Vec<CompanyId> = rows
-        .iter()
-        .flat_map(|p| p.data.companies.iter().map(|c| c.company_id))
-        .collect();
-    ids.sort();
-    ids.dedup();
-    Ok(
-        relais_store::records::get_many::<relais_store::companies::Companies>(tx, &ids)
-            .await?
-            .into_iter()
-            .map(|c| (c.id, c.data.name))
-            .collect(),
-    )
-}
-
-fn person_row(
-    p: &PersonRecord,
-    names: &HashMap<CompanyId, String>,
-    custom_keys: &[String],
-) -> Vec<String> {
-    let d = &p.data;
-    let s = |v: &Option<String>| v.clone().unwrap_or_default();
-    let mobile = d
-        .phones
-        .iter()
-        .find(|x| x.kind == "mobile")
-        .or(d.phones.first());
-    let other_phones: Vec<&str> = d
-        .phones
-        .iter()
-        .filter(|x| Some(*x) != mobile)
-        .map(|x| x.number.as_str())
-        .collect();
-    let address = d.addresses.first();
-    let a = |f: fn(&relais_domain::person::Address) -> &Option<String>| {
-        address.and_then(|x| f(x).clone()).unwrap_or_default()
-    };
-    let mut row = vec![
-        p.id.to_string(),
-        s(&d.civility),
-        s(&d.first_name),
-        s(&d.last_name),
-        s(&d.job_title),
-        d.companies
-            .first()
-            .and_then(|c| names.get(&c.company_id))
-            .cloned()
-            .unwrap_or_default(),
-        d.emails
-            .first()
-            .map(|e| e.address.as_str().to_string())
-            .unwrap_or_default(),
-        d.emails
-            .iter()
-            .skip(1)
-            .map(|e| e.address.as_str())
-            .collect::<Vec<_>>()
-            .join(" ::: "),
-        mobile
-            .map(|x| x.number.as_str().to_string())
-            .unwrap_or_default(),
-        other_phones.join(" ::: "),
-        d.birthday.map(|b| b.to_string()).unwrap_or_default(),
-        a(|x| &x.street),
-        a(|x| &x.postal_code),
-        a(|x| &x.city),
-        a(|x| &x.country),
-        s(&d.language),
-        d.stage.as_str().to_string(),
-        s(&d.source),
-        d.tags.join(" ::: "),
-        s(&d.notes),
-        p.created_at.to_rfc3339(),
-        p.updated_at.to_rfc3339(),
-    ];
-    for k in custom_keys {
-        row.push(match d.custom.get(k) {
-            Some(serde_json::Value::String(v)) => v.clone(),
-            Some(v) => v.to_string(),
-            None => String::new(),
-        });
-    }
-    row
-}
-
-fn as_contact(p: &PersonRecord, names: &HashMap<CompanyId, String>) -> RawContact {
-    let d = &p.data;
-    RawContact {
-        line: 0,
-        uid: Some(format!("urn:uuid:{}", p.id)),
-        civility: d.civility.clone(),
-        first_name: d.first_name.clone(),
-        last_name: d.last_name.clone(),
-        full_name: Some(d.display_name()),
-        job_title: d.job_title.clone(),
-        company: d
-            .companies
-            .first()
-            .and_then(|c| names.get(&c.company_id))
-            .cloned(),
-        emails: d
-            .emails
-            .iter()
-            .map(|e| (e.kind.clone(), e.address.as_str().to_string()))
-            .collect(),
-        phones: d
-            .phones
-            .iter()
-            .map(|x| (x.kind.clone(), x.number.as_str().to_string()))
-            .collect(),
-        addresses: d
-            .addresses
-            .iter()
-            .map(|a| RawAddress {
-                kind: a.kind.clone(),
-                street: a.street.clone(),
-                postal_code: a.postal_code.clone(),
-                city: a.city.clone(),
-                region: a.region.clone(),
-                country: a.country.clone(),
-            })
-            .collect(),
-        birthday: d.birthday.map(|b| b.to_string()),
-        language: d.language.clone(),
-        stage: None,
-        source: None,
-        tags: d.tags.clone(),
-        notes: d.notes.clone(),
-        website: None,
-        custom: vec![],
-    }
-}
-
-const COMPANY_HEADERS: [&str; 16] = [
-    "ID",
-    "Name",
-    "SIREN",
-    "SIRET",
-    "VAT number",
-    "Industry",
-    "Size",
-    "Website",
-    "Email",
-    "Phone",
-    "Street",
-    "Postal Code",
-    "City",
-    "Country",
-    "Parent company",
-    "Tags",
-];
-
-/// Writes every company (not in the trash) as CSV; vCard is for people only.
-pub async fn companies<W: Write + ?Sized>(
-    db: &Db,
-    actor: &Actor,
-    format: Format,
-    out: &mut W,
-    progress: impl FnMut(u64),
-) -> Result<u64> {
-    companies_where(db, actor, format, &[], out, progress).await
-}
-
-/// The companies a list's filters select, exported as `companies` exports them all.
-pub async fn companies_where<W: Write + ?Sized>(
-    db: &Db,
-    actor: &Actor,
-    format: Format,
-    params: &[(String, String)],
-    out: &mut W,
-    mut progress: impl FnMut(u64),
-) -> Result<u64> {
-    actor.require(Action::Read, Resource::Transfer)?;
-    if format == Format::Vcard {
-        return Err(
-            relais_domain::Invalid::one("format", relais_domain::Code::CompaniesAsCsv).into(),
-        );
-    }
-    let mut tx = db.read().await?;
-    let ctx = crate::record::context(&mut tx).await?;
-    let filter = crate::record::filter_of(params, &relais_domain::filter::schema::COMPANIES, &ctx)?;
-    out.write_all("\u{feff}".as_bytes()).map_err(io)?;
-    let mut csv = csv::WriterBuilder::new().from_writer(Vec::new());
-    csv.write_record(COMPANY_HEADERS).map_err(io)?;
-    let mut page = Page {
-        after: None,
-        limit: PAGE,
-        trash: false,
-    };
-    let mut names: HashMap<CompanyId, String> = HashMap::new();
-    let mut count = 0;
-    loop {
-        let mut rows = relais_store::records::list::<relais_store::companies::Companies>(
-            &mut tx,
-            &filter,
-            Sort::default(),
-            &page,
-            &ctx,
-        )
-        .await?;
-        let more = rows.len() as u64 > PAGE;
-        rows.truncate(PAGE as usize);
-        let parents: Vec<CompanyId> = rows
-            .iter()
-            .filter_map(|c| c.data.parent_id)
-            .filter(|p| !names.contains_key(p))
-            .collect();
-        for p in
-            relais_store::records::get_many::<relais_store::companies::Companies>(&mut tx, &parents)
-                .await?
-        {
-            names.insert(p.id, p.data.name);
-        }
-        for c in &rows {
-            csv.write_record(
-                company_row(c, &names)
-                    .iter()
-                    .map(|v| neutralise(v).into_owned()),
-            )
-            .map_err(io)?;
-        }
-        flush(&mut csv, out)?;
-        count += rows.len() as u64;
-        progress(count);
-        match rows.last() {
-            Some(last) if more => page.after = Some((last.data.sort_key(), last.id.0)),
-            _ => break,
-        }
-    }
-    out.flush().map_err(io)?;
-    Ok(count)
-}
-
-fn company_row(c: &CompanyRecord, names: &HashMap<CompanyId, String>) -> Vec<String> {
-    let d = &c.data;
-    let s = |v: Option<&str>| v.unwrap_or_default().to_string();
-    let address = d.addresses.first();
-    let a = |f: fn(&relais_domain::person::Address) -> &Option<String>| {
-        address.and_then(|x| f(x).clone()).unwrap_or_default()
-    };
-    vec![
-        c.id.to_string(),
-        d.name.clone(),
-        s(d.siren.as_ref().map(|v| v.as_str())),
-        s(d.siret.as_ref().map(|v| v.as_str())),
-        s(d.vat_number.as_ref().map(|v| v.as_str())),
-        s(d.industry.as_deref()),
-        s(d.size.as_deref()),
-        s(d.website.as_deref()),
-        s(d.email.as_ref().map(|v| v.as_str())),
-        s(d.phone.as_ref().map(|v| v.as_str())),
-        a(|x| &x.street),
-        a(|x| &x.postal_code),
-        a(|x| &x.city),
-        a(|x| &x.country),
-        d.parent_id
-            .and_then(|p| names.get(&p))
-            .cloned()
-            .unwrap_or_default(),
-        d.tags.join(" ::: "),
-    ]
 }
 
 #[cfg(test)]

@@ -143,7 +143,7 @@ impl<'a> Writer<'a> {
         opts: Options,
         kind: Resource,
     ) -> Result<(Writer<'a>, Report)> {
-        actor.require(Action::Create, Resource::Transfer)?;
+        actor.require(Action::Create, Resource::TRANSFER)?;
         actor.require(Action::Create, kind)?;
         let report = Report {
             dry_run: opts.dry_run,
@@ -273,7 +273,7 @@ pub async fn people(
     mut next: impl FnMut() -> Option<Row<RawContact>>,
     mut on: impl FnMut(Event<'_>),
 ) -> Result<Report> {
-    let (mut w, report) = Writer::start(db, actor, opts, Resource::People).await?;
+    let (mut w, report) = Writer::start(db, actor, opts, Resource::PEOPLE).await?;
     let defs = relais_store::custom_fields::list(w.tx().await?, Some(Entity::PERSON)).await?;
     let check = Check { defs: &defs };
     let size = batch_rows(db.backend());

@@ -23,7 +23,7 @@ pub async fn companies(
     mut next: impl FnMut() -> Option<Row<RawCompany>>,
     mut on: impl FnMut(Event<'_>),
 ) -> Result<Report> {
-    let (mut w, mut report) = Writer::start(db, actor, opts, Resource::Companies).await?;
+    let (mut w, mut report) = Writer::start(db, actor, opts, Resource::COMPANIES).await?;
     let mut rows = 0u64;
     while let Some(row) = next() {
         rows += 1;
@@ -115,7 +115,7 @@ async fn company_row(
             .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
             .collect(),
     };
-    let (data, custom) = match crate::records::check::<Companies>(tx, &draft, None).await {
+    let (data, custom) = match crate::records::check::<Companies>(tx, actor, &draft, None).await {
         Ok(v) => v,
         Err(crate::CoreError::Invalid(i)) => return Ok(Err(i)),
         Err(e) => return Err(e),

@@ -119,10 +119,10 @@ impl ImportSettings {
 }
 
 fn require(actor: &Actor, kind: FileKind) -> Result<()> {
-    actor.require(Action::Create, Resource::Transfer)?;
+    actor.require(Action::Create, Resource::TRANSFER)?;
     let resource = match kind {
-        FileKind::Companies => Resource::Companies,
-        FileKind::People | FileKind::Vcard => Resource::People,
+        FileKind::Companies => Resource::COMPANIES,
+        FileKind::People | FileKind::Vcard => Resource::PEOPLE,
     };
     actor.require(Action::Create, resource)
 }
@@ -136,7 +136,7 @@ pub async fn start_from_params(
     params: &[(String, String)],
     data: Vec<u8>,
 ) -> Result<JobView> {
-    actor.require(Action::Create, Resource::Transfer)?;
+    actor.require(Action::Create, Resource::TRANSFER)?;
     let settings = ImportSettings::from_params(params)?;
     start(db, actor, &settings, data).await
 }
@@ -254,7 +254,7 @@ pub async fn start_undo(
     import: uuid::Uuid,
     retention: chrono::Duration,
 ) -> Result<JobView> {
-    actor.require(Action::Create, Resource::Transfer)?;
+    actor.require(Action::Create, Resource::TRANSFER)?;
     let job = jobs::get(db, actor, import).await?;
     if job.kind != KIND {
         return Err(Invalid::one("id", relais_domain::Code::OnlyImportsUndone).into());

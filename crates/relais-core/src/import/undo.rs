@@ -38,7 +38,7 @@ pub async fn undo(
     import: Uuid,
     mut progress: impl FnMut(u64, u64),
 ) -> Result<UndoReport> {
-    actor.require(Action::Create, Resource::Transfer)?;
+    actor.require(Action::Create, Resource::TRANSFER)?;
     let total = {
         let mut tx = db.read().await?;
         import_log::summary(&mut tx, import).await?.0.max(0) as u64
@@ -126,7 +126,8 @@ async fn undo_person(tx: &mut Tx, actor: &Actor, c: &LoggedChange) -> Result<Ste
         (Step::Remove, _) => relais_store::records::purge::<People>(tx, id).await?,
         (Step::Restore, Some(current)) => {
             let (data, writes) =
-                records::check::<People>(tx, &before::<PersonDraft>(c)?, Some(&current)).await?;
+                records::check::<People>(tx, actor, &before::<PersonDraft>(c)?, Some(&current))
+                    .await?;
             records::save(tx, actor, &current, data, &writes).await?;
         }
         _ => {}
@@ -150,7 +151,8 @@ async fn undo_company(tx: &mut Tx, actor: &Actor, c: &LoggedChange) -> Result<St
         (Step::Remove, _) => relais_store::records::purge::<Companies>(tx, id).await?,
         (Step::Restore, Some(current)) => {
             let before = before::<CompanyDraft>(c)?;
-            let (data, writes) = records::check::<Companies>(tx, &before, Some(&current)).await?;
+            let (data, writes) =
+                records::check::<Companies>(tx, actor, &before, Some(&current)).await?;
             records::save(tx, actor, &current, data, &writes).await?;
         }
         _ => {}

@@ -19,6 +19,8 @@ pub struct KindSpec {
     pub latest_by: &'static str,
     /// What `q` searches.
     pub search: Search,
+    /// Whose rights guard its records.
+    pub resource: crate::Resource,
 }
 
 /// How `q` finds records of a kind.
@@ -169,6 +171,12 @@ pub fn custom_entities() -> Vec<&'static str> {
 /// The entity name of custom fields `name` stands for, as the kind declares it.
 pub fn custom_entity(name: &str) -> Option<&'static str> {
     custom_entities().into_iter().find(|e| *e == name)
+}
+
+/// Every kind: those Relais is made of, then those registered.
+pub fn kinds() -> Vec<&'static KindSpec> {
+    let all = REGISTERED.read().unwrap_or_else(|p| p.into_inner());
+    KINDS.iter().copied().chain(all.iter().copied()).collect()
 }
 
 pub fn kind(name: &str) -> Option<&'static KindSpec> {
@@ -339,6 +347,7 @@ pub static PEOPLE: KindSpec = KindSpec {
         terms: "person_terms",
         owner: "person_id",
     },
+    resource: crate::Resource::PEOPLE,
 };
 
 pub static COMPANIES: KindSpec = KindSpec {
@@ -396,6 +405,7 @@ pub static COMPANIES: KindSpec = KindSpec {
         terms: "company_terms",
         owner: "company_id",
     },
+    resource: crate::Resource::COMPANIES,
 };
 
 pub static INTERACTIONS: KindSpec = KindSpec {
@@ -443,6 +453,7 @@ pub static INTERACTIONS: KindSpec = KindSpec {
     }],
     latest_by: "occurred_at",
     search: Search::Contains("subject"),
+    resource: crate::Resource::INTERACTIONS,
 };
 
 /// What an interaction or a task is about, when it is a record of another kind.
@@ -473,6 +484,7 @@ pub static TASKS: KindSpec = KindSpec {
     relations: &[],
     latest_by: "created_at",
     search: Search::Contains("title"),
+    resource: crate::Resource::TASKS,
 };
 
 #[cfg(test)]

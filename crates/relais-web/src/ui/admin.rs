@@ -79,7 +79,7 @@ async fn users_view(
     notice: Option<String>,
 ) -> UiResult<UsersPage> {
     me.actor
-        .require(Action::Update, Resource::Users)
+        .require(Action::Update, Resource::USERS)
         .map_err(|_| UiError::Forbidden)?;
     let teams = users::teams(&s.db, &me.actor).await?;
     let team_names: HashMap<TeamId, String> = teams
@@ -245,7 +245,7 @@ async fn fields_view(
     errors: FormErrors,
 ) -> UiResult<FieldsPage> {
     me.actor
-        .require(Action::Create, Resource::CustomFields)
+        .require(Action::Create, Resource::CUSTOM_FIELDS)
         .map_err(|_| UiError::Forbidden)?;
     Ok(FieldsPage {
         ctx: me.ctx("admin"),

@@ -1,7 +1,9 @@
-//! Likely duplicates, reviewed side by side and merged field by field. The merge itself is
-//! the service's: one transaction, every list of both records kept, every interaction, task
-//! and audit line moved to the survivor, the discarded values in the audit trail.
+//! Likely duplicates, reviewed side by side and merged field by field, for every kind that
+//! can be merged (`KINDS`). The merge itself is the service's: one transaction, every list
+//! of both records kept, every interaction, task and audit line moved to the survivor, the
+//! discarded values in the audit trail.
 use super::form::Form;
+use super::list_page::Listed;
 use super::session::Signed;
 use super::{Ctx, UiError, UiResult, render, render_with, see_other};
 use crate::AppState;
@@ -13,11 +15,14 @@ use axum::routing::{get, post};
 use relais_core::companies::Companies;
 use relais_core::merge::Mergeable;
 use relais_core::people::People;
-use relais_core::records;
+use relais_core::records::{self, RecordView};
 use relais_core::{CoreError, merge};
-use relais_domain::{CompanyId, PersonId};
+use relais_store::records::Record;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use std::future::Future;
+use std::pin::Pin;
+use uuid::Uuid;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -26,21 +31,52 @@ pub fn router() -> Router<AppState> {
         .route("/duplicates/merge", post(merge_pair))
 }
 
-/// People or companies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-enum Kind {
-    People,
-    Companies,
+type Boxed<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+type Pairs = for<'a> fn(&'a AppState, &'a Signed) -> Boxed<'a, UiResult<Vec<Pair>>>;
+type Review = for<'a> fn(
+    &'a AppState,
+    &'a Signed,
+    &'a Ids,
+    Option<String>,
+) -> Boxed<'a, UiResult<ReviewPage>>;
+type Merge =
+    for<'a> fn(&'a AppState, &'a Signed, Value, &'a str) -> Boxed<'a, Result<String, CoreError>>;
+
+/// What this page does with one kind of record.
+struct Merging {
+    plural: &'static str,
+    pairs: Pairs,
+    review: Review,
+    /// Merges as the form says; answers the survivor's page.
+    merge: Merge,
 }
 
-impl Kind {
-    fn as_str(self) -> &'static str {
-        match self {
-            Kind::People => "people",
-            Kind::Companies => "companies",
+impl Merging {
+    fn of<K: Listed + Mergeable>() -> Merging {
+        Merging {
+            plural: K::PLURAL,
+            pairs: |s, me| Box::pin(pairs::<K>(s, me)),
+            review: |s, me, ids, error| Box::pin(review_page::<K>(s, me, ids, error)),
+            merge: |s, me, body, if_match| {
+                Box::pin(async move {
+                    let v = merge::merge::<K>(&s.db, &me.actor, body, Some(if_match)).await?;
+                    Ok(format!("/{}/{}", K::PLURAL, v.id()))
+                })
+            },
         }
     }
+}
+
+/// The kinds whose likely duplicates are listed here: one line per kind.
+fn kinds() -> [Merging; 2] {
+    [Merging::of::<People>(), Merging::of::<Companies>()]
+}
+
+fn kind(plural: &str) -> UiResult<Merging> {
+    kinds()
+        .into_iter()
+        .find(|k| k.plural == plural)
+        .ok_or(UiError::NotFound)
 }
 
 fn reason_key(r: &str) -> &'static str {
@@ -68,44 +104,46 @@ struct ListPage {
 }
 
 async fn list(State(s): State<AppState>, me: Signed) -> UiResult {
-    let mut pairs: Vec<Pair> = merge::people_duplicates(&s.db, &me.actor, 50)
-        .await?
-        .into_iter()
-        .map(|p| Pair {
-            kind: "people",
-            a: (p.a.id.0.to_string(), p.a.display_name),
-            b: (p.b.id.0.to_string(), p.b.display_name),
-            reasons: p.reasons.iter().map(|r| reason_key(r)).collect(),
-        })
-        .collect();
-    pairs.extend(
-        merge::company_duplicates(&s.db, &me.actor, 50)
-            .await?
-            .into_iter()
-            .map(|p| Pair {
-                kind: "companies",
-                a: (p.a.id.0.to_string(), p.a.data.name),
-                b: (p.b.id.0.to_string(), p.b.data.name),
-                reasons: p.reasons.iter().map(|r| reason_key(r)).collect(),
-            }),
-    );
+    let mut pairs = Vec::new();
+    for k in kinds() {
+        // A kind the user may not read is left out, not an error.
+        match (k.pairs)(&s, &me).await {
+            Ok(found) => pairs.extend(found),
+            Err(UiError::Forbidden) => {}
+            Err(e) => return Err(e),
+        }
+    }
     Ok(render(&ListPage {
         ctx: me.ctx("duplicates"),
         pairs,
     }))
 }
 
+async fn pairs<K: Listed + Mergeable>(s: &AppState, me: &Signed) -> UiResult<Vec<Pair>> {
+    let side = |r: &Record<K>| (Into::<Uuid>::into(r.id).to_string(), K::title(&r.data));
+    Ok(merge::duplicate_records::<K>(&s.db, &me.actor, 50)
+        .await?
+        .into_iter()
+        .map(|p| Pair {
+            kind: K::PLURAL,
+            a: side(&p.a),
+            b: side(&p.b),
+            reasons: p.reasons.iter().map(|r| reason_key(r)).collect(),
+        })
+        .collect())
+}
+
 /// One field of the two records side by side.
 struct Line {
     name: &'static str,
-    label: &'static str,
+    label: String,
     a: String,
     b: String,
 }
 
 /// A list both records keep whole after the merge.
 struct Union {
-    label: &'static str,
+    label: String,
     a: String,
     b: String,
 }
@@ -130,124 +168,58 @@ struct Side {
 
 #[derive(Deserialize)]
 struct Ids {
-    kind: Kind,
+    kind: String,
     a: String,
     b: String,
 }
 
 /// A record as the merge page reads it: its name, version and fields as JSON.
-struct Record {
+struct Shown {
     side: Side,
     data: Value,
 }
 
-async fn load(s: &AppState, me: &Signed, kind: Kind, raw: &str) -> UiResult<Record> {
-    Ok(match kind {
-        Kind::People => {
-            let id = PersonId::parse(raw).map_err(|_| UiError::NotFound)?;
-            let p = records::get::<People>(&s.db, &me.actor, id).await?;
-            Record {
-                side: Side {
-                    id: p.id.0.to_string(),
-                    name: p.display_name.clone(),
-                    version: p.version,
-                },
-                data: serde_json::to_value(&p.data).unwrap_or_default(),
-            }
-        }
-        Kind::Companies => {
-            let id = CompanyId::parse(raw).map_err(|_| UiError::NotFound)?;
-            let c = records::get::<Companies>(&s.db, &me.actor, id).await?;
-            Record {
-                side: Side {
-                    id: c.id.0.to_string(),
-                    name: c.data.name.clone(),
-                    version: c.version,
-                },
-                data: serde_json::to_value(&c.data).unwrap_or_default(),
-            }
-        }
+async fn load<K: Listed + Mergeable>(s: &AppState, me: &Signed, raw: &str) -> UiResult<Shown> {
+    let id = Uuid::parse_str(raw.trim()).map_err(|_| UiError::NotFound)?;
+    let r = records::read::<K>(&s.db, &me.actor, id.into()).await?;
+    Ok(Shown {
+        side: Side {
+            id: id.to_string(),
+            name: K::title(&r.data),
+            version: r.version,
+        },
+        data: serde_json::to_value(&r.data).unwrap_or_default(),
     })
 }
 
 fn shown(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        Value::Array(items) => items.iter().map(shown).collect::<Vec<_>>().join(", "),
-        Value::Object(o) => o
-            .values()
-            .map(shown)
-            .filter(|s| !s.is_empty())
-            .collect::<Vec<_>>()
-            .join(" "),
-        other => other.to_string(),
-    }
+    relais_core::record::plain_text(v, ", ")
 }
 
-fn label(kind: Kind, field: &str) -> &'static str {
-    match (kind, field) {
-        (Kind::People, "civility") => "person.civility",
-        (Kind::People, "first_name") => "person.first_name",
-        (Kind::People, "last_name") => "person.last_name",
-        (Kind::People, "job_title") => "person.job_title",
-        (Kind::People, "birthday") => "person.birthday",
-        (Kind::People, "language") => "person.language",
-        (Kind::People, "preferred_channel") => "person.preferred_channel",
-        (Kind::People, "stage") => "person.stage",
-        (Kind::People, "source") => "person.source",
-        (_, "owner_id") => "person.owner",
-        (_, "notes") => "person.notes",
-        (Kind::Companies, "name") => "company.name",
-        (Kind::Companies, "siren") => "company.siren",
-        (Kind::Companies, "siret") => "company.siret",
-        (Kind::Companies, "vat_number") => "company.vat_number",
-        (Kind::Companies, "industry") => "company.industry",
-        (Kind::Companies, "size") => "company.size",
-        (Kind::Companies, "website") => "company.website",
-        (Kind::Companies, "email") => "company.email",
-        (Kind::Companies, "phone") => "company.phone",
-        (Kind::Companies, "parent_id") => "company.parent",
-        _ => "person.custom",
-    }
-}
-
-async fn review_page(
+async fn review_page<K: Listed + Mergeable>(
     s: &AppState,
     me: &Signed,
-    kind: Kind,
-    a: &str,
-    b: &str,
+    ids: &Ids,
     error: Option<String>,
 ) -> UiResult<ReviewPage> {
-    let (ra, rb) = (load(s, me, kind, a).await?, load(s, me, kind, b).await?);
-    let fields: &[&'static str] = match kind {
-        Kind::People => <People as Mergeable>::FIELDS,
-        Kind::Companies => <Companies as Mergeable>::FIELDS,
-    };
-    let lines = fields
+    let (ra, rb) = (
+        load::<K>(s, me, &ids.a).await?,
+        load::<K>(s, me, &ids.b).await?,
+    );
+    let lines = K::FIELDS
         .iter()
         .map(|f| Line {
             name: f,
-            label: label(kind, f),
+            label: me.tr.field(f),
             a: shown(&ra.data[*f]),
             b: shown(&rb.data[*f]),
         })
         .filter(|l| !(l.a.is_empty() && l.b.is_empty()))
         .collect();
-    let list_fields: &[(&str, &'static str)] = match kind {
-        Kind::People => &[
-            ("emails", "person.emails"),
-            ("phones", "person.phones"),
-            ("addresses", "person.address"),
-            ("tags", "person.tags"),
-        ],
-        Kind::Companies => &[("addresses", "person.address"), ("tags", "person.tags")],
-    };
-    let lists = list_fields
+    let lists = K::LISTS
         .iter()
-        .map(|(f, label)| Union {
-            label,
+        .map(|f| Union {
+            label: me.tr.field(f),
             a: shown(&ra.data[*f]),
             b: shown(&rb.data[*f]),
         })
@@ -255,7 +227,7 @@ async fn review_page(
         .collect();
     Ok(ReviewPage {
         ctx: me.ctx("duplicates"),
-        kind: kind.as_str(),
+        kind: K::PLURAL,
         a: ra.side,
         b: rb.side,
         lines,
@@ -265,22 +237,25 @@ async fn review_page(
 }
 
 async fn review(State(s): State<AppState>, me: Signed, Query(q): Query<Ids>) -> UiResult {
-    Ok(render(
-        &review_page(&s, &me, q.kind, &q.a, &q.b, None).await?,
-    ))
+    let page = (kind(&q.kind)?.review)(&s, &me, &q, None).await?;
+    Ok(render(&page))
 }
 
 /// The merge as the user chose it: which record survives, and for each field whose record's
 /// value to keep.
 async fn merge_pair(State(s): State<AppState>, me: Signed, Form(f): Form) -> UiResult {
-    let kind = match f.get("kind") {
-        "people" => Kind::People,
-        "companies" => Kind::Companies,
-        _ => return Err(UiError::NotFound),
+    let kind = kind(f.get("kind"))?;
+    let ids = Ids {
+        kind: kind.plural.to_string(),
+        a: f.get("a").to_string(),
+        b: f.get("b").to_string(),
     };
-    let (a, b) = (f.get("a").to_string(), f.get("b").to_string());
     let survivor_is_a = f.get("survivor") != "b";
-    let (survivor, discarded) = if survivor_is_a { (&a, &b) } else { (&b, &a) };
+    let (survivor, discarded) = if survivor_is_a {
+        (&ids.a, &ids.b)
+    } else {
+        (&ids.b, &ids.a)
+    };
     let lose = if survivor_is_a { "b" } else { "a" };
     let take: Vec<String> =
         f.0.iter()
@@ -297,30 +272,15 @@ async fn merge_pair(State(s): State<AppState>, me: Signed, Form(f): Form) -> UiR
     let discarded_version: Option<i64> = f.get(lost).parse().ok();
     let body = json!({"survivor_id": survivor, "discarded_id": discarded, "take": take,
                       "discarded_version": discarded_version});
-    let merged = match kind {
-        Kind::People => merge::merge::<People>(&s.db, &me.actor, body, Some(&if_match))
-            .await
-            .map(|p| format!("/people/{}", p.id.0)),
-        Kind::Companies => merge::merge::<Companies>(&s.db, &me.actor, body, Some(&if_match))
-            .await
-            .map(|c| format!("/companies/{}", c.id.0)),
-    };
-    match merged {
+    match (kind.merge)(&s, &me, body, &if_match).await {
         Ok(to) => Ok(see_other(&to)),
         Err(CoreError::Stale { .. }) => {
-            let page = review_page(
-                &s,
-                &me,
-                kind,
-                &a,
-                &b,
-                Some(me.tr.t("duplicates.stale").into()),
-            )
-            .await?;
+            let stale = Some(me.tr.t("duplicates.stale").into());
+            let page = (kind.review)(&s, &me, &ids, stale).await?;
             Ok(render_with(StatusCode::CONFLICT, &page))
         }
         Err(CoreError::Invalid(i)) => {
-            let page = review_page(&s, &me, kind, &a, &b, Some(me.tr.invalid(&i))).await?;
+            let page = (kind.review)(&s, &me, &ids, Some(me.tr.invalid(&i))).await?;
             Ok(render_with(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
         Err(e) => Err(e.into()),

@@ -56,15 +56,6 @@ fn action_key(a: &str) -> &'static str {
     }
 }
 
-/// A field of the audit trail as the user knows it ("Job title"), else as stored.
-fn field_label(tr: super::i18n::Tr, field: &str) -> String {
-    let key = format!("field.{field}");
-    match super::i18n::catalog(tr.lang).get(&key) {
-        Some(label) => label.clone(),
-        None => field.to_string(),
-    }
-}
-
 async fn history(
     s: &AppState,
     me: &Signed,
@@ -97,11 +88,7 @@ async fn history(
                 .and_then(|u| names.get(&UserId(u)).cloned())
                 .unwrap_or_else(|| tr.t("history.system").into()),
             action: tr.t(action_key(&e.action)).into(),
-            field: e
-                .field
-                .as_deref()
-                .map(|f| field_label(tr, f))
-                .unwrap_or_default(),
+            field: e.field.as_deref().map(|f| tr.field(f)).unwrap_or_default(),
             old: e.old_value.clone().unwrap_or_default(),
             new: e.new_value.clone().unwrap_or_default(),
         })
@@ -112,7 +99,7 @@ async fn history(
             .finish();
         format!("{back}/history?{q}")
     });
-    let nav = if resource == Resource::Companies {
+    let nav = if resource == Resource::COMPANIES {
         "companies"
     } else {
         "people"
@@ -138,7 +125,7 @@ async fn person_history(
     history(
         &s,
         &me,
-        Resource::People,
+        Resource::PEOPLE,
         id.0,
         p.display_name,
         back,
@@ -159,7 +146,7 @@ async fn company_history(
     history(
         &s,
         &me,
-        Resource::Companies,
+        Resource::COMPANIES,
         id.0,
         c.data.name,
         back,

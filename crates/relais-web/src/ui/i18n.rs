@@ -117,6 +117,14 @@ impl Tr {
             .unwrap_or(key)
     }
 
+    /// A field as the user knows it ("Job title", from `field.<name>`), else as stored.
+    pub fn field(&self, name: &str) -> String {
+        match catalog(self.lang).get(&format!("field.{name}")) {
+            Some(label) => label.clone(),
+            None => name.to_string(),
+        }
+    }
+
     /// The plural rule of the page's language.
     pub fn plural(&self) -> Plural {
         match self.lang {

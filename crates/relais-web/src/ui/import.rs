@@ -148,7 +148,7 @@ fn sweep() {
 
 fn require(me: &Signed) -> UiResult<()> {
     me.actor
-        .require(Action::Create, Resource::Transfer)
+        .require(Action::Create, Resource::TRANSFER)
         .map_err(|_| UiError::Forbidden)
 }
 

@@ -71,16 +71,8 @@ impl Ctx {
             "purge" => Action::Purge,
             _ => Action::Read,
         };
-        let resource = match resource {
-            "companies" => Resource::Companies,
-            "interactions" => Resource::Interactions,
-            "tasks" => Resource::Tasks,
-            "users" => Resource::Users,
-            "custom_fields" => Resource::CustomFields,
-            "transfer" => Resource::Transfer,
-            _ => Resource::People,
-        };
-        self.role.may(action, resource)
+        // A name no resource has offers nothing.
+        Resource::named(resource).is_some_and(|resource| self.role.may(action, resource))
     }
 
     pub fn actor(&self, user: relais_domain::UserId) -> Actor {

@@ -30,7 +30,7 @@ async fn import(
 }
 
 /// Follows a job until it ends.
-async fn finished(app: &TestApp, id: &str) -> Value {
+pub async fn finished(app: &TestApp, id: &str) -> Value {
     for _ in 0..500 {
         let (status, _, job) = app.get(&format!("/api/v1/jobs/{id}"), (), &[]).await;
         assert_eq!(status, StatusCode::OK, "{job}");
@@ -398,7 +398,7 @@ async fn exported(app: TestApp) {
         .await;
     if !Role::Delivery.may(
         relais_domain::Action::Read,
-        relais_domain::Resource::Transfer,
+        relais_domain::Resource::TRANSFER,
     ) {
         assert_problem(&denied, StatusCode::FORBIDDEN);
     }

@@ -11,8 +11,9 @@ use relais_domain::filter::schema::{
     self, FieldSpec, FieldType, KindSpec, Link, Norm, Relation, Search, Stored,
 };
 use relais_domain::person::Address;
+use relais_domain::role::Rights;
 use relais_domain::{Code, FieldError, message::not_one_of};
-use relais_domain::{Invalid, Resource, UserId};
+use relais_domain::{Invalid, Resource, Role, UserId};
 use relais_store::owned::Owned;
 use relais_store::records::{Record, Stored as Kept};
 use relais_store::sea_query::Value as SqlValue;
@@ -156,6 +157,16 @@ static SPEC: KindSpec = KindSpec {
     ],
     latest_by: "created_at",
     search: Search::Contains("name"),
+    resource: Resource::new("projects", "projects", &PROJECT_RIGHTS),
+};
+
+/// Projects are confidential: managers and sales see them, sales run them.
+static PROJECT_RIGHTS: Rights = Rights {
+    read: &[Role::Manager, Role::Sales],
+    create: &[Role::Manager, Role::Sales],
+    update: &[Role::Manager, Role::Sales],
+    delete: &[Role::Manager],
+    purge: &[],
 };
 
 #[derive(sqlx::FromRow)]
@@ -223,11 +234,11 @@ impl Kept for Projects {
 impl Kind for Projects {
     type Draft = ProjectDraft;
     type View = ProjectView;
-    const RESOURCE: Resource = Resource::Companies;
     const NOUN: &'static str = "project";
 
     async fn validate(
         _tx: &mut Tx,
+        _actor: &Actor,
         draft: &ProjectDraft,
         _current: Option<&Record<Projects>>,
     ) -> Result<ProjectData, CoreError> {
@@ -250,6 +261,10 @@ impl Kind for Projects {
 impl Mergeable for Projects {
     const FIELDS: &'static [&'static str] = &["name", "status", "budget"];
 
+    fn title(d: &ProjectData) -> String {
+        d.name.clone()
+    }
+
     async fn reassign(_tx: &mut Tx, _from: Uuid, _to: Uuid) -> Result<(), CoreError> {
         Ok(())
     }
@@ -261,6 +276,10 @@ impl Mergeable for Projects {
             }
         }
     }
+}
+
+impl relais_core::export::Exported for Projects {
+    const COLUMNS: &'static [&'static str] = &["name", "status", "budget", "tags"];
 }
 
 impl Served for Projects {
@@ -286,10 +305,13 @@ const TABLE: &str = "CREATE TABLE projects (
 /// The app with projects registered beside the kinds it has.
 async fn with_projects(mut t: TestApp) -> TestApp {
     schema::register(&SPEC);
+    relais_core::export::job::register::<Projects>();
     relais_store::migrate::script(&t.db, TABLE)
         .await
         .expect("the projects table");
-    let projects = routes::<Projects>().with_state(AppState::new(t.db.clone(), false));
+    let projects = routes::<Projects>()
+        .merge(relais_web::api::v1::duplicates::routes::<Projects>())
+        .with_state(AppState::new(t.db.clone(), false));
     t.router = t.router.merge(projects);
     t
 }
@@ -376,6 +398,66 @@ async fn machinery(t: TestApp) {
     assert_problem(&bad, StatusCode::UNPROCESSABLE_ENTITY);
     let (_, _, found) = t.get("/api/v1/projects?q=charp", (), &[]).await;
     assert_eq!(ids(&found), [made[2].clone()]);
+
+    // Exported as every kind is: the list's filter selects, a job writes the file with the
+    // kind's columns, and a formula in a cell is neutralised.
+    let (st, _, _) = t
+        .patch(
+            &format!("/api/v1/projects/{}", made[0]),
+            json!({"name": "=1+2 Échafaudage"}),
+            &[],
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let open_only = qs(&[("kind", "projects"), ("filter", "status = open")]);
+    let (st, _, job) = t
+        .post(&format!("/api/v1/exports{open_only}"), (), &[])
+        .await;
+    assert_eq!(st, StatusCode::ACCEPTED, "{job}");
+    let done = crate::jobs::finished(&t, job["id"].as_str().expect("a job")).await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    assert_eq!(done["result"]["count"], 2, "{done}");
+    let (_, _, file) = t
+        .get(
+            &format!(
+                "/api/v1/jobs/{}/files/projects.csv",
+                job["id"].as_str().unwrap()
+            ),
+            (),
+            &[],
+        )
+        .await;
+    let file = file
+        .as_str()
+        .expect("CSV text")
+        .trim_start_matches('\u{feff}');
+    let mut rows = csv::Reader::from_reader(file.as_bytes());
+    assert_eq!(
+        rows.headers().expect("a header").iter().collect::<Vec<_>>(),
+        [
+            "ID", "name", "status", "budget", "tags", "Created", "Updated"
+        ]
+    );
+    let rows: Vec<Vec<String>> = rows
+        .records()
+        .map(|r| r.expect("a row").iter().map(str::to_string).collect())
+        .collect();
+    assert_eq!(rows.len(), 2, "{file}");
+    let names: Vec<&str> = rows.iter().map(|r| r[1].as_str()).collect();
+    assert!(names.contains(&"'=1+2 Échafaudage"), "{names:?}");
+    assert!(names.contains(&"Charpente"), "{names:?}");
+    assert!(rows.iter().all(|r| r[2] == "open" && r[4] == "chantier"));
+    let vcards = qs(&[("kind", "projects"), ("format", "vcard")]);
+    let refused = t.post(&format!("/api/v1/exports{vcards}"), (), &[]).await;
+    assert_invalid(&refused, "format");
+    let (st, _, _) = t
+        .patch(
+            &format!("/api/v1/projects/{}", made[0]),
+            json!({"name": "Échafaudage"}),
+            &[],
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
 
     // Update: a merge patch; a stale If-Match is refused with the current state.
     let path = format!("/api/v1/projects/{}", made[1]);
@@ -546,6 +628,44 @@ async fn machinery(t: TestApp) {
         "{trail}"
     );
 
+    // Its likely duplicates and their merge are served as every mergeable kind's are: by
+    // default, names nearly the same.
+    let (_, _, twin) = t
+        .post(
+            "/api/v1/projects",
+            json!({"name": "Dallages", "status": "open", "budget": 12_000}),
+            &[],
+        )
+        .await;
+    let twin = twin["id"].as_str().expect("id").to_string();
+    let (st, _, pairs) = t.get("/api/v1/projects/duplicates", (), &[]).await;
+    assert_eq!(st, StatusCode::OK, "{pairs}");
+    let pairs = pairs.as_array().expect("a list of pairs");
+    assert_eq!(pairs.len(), 1, "{pairs:?}");
+    let mut pair = [pairs[0]["a"]["id"].clone(), pairs[0]["b"]["id"].clone()];
+    pair.sort_by_key(|v| v.to_string());
+    let mut expected = [json!(made[3]), json!(twin)];
+    expected.sort_by_key(|v| v.to_string());
+    assert_eq!(pair, expected);
+    assert_eq!(pairs[0]["reasons"], json!(["similar name"]));
+    let bad_limit = t.get("/api/v1/projects/duplicates?limit=0", (), &[]).await;
+    assert_invalid(&bad_limit, "limit");
+    let body = json!({"survivor_id": made[3], "discarded_id": twin, "take": ["status"]});
+    let stale = t
+        .post(
+            "/api/v1/projects/merge",
+            body.clone(),
+            &[("if-match", "\"1\"")],
+        )
+        .await;
+    assert_problem(&stale, StatusCode::PRECONDITION_FAILED);
+    let (st, h, merged) = t.post("/api/v1/projects/merge", body, &[]).await;
+    assert_eq!(st, StatusCode::OK, "{merged}");
+    assert_eq!(merged["status"], "open", "the chosen field taken");
+    assert!(header_str(&h, "etag").is_some());
+    let twin_gone = t.get(&format!("/api/v1/projects/{twin}"), (), &[]).await;
+    assert_problem(&twin_gone, StatusCode::NOT_FOUND);
+
     // Trash, restore, purge: purge only from the trash, and then it is gone with its trail.
     let (_, _, reminder) = t
         .post(
@@ -592,37 +712,80 @@ async fn machinery(t: TestApp) {
         .await;
     assert_invalid(&person, "about.kind");
 
-    // Rights are the kind's resource's: read-only roles can't write.
-    let (_, viewer) = t.user(relais_domain::Role::ReadOnly).await;
-    let auth = bearer(&viewer);
-    let (st, _, _) = t
-        .get("/api/v1/projects", (), &[("authorization", &auth)])
+    // Rights are those the kind declares: sales run projects, support doesn't see them,
+    // and may not tie a call to one either (that would tell it exists).
+    let (_, seller) = t.user(Role::Sales).await;
+    let seller = bearer(&seller);
+    let made_by_sales = t
+        .post(
+            "/api/v1/projects",
+            json!({"name": "Isolation"}),
+            &[("authorization", &seller)],
+        )
         .await;
-    assert_eq!(st, StatusCode::OK);
+    assert_eq!(
+        made_by_sales.0,
+        StatusCode::CREATED,
+        "{:?}",
+        made_by_sales.2
+    );
+    let (_, support) = t.user(Role::Support).await;
+    let support = bearer(&support);
+    let (st, _, _) = t
+        .get("/api/v1/projects", (), &[("authorization", &support)])
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let about = json!({"kind": "projects", "id": made_by_sales.2["id"]});
     let denied = t
         .post(
             "/api/v1/projects",
             json!({"name": "x"}),
-            &[("authorization", &auth)],
+            &[("authorization", &support)],
         )
         .await;
     assert_problem(&denied, StatusCode::FORBIDDEN);
+    let hidden = t
+        .post(
+            "/api/v1/interactions",
+            json!({"kind": "call", "subject": "x", "about": about}),
+            &[("authorization", &support)],
+        )
+        .await;
+    assert_problem(&hidden, StatusCode::FORBIDDEN);
+    let (st, _, _) = t
+        .post(
+            "/api/v1/interactions",
+            json!({"kind": "call", "subject": "x", "about": about}),
+            &[("authorization", &seller)],
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED);
+    // The permission matrix lists the kind with its rights.
+    let matrix = relais_domain::role::matrix_markdown();
+    assert!(
+        matrix.contains("| projects | read | yes | yes | yes | · |"),
+        "{matrix}"
+    );
     let missing = t.get("/api/v1/projects/not-an-id", (), &[]).await;
     assert_problem(&missing, StatusCode::NOT_FOUND);
 
     // And the OpenAPI document describes it as it describes every kind.
     let mut doc = utoipa::openapi::OpenApiBuilder::new().build();
     document::<Projects>(&mut doc);
+    relais_web::api::v1::duplicates::document::<Projects>(&mut doc);
     let doc = serde_json::to_value(&doc).unwrap();
     for (path, method) in [
         ("/api/v1/projects", "get"),
         ("/api/v1/projects", "post"),
         ("/api/v1/projects/{id}", "patch"),
         ("/api/v1/projects/{id}/purge", "post"),
+        ("/api/v1/projects/duplicates", "get"),
+        ("/api/v1/projects/merge", "post"),
     ] {
         assert!(doc["paths"][path][method].is_object(), "{path} {method}");
     }
     assert!(doc["components"]["schemas"]["ProjectDraft"].is_object());
+    assert!(doc["components"]["schemas"]["ProjectPair"].is_object());
 }
 
 both!(a_kind_defined_in_tests_gets_the_whole_machinery, machinery);

@@ -45,12 +45,6 @@ pub struct ImportArgs {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-pub enum ExportKind {
-    People,
-    Companies,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
 pub enum ExportFormat {
     Csv,
     Vcard,
@@ -58,7 +52,8 @@ pub enum ExportFormat {
 
 #[derive(Args)]
 pub struct ExportArgs {
-    kind: ExportKind,
+    /// The kind of record: people, companies, interactions, tasks.
+    kind: String,
     #[arg(long, value_enum, default_value = "csv")]
     format: ExportFormat,
     /// File to write (standard output when absent).
@@ -256,27 +251,33 @@ pub async fn export(db: &Db, args: ExportArgs) -> Result<()> {
         ExportFormat::Csv => Format::Csv,
         ExportFormat::Vcard => Format::Vcard,
     };
-    let mut out: Box<dyn Write> = match &args.output {
+    let Some(exporter) = relais_core::export::job::exporter(&args.kind) else {
+        let kinds: Vec<_> = relais_core::export::job::exporters()
+            .iter()
+            .map(|e| e.kind)
+            .collect();
+        anyhow::bail!(
+            "'{}' is not a kind of record that can be exported ({})",
+            args.kind,
+            kinds.join(", ")
+        );
+    };
+    let mut out: Box<dyn Write + Send> = match &args.output {
         Some(p) => Box::new(BufWriter::new(
             File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
         )),
-        None => Box::new(BufWriter::new(std::io::stdout().lock())),
+        None => Box::new(BufWriter::new(std::io::stdout())),
     };
     let pb = if args.output.is_some() {
         bar(None, "exported")
     } else {
         ProgressBar::hidden()
     };
-    let progress = |n| pb.set_position(n);
-    let count = match args.kind {
-        ExportKind::People => {
-            relais_core::export::people(db, &Actor::SYSTEM, format, &mut out, progress).await
-        }
-        ExportKind::Companies => {
-            relais_core::export::companies(db, &Actor::SYSTEM, format, &mut out, progress).await
-        }
-    }
-    .map_err(core)?;
+    let progress = |n, _| pb.set_position(n);
+    let count = exporter
+        .write(db, &Actor::SYSTEM, format, &[], &mut out, &progress)
+        .await
+        .map_err(core)?;
     pb.finish_and_clear();
     if let Some(p) = &args.output {
         eprintln!("{count} records written to {}", p.display());

@@ -17,7 +17,9 @@ impl Served for Companies {
 }
 
 pub fn router() -> Router<AppState> {
-    records::routes::<Companies>().route("/api/v1/companies/{id}/overview", get(overview))
+    records::routes::<Companies>()
+        .merge(super::duplicates::routes::<Companies>())
+        .route("/api/v1/companies/{id}/overview", get(overview))
 }
 
 /// The 360° view of a company: the record, its group, its people, timeline, open tasks.

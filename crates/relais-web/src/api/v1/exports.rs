@@ -17,9 +17,9 @@ pub fn router() -> Router<AppState> {
 
 /// Exports every record a list's filters select (`stage=customer`, `filter=...`,
 /// `id=<id>,<id>`; none: all) as a job: answers 202 with the job at once. When it is done,
-/// its result names the file (`people.csv`, `people.vcf`, `companies.csv`).
+/// its result names the file (`people.csv`, `people.vcf`, `companies.csv`, `tasks.csv`...).
 #[utoipa::path(post, path = "/api/v1/exports", tag = "jobs",
-    params(("kind" = String, Query, description = "people or companies"),
+    params(("kind" = String, Query, description = "the kind of record: people, companies, interactions, tasks"),
         ("format" = Option<String>, Query, description = "csv (the default) or vcard (people)"),
         ("filter" = Option<String>, Query, description = "a filter in the segment language; any filter of the kind's list is taken too")),
     responses((status = 202, body = JobView), (status = 403, body = Problem), (status = 422, body = Problem)))]

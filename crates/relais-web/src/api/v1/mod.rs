@@ -29,7 +29,6 @@ pub fn router() -> Router<AppState> {
         .merge(tasks::router())
         .merge(users::router())
         .merge(custom_fields::router())
-        .merge(duplicates::router())
         .merge(jobs::router())
         .merge(imports::router())
         .merge(exports::router())

@@ -26,7 +26,6 @@ use utoipa::{Modify, OpenApi, ToSchema};
         users::revoke_token, users::teams, users::create_team,
         custom_fields::list, custom_fields::create, custom_fields::read, custom_fields::update, custom_fields::delete,
         session::sign_in, session::sign_out,
-        duplicates::people_duplicates, duplicates::merge_people, duplicates::company_duplicates, duplicates::merge_companies,
         jobs::list, jobs::read, jobs::cancel, jobs::undo, jobs::file, imports::start, exports::start,
     ),
     modifiers(&Security, &Kinds, &Problems),
@@ -45,6 +44,8 @@ impl Modify for Kinds {
         records::document::<relais_core::companies::Companies>(openapi);
         records::document::<relais_core::interactions::Interactions>(openapi);
         records::document::<relais_core::tasks::Tasks>(openapi);
+        duplicates::document::<relais_core::people::People>(openapi);
+        duplicates::document::<relais_core::companies::Companies>(openapi);
     }
 }
 

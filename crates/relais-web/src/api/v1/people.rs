@@ -25,6 +25,7 @@ impl Served for People {
 
 pub fn router() -> Router<AppState> {
     records::routes::<People>()
+        .merge(super::duplicates::routes::<People>())
         .route("/api/v1/people/{id}/overview", get(overview))
         .route(
             "/api/v1/people/{id}/consents",

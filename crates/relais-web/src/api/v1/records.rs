@@ -132,7 +132,9 @@ async fn audit<K: Served>(
     Params(p): Params,
 ) -> ApiResult<Json<ListPage<AuditEntry>>> {
     let id: Uuid = id::<K>(&raw)?.into();
-    Ok(Json(overview::audit(&s.db, &a, K::RESOURCE, id, &p).await?))
+    Ok(Json(
+        overview::audit(&s.db, &a, K::SPEC.resource, id, &p).await?,
+    ))
 }
 
 /// Adds the kind's routes and schemas to the OpenAPI document.
@@ -336,7 +338,11 @@ fn path_id() -> utoipa::openapi::path::Parameter {
         .build()
 }
 
-fn query(name: &str, description: &str, schema: RefOr<Schema>) -> utoipa::openapi::path::Parameter {
+pub(super) fn query(
+    name: &str,
+    description: &str,
+    schema: RefOr<Schema>,
+) -> utoipa::openapi::path::Parameter {
     ParameterBuilder::new()
         .name(name)
         .parameter_in(ParameterIn::Query)
@@ -404,7 +410,7 @@ fn list_params(sortable: bool) -> Vec<utoipa::openapi::path::Parameter> {
     params
 }
 
-fn json(schema: &str, description: &str) -> ApiResponse {
+pub(super) fn json(schema: &str, description: &str) -> ApiResponse {
     ResponseBuilder::new()
         .description(description)
         .content(
@@ -428,7 +434,7 @@ fn created<K: Served>(view: &str) -> ApiResponse {
 }
 
 /// A record with its ETag, to send back as `If-Match`.
-fn tagged_json(schema: &str) -> ApiResponse {
+pub(super) fn tagged_json(schema: &str) -> ApiResponse {
     let mut r = json(schema, "the record, with its ETag");
     r.headers.insert(
         "ETag".to_string(),
@@ -437,7 +443,7 @@ fn tagged_json(schema: &str) -> ApiResponse {
     r
 }
 
-fn problem() -> ApiResponse {
+pub(super) fn problem() -> ApiResponse {
     ResponseBuilder::new()
         .description("an RFC 9457 problem")
         .content(

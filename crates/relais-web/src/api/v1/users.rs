@@ -51,7 +51,7 @@ pub async fn create(
     // The role is checked before the body, so a refused caller learns nothing from errors.
     a.require(
         relais_domain::Action::Create,
-        relais_domain::Resource::Users,
+        relais_domain::Resource::USERS,
     )?;
     let draft: UserDraft = parse_draft(b)?;
     let u = users::create(&s.db, &a, draft).await?;
@@ -194,7 +194,7 @@ pub async fn create_team(
 ) -> ApiResult<impl IntoResponse> {
     a.require(
         relais_domain::Action::Create,
-        relais_domain::Resource::Users,
+        relais_domain::Resource::USERS,
     )?;
     let r: TeamRequest = parse_draft(b)?;
     Ok((
