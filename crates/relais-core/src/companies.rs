@@ -171,3 +171,13 @@ pub async fn names(
         .map(|c| (c.id, c.data.name))
         .collect())
 }
+
+/// Companies are read by their own reader (`import::csv_source`).
+impl crate::import::records::Imported for Companies {
+    /// People came to work there since (not by this import): it stays.
+    async fn kept_on_undo(tx: &mut relais_store::Tx, id: CompanyId) -> Result<bool> {
+        Ok(!relais_store::people::ids_in_company(tx, id)
+            .await?
+            .is_empty())
+    }
+}

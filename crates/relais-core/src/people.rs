@@ -239,3 +239,6 @@ pub async fn stage_history(db: &Db, actor: &Actor, id: PersonId) -> Result<Vec<S
     records::load::<People>(&mut tx, id, true).await?;
     Ok(relais_store::people::stage_history(&mut tx, id).await?)
 }
+
+/// People are read by their own readers (`import::csv_source`, `import::vcard`).
+impl crate::import::records::Imported for People {}

@@ -190,7 +190,7 @@ codes! {
     NoColumnRecognised = "no_column_recognised" => "no column is recognised (headers: {headers})",
     UnterminatedHeader = "unterminated_header" => "line {line}: unterminated quoted field in the header",
     NotAMapping = "not_a_mapping" => "'{value}' is not HEADER=field",
-    ImportKind = "import_kind" => "'{value}' is not people, companies or vcard",
+    ImportKind = "import_kind" => "'{value}' is not a kind of file that can be imported ({kinds})",
     ExportKind = "export_kind" => "'{value}' is not a kind of record that can be exported ({kinds})",
     ExportKindRequired = "export_kind_required" => "is required: the kind of record to export ({kinds})",
     ExportEverything = "export_everything" => "an export takes every record the filters select",

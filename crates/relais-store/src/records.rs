@@ -575,6 +575,27 @@ pub async fn refresh_terms<K: Stored>(tx: &mut Tx, ids: &[Uuid]) -> Result<()> {
     Ok(())
 }
 
+/// The live record of the kind whose `column` holds `value` (a product's reference), if any.
+pub async fn find_by<K: Stored>(
+    tx: &mut Tx,
+    column: &'static str,
+    value: Value,
+) -> Result<Option<K::Id>> {
+    #[derive(sqlx::FromRow)]
+    struct IdRow {
+        id: Uuid,
+    }
+    let q = Query::select()
+        .column("id")
+        .from(table::<K>())
+        .and_where(Expr::col(column).eq(value))
+        .and_where(Expr::col("deleted_at").is_null())
+        .order_by("id", Order::Asc)
+        .limit(1)
+        .to_owned();
+    Ok(tx.fetch_optional::<IdRow>(&q).await?.map(|r| r.id.into()))
+}
+
 /// Computes every term of the kind again (after a migration changed how terms are made).
 pub async fn rebuild_terms<K: Stored>(tx: &mut Tx) -> Result<()> {
     #[derive(sqlx::FromRow)]

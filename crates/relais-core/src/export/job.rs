@@ -145,7 +145,14 @@ async fn run(job: JobRun<'_>) -> Result<Value> {
     let mut out = Vec::new();
     let progress = |done, total| job.progress.set(done, total);
     let count = exporter
-        .write(job.db, &job.actor, format, &settings.filters, &mut out, &progress)
+        .write(
+            job.db,
+            &job.actor,
+            format,
+            &settings.filters,
+            &mut out,
+            &progress,
+        )
         .await?;
     let (name, content_type) = settings.file(format);
     let mut tx = job.db.write().await?;

@@ -1,4 +1,4 @@
-//! Streaming CSV reader for imports of people and companies.
+//! Streaming CSV reader for imports of people, companies and any other kind of record.
 //!
 //! Files come as people really have them: UTF-8 with or without BOM or Windows-1252 (French
 //! Excel), `,` `;` or tab separated, with French or English headers, or the exact exports of
@@ -25,7 +25,7 @@ use std::ops::Range;
 
 use csv::ByteRecord;
 
-use super::raw::{RawAddress, RawCompany, RawContact};
+use super::raw::{RawAddress, RawCompany, RawContact, RawRecord};
 
 /// How many bytes [`CsvSource::open`] reads to detect the encoding and the delimiter.
 const SAMPLE_SIZE: usize = 64 * 1024;
@@ -33,8 +33,13 @@ const SAMPLE_SIZE: usize = 64 * 1024;
 /// What the rows of the file describe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
+    /// People, read with the vocabularies of contact tools (Google, Outlook, HubSpot...).
     People,
+    /// Companies, likewise.
     Companies,
+    /// Records of another kind, whose columns are named by these fields (`reference`,
+    /// `unit_price`...; case, accents and separators aside).
+    Fields(&'static [&'static str]),
 }
 
 /// The mapping of the file's columns to target fields, in column order.
@@ -272,6 +277,8 @@ enum Field {
     Size,
     Parent,
     Custom(String),
+    /// A field of a kind read by its name (`Target::Fields`).
+    Named(&'static str),
 }
 
 impl Field {
@@ -313,6 +320,7 @@ impl Field {
             Field::Size => "size",
             Field::Parent => "parent",
             Field::Custom(k) => return format!("custom.{k}"),
+            Field::Named(n) => n,
         };
         s.to_string()
     }
@@ -330,6 +338,7 @@ impl Field {
         let f = match target {
             Target::People => parse_person_field(&lower),
             Target::Companies => parse_company_field(&lower),
+            Target::Fields(fields) => named_field(fields, &lower),
         };
         f.map(Some)
             .ok_or_else(|| CsvError::UnknownTarget(n.to_string()))
@@ -449,10 +458,23 @@ fn normalize(s: &str) -> String {
     out
 }
 
+/// The field of these whose name is `name`, case, accents and separators aside
+/// ("Unit price" is `unit_price`).
+fn named_field(fields: &'static [&'static str], name: &str) -> Option<Field> {
+    let norm = normalize(name);
+    fields
+        .iter()
+        .find(|f| normalize(f) == norm)
+        .map(|f| Field::Named(f))
+}
+
 /// Maps a header cell automatically. `None`: the column is not imported.
 fn auto_field(header: &str, target: Target) -> Option<Field> {
     if let Some(f) = custom_field(header) {
         return Some(f);
+    }
+    if let Target::Fields(fields) = target {
+        return named_field(fields, header);
     }
     let norm = normalize(header);
     if norm.is_empty() {
@@ -463,7 +485,7 @@ fn auto_field(header: &str, target: Target) -> Option<Field> {
     }
     let lookup = |k: &str| match target {
         Target::People => person_key(k),
-        Target::Companies => company_key(k),
+        Target::Companies | Target::Fields(_) => company_key(k),
     };
     lookup(&norm).or_else(|| {
         // "Adresse 2", "Business Street 3", "E-mail 2"...
@@ -1403,6 +1425,17 @@ impl<R: Read> CsvSource<R> {
         Some(self.build_person(line))
     }
 
+    /// The next record, `None` at the end of the file. Meant for a source opened with
+    /// [`Target::Fields`].
+    pub fn next_record(&mut self) -> Option<Result<RawRecord, RowError>> {
+        let line = match self.next_row()? {
+            Ok(line) => line,
+            Err(e) => return Some(Err(e)),
+        };
+        self.decode_record();
+        Some(self.build_record(line))
+    }
+
     /// The next company, `None` at the end of the file. Meant for a source opened with
     /// [`Target::Companies`].
     pub fn next_company(&mut self) -> Option<Result<RawCompany, RowError>> {
@@ -1705,6 +1738,27 @@ impl<R: Read> CsvSource<R> {
         }
         c.addresses.extend(address.filter(|a| !a.is_empty()));
         Ok(c)
+    }
+}
+
+impl<R: Read> CsvSource<R> {
+    fn build_record(&self, line: u64) -> Result<RawRecord, RowError> {
+        let cells = self.cells(line)?;
+        let mut r = RawRecord {
+            line,
+            ..RawRecord::default()
+        };
+        for (i, field) in &self.plan.cols {
+            let Some(v) = cells.get(*i).map_err(|col| self.utf8_error(line, col))? else {
+                continue;
+            };
+            match field {
+                Field::Named(n) => r.values.push((n, v.to_string())),
+                Field::Custom(k) => r.custom.push((k.clone(), v.to_string())),
+                _ => {}
+            }
+        }
+        Ok(r)
     }
 }
 
@@ -2029,6 +2083,46 @@ Lifecycle Stage,Street Address,City,Postal Code,Country/Region,Original Source,C
             c.custom,
             vec![pair("shoe_size", "44"), pair("Badge", "B-12")]
         );
+    }
+
+    #[test]
+    fn a_kind_s_columns_are_its_fields_by_name() {
+        const FIELDS: &[&str] = &["reference", "unit_price", "name"];
+        let bytes = "Référence;Unit price;Nom;custom.colour\nP-1;12,50;Vis;rouge\n";
+        let explicit = [("Nom".to_string(), "name".to_string())];
+        let mut src =
+            CsvSource::open(bytes.as_bytes(), Target::Fields(FIELDS), &explicit).expect("open");
+        let mapped: Vec<Option<&str>> = src
+            .mapping()
+            .columns
+            .iter()
+            .map(|(_, f)| f.as_deref())
+            .collect();
+        assert_eq!(
+            mapped,
+            [
+                Some("reference"),
+                Some("unit_price"),
+                Some("name"),
+                Some("custom.colour")
+            ]
+        );
+        let row = src.next_record().expect("a row").expect("readable");
+        assert_eq!(
+            row.values,
+            [
+                ("reference", "P-1".into()),
+                ("unit_price", "12,50".into()),
+                ("name", "Vis".into())
+            ]
+        );
+        assert_eq!(row.custom, [("colour".to_string(), "rouge".to_string())]);
+        assert!(src.next_record().is_none());
+        let unknown = [("Nom".to_string(), "siren".to_string())];
+        assert!(matches!(
+            CsvSource::open(bytes.as_bytes(), Target::Fields(FIELDS), &unknown),
+            Err(CsvError::UnknownTarget(t)) if t == "siren"
+        ));
     }
 
     #[test]

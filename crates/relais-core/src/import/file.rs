@@ -1,7 +1,9 @@
-//! A file imported whole: a CSV of people or companies, or a vCard file. What the command
+//! A file imported whole: a CSV of people, companies or records of another kind, or a vCard
+//! file. What the command
 //! line and the web app's import wizard share: the preview of the columns, the run with its
 //! progress, and the rejected rows written to a CSV with their reason.
 use super::csv_source::{ColumnMapping, CsvError, CsvSource, Target};
+use super::records::Importer;
 use super::{Event, Options, Rejected, Report};
 use crate::auth::Actor;
 use crate::error::{CoreError, Result};
@@ -12,7 +14,7 @@ use std::io::{BufReader, Read, Write};
 use std::path::Path;
 
 /// What a file holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 pub enum FileKind {
     /// A CSV of people.
     People,
@@ -20,6 +22,22 @@ pub enum FileKind {
     Companies,
     /// People as vCards (.vcf).
     Vcard,
+    /// A CSV of records of another kind, whose columns are named by its fields.
+    Records(Importer),
+}
+
+impl PartialEq for FileKind {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for FileKind {}
+
+impl std::fmt::Debug for FileKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl FileKind {
@@ -28,8 +46,23 @@ impl FileKind {
             "people" => Some(FileKind::People),
             "companies" => Some(FileKind::Companies),
             "vcard" => Some(FileKind::Vcard),
-            _ => None,
+            other => super::records::importers()
+                .into_iter()
+                .find(|i| i.kind == other && !i.fields.is_empty())
+                .map(FileKind::Records),
         }
+    }
+
+    /// The names `parse` reads, for messages.
+    pub fn names() -> Vec<&'static str> {
+        let mut names = vec!["people", "companies", "vcard"];
+        names.extend(
+            super::records::importers()
+                .iter()
+                .filter(|i| !i.fields.is_empty())
+                .map(|i| i.kind),
+        );
+        names
     }
 
     pub fn as_str(self) -> &'static str {
@@ -37,12 +70,32 @@ impl FileKind {
             FileKind::People => "people",
             FileKind::Companies => "companies",
             FileKind::Vcard => "vcard",
+            FileKind::Records(i) => i.kind,
+        }
+    }
+
+    /// The resource whose records the file creates.
+    pub fn resource(self) -> relais_domain::Resource {
+        match self {
+            FileKind::Companies => relais_domain::Resource::COMPANIES,
+            FileKind::People | FileKind::Vcard => relais_domain::Resource::PEOPLE,
+            FileKind::Records(i) => i.resource,
+        }
+    }
+
+    /// The fields a column can be mapped to, for the import wizard.
+    pub fn fields(self) -> &'static [&'static str] {
+        match self {
+            FileKind::Companies => super::csv_source::company_fields(),
+            FileKind::People | FileKind::Vcard => super::csv_source::person_fields(),
+            FileKind::Records(i) => i.fields,
         }
     }
 
     fn target(self) -> Target {
         match self {
             FileKind::Companies => Target::Companies,
+            FileKind::Records(i) => Target::Fields(i.fields),
             _ => Target::People,
         }
     }
@@ -94,6 +147,7 @@ pub fn preview(path: &Path, kind: FileKind, explicit: &[(String, String)]) -> Re
     while rows.len() < PREVIEW_ROWS {
         let read = match kind {
             FileKind::Companies => src.next_company().map(|r| r.map(|_| ())),
+            FileKind::Records(_) => src.next_record().map(|r| r.map(|_| ())),
             _ => src.next_person().map(|r| r.map(|_| ())),
         };
         match read {
@@ -260,7 +314,7 @@ pub async fn run<W: Write + Send>(
     actor: &Actor,
     job: &FileImport<'_>,
     rejects: &mut Option<Rejects<W>>,
-    mut progress: impl FnMut(Progress),
+    mut progress: impl FnMut(Progress) + Send,
 ) -> Result<Report> {
     let (path, kind, explicit, opts) = (job.path, job.kind, job.explicit, job.opts);
     let file = File::open(path).map_err(unreadable)?;
@@ -310,7 +364,15 @@ pub async fn run<W: Write + Send>(
             total,
         }),
     };
-    if kind == FileKind::Companies {
+    if let FileKind::Records(importer) = kind {
+        let mut next = || {
+            let mut s = lock();
+            s.next_record()
+                .map(|r| r.map(|c| (c, s.current_raw())).map_err(Rejected::from))
+        };
+        let mut on = on;
+        importer.run(db, actor, opts, &mut next, &mut on).await
+    } else if kind == FileKind::Companies {
         let next = || {
             let mut s = lock();
             s.next_company()

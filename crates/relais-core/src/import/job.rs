@@ -24,7 +24,7 @@ pub const REJECTED: &str = "rejected.csv";
 /// What to import and how: the same choices as `relais import`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ImportSettings {
-    /// `people`, `companies` or `vcard`.
+    /// `people`, `companies`, `vcard`, or another kind that can be imported.
     pub file_kind: String,
     /// The file's name as uploaded, for people to recognise it.
     pub filename: String,
@@ -94,7 +94,9 @@ impl ImportSettings {
         let kind = FileKind::parse(&self.file_kind).ok_or_else(|| {
             Invalid::one(
                 "kind",
-                Msg::new(Code::ImportKind).with("value", &self.file_kind),
+                Msg::new(Code::ImportKind)
+                    .with("value", &self.file_kind)
+                    .with("kinds", FileKind::names().join(", ")),
             )
         })?;
         let on_duplicate = match self.on_duplicate.as_str() {
@@ -120,11 +122,7 @@ impl ImportSettings {
 
 fn require(actor: &Actor, kind: FileKind) -> Result<()> {
     actor.require(Action::Create, Resource::TRANSFER)?;
-    let resource = match kind {
-        FileKind::Companies => Resource::COMPANIES,
-        FileKind::People | FileKind::Vcard => Resource::PEOPLE,
-    };
-    actor.require(Action::Create, resource)
+    actor.require(Action::Create, kind.resource())
 }
 
 /// Queues the import of `data` with the settings read from an API request's parameters

@@ -1,4 +1,4 @@
-//! Import of people and companies from CSV and vCard files.
+//! Import of records from CSV files (people and companies also from vCard files).
 //!
 //! A run writes in short batches, each one transaction with the log of what it changed, so
 //! that it blocks no one and can be undone (`undo`); what it reports is what its batches
@@ -8,6 +8,7 @@ pub mod csv_source;
 pub mod file;
 pub mod job;
 pub mod raw;
+pub mod records;
 pub mod undo;
 pub mod vcard;
 

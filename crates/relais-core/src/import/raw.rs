@@ -81,3 +81,12 @@ pub struct RawCompany {
     pub tags: Vec<String>,
     pub custom: Vec<(String, String)>,
 }
+
+/// A record of any other kind as read from a file: its fields' values as written.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RawRecord {
+    pub line: u64,
+    /// (field, value), in column order; a field given twice keeps both.
+    pub values: Vec<(&'static str, String)>,
+    pub custom: Vec<(String, String)>,
+}

@@ -1,16 +1,13 @@
 //! Undoing an import from its log (`relais_store::import_log`), newest change first, in
-//! short transactions like the import itself: the people and companies it created are
-//! erased, the ones it updated get their data from before back. A record changed by someone
+//! short transactions like the import itself: the records it created are erased, the ones
+//! it updated get their data from before back, whatever their kind. A record changed by someone
 //! since the import is left as it is and counted: undo never overwrites a later change.
+use super::records::{Imported, importer};
 use crate::auth::Actor;
-use crate::companies::Companies;
 use crate::error::{CoreError, Result};
-use crate::people::People;
 use crate::record;
 use crate::records::{self};
-use relais_domain::company::CompanyDraft;
-use relais_domain::person::PersonDraft;
-use relais_domain::{Action, CompanyId, PersonId, Resource};
+use relais_domain::{Action, Resource};
 use relais_store::import_log::{self, LoggedChange};
 use relais_store::{Db, Tx};
 use serde::{Deserialize, Serialize};
@@ -68,15 +65,13 @@ async fn undo_one(
     c: &LoggedChange,
     report: &mut UndoReport,
 ) -> Result<()> {
-    let done = match c.entity.as_str() {
-        "person" => undo_person(tx, actor, c).await?,
-        "company" => undo_company(tx, actor, c).await?,
-        entity => {
-            return Err(CoreError::Internal(format!(
-                "an import log names an unknown kind of record: {entity}"
-            )));
-        }
+    let Some(kind) = importer(&c.entity) else {
+        return Err(CoreError::Internal(format!(
+            "an import log names an unknown kind of record: {}",
+            c.entity
+        )));
     };
+    let done = (kind.undo)(tx, actor, c).await?;
     match done {
         Step::Nothing => {}
         Step::Keep => report.kept += 1,
@@ -88,7 +83,7 @@ async fn undo_one(
 
 /// What undoing one change does to its record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Step {
+pub(super) enum Step {
     /// The record is gone already.
     Nothing,
     /// Someone changed it since the import: it stays as it is.
@@ -118,41 +113,21 @@ fn found<T>(loaded: Result<T>) -> Result<Option<T>> {
     }
 }
 
-async fn undo_person(tx: &mut Tx, actor: &Actor, c: &LoggedChange) -> Result<Step> {
-    let id = PersonId(c.record_id);
-    let current = found(records::load::<People>(tx, id, true).await)?;
-    let step = step(current.as_ref().map(|p| p.version), c);
+/// Undoes one change to a record of kind `K`.
+pub(super) async fn undo_record<K: Imported>(
+    tx: &mut Tx,
+    actor: &Actor,
+    c: &LoggedChange,
+) -> Result<Step> {
+    let id = K::Id::from(c.record_id);
+    let current = found(records::load::<K>(tx, id, true).await)?;
+    let step = step(current.as_ref().map(|r| r.version), c);
     match (step, current) {
-        (Step::Remove, _) => relais_store::records::purge::<People>(tx, id).await?,
+        (Step::Remove, _) if K::kept_on_undo(tx, id).await? => return Ok(Step::Keep),
+        (Step::Remove, _) => relais_store::records::purge::<K>(tx, id).await?,
         (Step::Restore, Some(current)) => {
-            let (data, writes) =
-                records::check::<People>(tx, actor, &before::<PersonDraft>(c)?, Some(&current))
-                    .await?;
-            records::save(tx, actor, &current, data, &writes).await?;
-        }
-        _ => {}
-    }
-    Ok(step)
-}
-
-async fn undo_company(tx: &mut Tx, actor: &Actor, c: &LoggedChange) -> Result<Step> {
-    let id = CompanyId(c.record_id);
-    let current = found(records::load::<Companies>(tx, id, true).await)?;
-    let step = step(current.as_ref().map(|c| c.version), c);
-    match (step, current) {
-        // People came to work there since (not by this import): it stays.
-        (Step::Remove, _)
-            if !relais_store::people::ids_in_company(tx, id)
-                .await?
-                .is_empty() =>
-        {
-            return Ok(Step::Keep);
-        }
-        (Step::Remove, _) => relais_store::records::purge::<Companies>(tx, id).await?,
-        (Step::Restore, Some(current)) => {
-            let before = before::<CompanyDraft>(c)?;
-            let (data, writes) =
-                records::check::<Companies>(tx, actor, &before, Some(&current)).await?;
+            let before = before::<K::Draft>(c)?;
+            let (data, writes) = records::check::<K>(tx, actor, &before, Some(&current)).await?;
             records::save(tx, actor, &current, data, &writes).await?;
         }
         _ => {}

@@ -18,7 +18,6 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use relais_core::CoreError;
 use relais_core::import::Report;
-use relais_core::import::csv_source::{company_fields, person_fields};
 use relais_core::import::file::{self, FileKind};
 use relais_core::import::job::{self as import_job, ImportSettings};
 use relais_core::jobs::{self, Status};
@@ -275,13 +274,11 @@ async fn mapping_page(me: Signed, Path(id): Path<String>) -> UiResult {
         Err(CoreError::Invalid(i)) => (Default::default(), Some(me.tr.invalid(&i))),
         Err(e) => return Err(e.into()),
     };
-    let fields = match kind {
-        FileKind::Companies => company_fields(),
-        _ => person_fields(),
-    }
-    .iter()
-    .map(|f| (*f, format!("field.{f}")))
-    .collect();
+    let fields = kind
+        .fields()
+        .iter()
+        .map(|f| (*f, format!("field.{f}")))
+        .collect();
     let columns = preview
         .mapping
         .columns

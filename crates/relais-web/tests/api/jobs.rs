@@ -8,7 +8,7 @@ use serde_json::Value;
 
 const CSV: &str = "Prénom;Nom;E-mail\nÉlodie;Martin;elodie@example.fr\nJean;Dupont;pas-un-email\nZoé;Durand;zoe@example.fr\n";
 
-async fn import(
+pub async fn import(
     app: &TestApp,
     query: &str,
     body: &str,

@@ -278,6 +278,12 @@ impl Mergeable for Projects {
     }
 }
 
+/// A project is named by its name: a row of a file with a known one is a duplicate.
+impl relais_core::import::records::Imported for Projects {
+    const IMPORTED: &'static [&'static str] = &["name", "status", "budget", "tags"];
+    const KEY: Option<&'static str> = Some("name");
+}
+
 impl relais_core::export::Exported for Projects {
     const COLUMNS: &'static [&'static str] = &["name", "status", "budget", "tags"];
 }
@@ -306,6 +312,7 @@ const TABLE: &str = "CREATE TABLE projects (
 async fn with_projects(mut t: TestApp) -> TestApp {
     schema::register(&SPEC);
     relais_core::export::job::register::<Projects>();
+    relais_core::import::records::register::<Projects>();
     relais_store::migrate::script(&t.db, TABLE)
         .await
         .expect("the projects table");
@@ -789,3 +796,110 @@ async fn machinery(t: TestApp) {
 }
 
 both!(a_kind_defined_in_tests_gets_the_whole_machinery, machinery);
+
+both!(
+    a_kind_defined_in_tests_is_imported_from_csv_and_undone,
+    imported
+);
+async fn imported(t: TestApp) {
+    let t = with_projects(t).await;
+    let (st, _, known) = t
+        .post(
+            "/api/v1/projects",
+            json!({"name": "Toiture", "status": "open", "budget": 1000}),
+            &[],
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED);
+    let known = format!("/api/v1/projects/{}", known["id"].as_str().expect("id"));
+
+    // Columns named by the kind's fields (case and accents aside), cells read by their
+    // fields' types; a row the kind's rules refuse is rejected with its reasons by field.
+    let csv = "Name;Status;Budget;Tags;Colour\n\
+               Isolation;open;12 000;chantier, urgent;red\n\
+               Clôture;maybe;5000;;blue\n\
+               Bardage;won;douze;;green\n\
+               Toiture;won;2500;;grey\n";
+    let (st, _, job) =
+        crate::jobs::import(&t, "?kind=projects&on_duplicate=update", csv, None).await;
+    assert_eq!(st, StatusCode::ACCEPTED, "{job}");
+    let id = job["id"].as_str().expect("a job").to_string();
+    let done = crate::jobs::finished(&t, &id).await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    let r = &done["result"];
+    assert_eq!(
+        (
+            r["created"].as_u64(),
+            r["updated"].as_u64(),
+            r["rejected"].as_u64()
+        ),
+        (Some(1), Some(1), Some(2)),
+        "{done}"
+    );
+    let (_, _, list) = t.get("/api/v1/projects?sort=name", (), &[]).await;
+    let names: Vec<&str> = list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|p| p["name"].as_str().expect("a name"))
+        .collect();
+    assert_eq!(
+        names,
+        ["Isolation", "Toiture"],
+        "nothing of the refused rows"
+    );
+    let isolation = &list["items"][0];
+    assert_eq!(isolation["budget"], 12_000);
+    assert_eq!(isolation["tags"], json!(["chantier", "urgent"]));
+    let (_, _, toiture) = t.get(&known, (), &[]).await;
+    assert_eq!(
+        (toiture["status"].as_str(), toiture["budget"].as_i64()),
+        (Some("won"), Some(2500))
+    );
+    let (_, _, rejected) = t
+        .get(&format!("/api/v1/jobs/{id}/files/rejected.csv"), (), &[])
+        .await;
+    let mut rows = csv::Reader::from_reader(rejected.as_str().expect("CSV").as_bytes());
+    let fields: Vec<String> = rows
+        .records()
+        .map(|r| {
+            let errors: serde_json::Value =
+                serde_json::from_str(&r.expect("a row")[2]).expect("errors as JSON");
+            errors[0]["field"].as_str().unwrap_or_default().to_string()
+        })
+        .collect();
+    assert_eq!(fields, ["status", "budget"]);
+
+    // The same file again changes nothing; then the import is undone as a whole.
+    let (_, _, again) =
+        crate::jobs::import(&t, "?kind=projects&on_duplicate=update", csv, None).await;
+    let again = crate::jobs::finished(&t, again["id"].as_str().expect("a job")).await;
+    assert_eq!(
+        (
+            again["result"]["created"].as_u64(),
+            again["result"]["unchanged"].as_u64()
+        ),
+        (Some(0), Some(2)),
+        "{again}"
+    );
+    let (st, _, undo) = t.post(&format!("/api/v1/jobs/{id}/undo"), (), &[]).await;
+    assert_eq!(st, StatusCode::ACCEPTED, "{undo}");
+    let undo = crate::jobs::finished(&t, undo["id"].as_str().expect("a job")).await;
+    assert_eq!(
+        undo["result"],
+        json!({"removed": 1, "restored": 1, "kept": 0}),
+        "{undo}"
+    );
+    let (_, _, list) = t.get("/api/v1/projects", (), &[]).await;
+    assert_eq!(ids(&list).len(), 1, "{list}");
+    let (_, _, toiture) = t.get(&known, (), &[]).await;
+    assert_eq!(
+        (toiture["status"].as_str(), toiture["budget"].as_i64()),
+        (Some("open"), Some(1000))
+    );
+
+    // A kind that can't be imported is named with those that can.
+    let (st, _, refused) = crate::jobs::import(&t, "?kind=spaceships", csv, None).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.to_string().contains("projects"), "{refused}");
+}

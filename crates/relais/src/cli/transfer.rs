@@ -11,13 +11,6 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
-#[derive(Clone, Copy, ValueEnum)]
-pub enum ImportKind {
-    People,
-    Companies,
-    Vcard,
-}
-
 #[derive(Clone, Copy, ValueEnum, Default)]
 pub enum Duplicate {
     #[default]
@@ -27,8 +20,9 @@ pub enum Duplicate {
 
 #[derive(Args)]
 pub struct ImportArgs {
-    /// people or companies (CSV), or vcard (people from a .vcf file).
-    kind: ImportKind,
+    /// people or companies (CSV), vcard (people from a .vcf file), or another kind of record
+    /// (CSV whose columns are named by its fields).
+    kind: String,
     file: PathBuf,
     /// Report what would be created, updated, skipped and rejected, and write nothing.
     #[arg(long)]
@@ -96,10 +90,12 @@ pub async fn import(db: &Db, args: ImportArgs) -> Result<()> {
                 .with_context(|| format!("--map {m}: expected HEADER=FIELD"))
         })
         .collect::<Result<_>>()?;
-    let kind = match args.kind {
-        ImportKind::People => FileKind::People,
-        ImportKind::Companies => FileKind::Companies,
-        ImportKind::Vcard => FileKind::Vcard,
+    let Some(kind) = FileKind::parse(&args.kind) else {
+        anyhow::bail!(
+            "'{}' is not a kind of file that can be imported ({})",
+            args.kind,
+            FileKind::names().join(", ")
+        );
     };
     File::open(&args.file).with_context(|| format!("cannot open {}", args.file.display()))?;
     let cannot_read = |e| anyhow::anyhow!("cannot read {}: {}", args.file.display(), core(e));
