@@ -1,7 +1,7 @@
 //! Import of companies: row by row (a company names its group, which may be a row above
 //! it), in the batches and with the log of `apply`.
 use super::apply::{
-    Event, OnDuplicate, Options, Rejected, Report, Row, Writer, address, batch_rows,
+    Event, OnDuplicate, Options, Report, Row, WriteRow, Writer, address, row_by_row,
 };
 use super::raw::RawCompany;
 use crate::auth::Actor;
@@ -20,36 +20,22 @@ pub async fn companies(
     db: &Db,
     actor: &Actor,
     opts: Options,
-    mut next: impl FnMut() -> Option<Row<RawCompany>>,
-    mut on: impl FnMut(Event<'_>),
+    next: impl FnMut() -> Option<Row<RawCompany>>,
+    on: impl FnMut(Event<'_>),
 ) -> Result<Report> {
-    let (mut w, mut report) = Writer::start(db, actor, opts, Resource::COMPANIES).await?;
-    let mut rows = 0u64;
-    while let Some(row) = next() {
-        rows += 1;
-        let outcome = match row {
-            Ok((raw, cells)) => company_row(&mut w, actor, opts, &raw, &mut report)
-                .await?
-                .map_err(|reason| Rejected {
-                    line: raw.line,
-                    reason,
-                    raw: cells,
-                }),
-            Err(r) => Err(r),
-        };
-        if let Err(r) = outcome {
-            report.rejected += 1;
-            on(Event::Rejected(&r));
-        }
-        if rows.is_multiple_of(batch_rows(db.backend()) as u64) {
-            w.end_batch().await?;
-        }
-        if rows.is_multiple_of(1000) {
-            on(Event::Progress(rows));
-        }
-    }
-    w.finish().await?;
-    on(Event::Progress(rows));
+    let (w, mut report) = Writer::start(db, actor, opts, Resource::COMPANIES).await?;
+    let write: WriteRow<RawCompany> =
+        |w, actor, opts, raw, report| Box::pin(company_row(w, actor, opts, raw, report));
+    row_by_row(
+        (db, actor, opts),
+        w,
+        &mut report,
+        next,
+        on,
+        |r| r.line,
+        write,
+    )
+    .await?;
     Ok(report)
 }
 

@@ -3,7 +3,7 @@
 //! by the kind's rules, then created, or, when its key names a record already there, skipped
 //! or merged into it, in the batches and with the log of `apply`, so that it can be undone.
 //! People and companies have their own readers (contact tools' columns, vCards).
-use super::apply::{Event, OnDuplicate, Options, Rejected, Report, Row, Writer, batch_rows};
+use super::apply::{Event, OnDuplicate, Options, Report, Row, WriteRow, Writer, row_by_row};
 use super::raw::RawRecord;
 use crate::auth::Actor;
 use crate::error::{CoreError, Result};
@@ -44,33 +44,19 @@ pub async fn records<K: Imported>(
     next: &mut (dyn FnMut() -> Option<Row<RawRecord>> + Send),
     on: &mut (dyn FnMut(Event<'_>) + Send),
 ) -> Result<Report> {
-    let (mut w, mut report) = Writer::start(db, actor, opts, K::SPEC.resource).await?;
-    let mut rows = 0u64;
-    while let Some(row) = next() {
-        rows += 1;
-        let outcome = match row {
-            Ok((raw, cells)) => record_row::<K>(&mut w, actor, opts, &raw, &mut report)
-                .await?
-                .map_err(|reason| Rejected {
-                    line: raw.line,
-                    reason,
-                    raw: cells,
-                }),
-            Err(r) => Err(r),
-        };
-        if let Err(r) = outcome {
-            report.rejected += 1;
-            on(Event::Rejected(&r));
-        }
-        if rows.is_multiple_of(batch_rows(db.backend()) as u64) {
-            w.end_batch().await?;
-        }
-        if rows.is_multiple_of(1000) {
-            on(Event::Progress(rows));
-        }
-    }
-    w.finish().await?;
-    on(Event::Progress(rows));
+    let (w, mut report) = Writer::start(db, actor, opts, K::SPEC.resource).await?;
+    let write: WriteRow<RawRecord> =
+        |w, actor, opts, raw, report| Box::pin(record_row::<K>(w, actor, opts, raw, report));
+    row_by_row(
+        (db, actor, opts),
+        w,
+        &mut report,
+        next,
+        on,
+        |r| r.line,
+        write,
+    )
+    .await?;
     Ok(report)
 }
 
