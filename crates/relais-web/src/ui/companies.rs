@@ -1,7 +1,7 @@
 //! Companies: the list, the 360° page (facts, group, people, timeline, tasks), the create and
 //! edit forms, the trash.
 use super::edit::{self, Edited, Posted, Refused, Shown, UsersAndFields};
-use super::facts::{Fact, When, custom_facts};
+use super::facts::{Fact, custom_facts};
 use super::form::FormErrors;
 use super::i18n::Tr;
 use super::list_page::{self, Cell, Column, FilterField, Input, Listed, Row, Texts};
@@ -14,17 +14,15 @@ use crate::AppState;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::routing::get;
 use relais_core::companies::{self, Companies, CompanyView};
+use relais_core::overview;
 use relais_core::records;
-use relais_core::{overview, users};
+use relais_domain::CompanyId;
 use relais_domain::company::{CompanyDraft, SIZES};
 use relais_domain::custom::Entity;
-use relais_domain::{CompanyId, UserId};
 use serde_json::{Value, json};
-use std::collections::HashMap;
 
 pub fn router() -> Router<AppState> {
     list_page::routes::<Companies>()
@@ -341,26 +339,13 @@ struct Member {
 #[template(path = "company.html")]
 struct CompanyPage {
     ctx: Ctx,
-    path: String,
-    active: bool,
-    /// Whether the timeline can be filtered by kind.
-    tabs: bool,
-    /// The kind filter of the timeline (companies show every kind).
-    kind: String,
     c: CompanyView,
     facts: Vec<Fact>,
     parent: Option<(String, String)>,
     subsidiaries: Vec<(String, String)>,
     people: Vec<Member>,
     people_count: String,
-    timeline: Vec<timeline::Item>,
-    older: Option<String>,
-    tasks: Vec<timeline::TaskLine>,
-    kinds: Vec<(&'static str, &'static str)>,
-    log: LogForm,
-    task: TaskForm,
-    created: When,
-    counts: String,
+    panel: timeline::Panel,
 }
 
 impl Timelined for Companies {
@@ -387,24 +372,23 @@ async fn company_page(
     log: LogForm,
     task: TaskForm,
 ) -> UiResult {
-    let mut page_params: Vec<(String, String)> = params
-        .iter()
-        .filter(|(k, _)| k == "cursor" || k == "kind")
-        .cloned()
-        .collect();
-    let kind = params
-        .iter()
-        .find(|(k, _)| k == "kind")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default();
-    page_params.push(("limit".into(), "20".into()));
-    let o = overview::company(&s.db, &me.actor, id, &page_params).await?;
-    let users: HashMap<UserId, String> = users::list(&s.db, &me.actor)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.name))
-        .collect();
+    let (kind, asked) = timeline::Panel::params(params);
+    let o = overview::company(&s.db, &me.actor, id, &asked).await?;
+    let users = timeline::user_names(s, me).await?;
     let tr = me.tr;
+    let panel = timeline::Panel::new(
+        tr,
+        &users,
+        (format!("/companies/{}", id.0), kind),
+        (log, task),
+        timeline::Read {
+            timeline: &o.timeline,
+            tasks: &o.open_tasks,
+            interactions: o.counts.interactions,
+            created_at: &o.company.created_at,
+            in_trash: o.company.deleted_at.is_some(),
+        },
+    );
     let d = &o.company.data;
     let mut facts: Vec<Fact> = Vec::new();
     let mut add = |label: &'static str, value: Option<String>| {
@@ -456,20 +440,8 @@ async fn company_page(
     );
     let defs = relais_core::custom_fields::list(&s.db, &me.actor).await?;
     facts.extend(custom_facts(tr, &defs, Entity::COMPANY, &d.custom));
-    let older = o.timeline.next_cursor.as_ref().map(|c| {
-        let mut q = form_urlencoded::Serializer::new(String::new());
-        if !kind.is_empty() {
-            q.append_pair("kind", &kind);
-        }
-        q.append_pair("cursor", c);
-        format!("/companies/{}?{}#timeline", id.0, q.finish())
-    });
     let page = CompanyPage {
         ctx: me.ctx("companies"),
-        path: format!("/companies/{}", id.0),
-        active: o.company.deleted_at.is_none(),
-        tabs: true,
-        kind: kind.clone(),
         facts,
         parent: o
             .parent
@@ -502,34 +474,10 @@ async fn company_page(
             })
             .collect(),
         people_count: tr.number(o.counts.people as i64),
-        timeline: o
-            .timeline
-            .items
-            .iter()
-            .map(|i| timeline::Item::of(tr, i, &users))
-            .collect(),
-        older,
-        tasks: o
-            .open_tasks
-            .iter()
-            .map(|t| timeline::TaskLine::of(tr, t, &users))
-            .collect(),
-        kinds: timeline::kinds(),
-        log,
-        task,
-        created: When::of(tr, &o.company.created_at),
-        counts: tr.fill(
-            "person.interaction_count",
-            &[("n", &tr.number(o.counts.interactions))],
-        ),
+        panel,
         c: o.company,
     };
-    let status = if page.log.errors.any() || page.task.errors.any() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    Ok(render_with(status, &page))
+    Ok(render_with(page.panel.status(), &page))
 }
 
 async fn show(

@@ -13,17 +13,15 @@ use crate::AppState;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::routing::get;
+use relais_core::companies;
 use relais_core::overview::{self, PersonOverview};
 use relais_core::people::People;
 use relais_core::people::{self, PersonView};
-use relais_core::{companies, users};
 use relais_domain::custom::Entity;
 use relais_domain::person::{EmailEntry, PersonDraft, PhoneEntry, Stage};
 use relais_domain::{PersonId, Role, UserId};
 use serde_json::{Value, json};
-use std::collections::HashMap;
 
 pub fn router() -> Router<AppState> {
     list_page::routes::<People>()
@@ -64,15 +62,6 @@ pub fn stages() -> Vec<(&'static str, &'static str)> {
 
 fn parse_person(raw: &str) -> UiResult<PersonId> {
     PersonId::parse(raw).map_err(|_| UiError::NotFound)
-}
-
-/// A query string from pairs, empty values left out.
-fn query(pairs: &[(&str, &str)]) -> String {
-    let mut s = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in pairs.iter().filter(|(_, v)| !v.is_empty()) {
-        s.append_pair(k, v);
-    }
-    s.finish()
 }
 
 fn channels() -> Vec<(&'static str, &'static str)> {
@@ -334,12 +323,6 @@ async fn primary_company(s: &AppState, me: &Signed, p: &PersonView) -> UiResult<
 #[template(path = "person.html")]
 struct PersonPage {
     ctx: Ctx,
-    /// The page's address, under which its forms post.
-    path: String,
-    /// Not in the trash: its timeline and tasks can grow.
-    active: bool,
-    /// Whether the timeline can be filtered by kind.
-    tabs: bool,
     p: PersonView,
     stage_key: &'static str,
     companies: Vec<(String, String)>,
@@ -349,15 +332,7 @@ struct PersonPage {
     consent_channels: Vec<(&'static str, &'static str)>,
     /// The stages the person went through, newest first: (stage's message key, when, by whom).
     stages: Vec<(&'static str, When, Option<String>)>,
-    timeline: Vec<timeline::Item>,
-    older: Option<String>,
-    kind: String,
-    kinds: Vec<(&'static str, &'static str)>,
-    tasks: Vec<timeline::TaskLine>,
-    log: LogForm,
-    task: TaskForm,
-    created: When,
-    counts: String,
+    panel: timeline::Panel,
 }
 
 impl Timelined for People {
@@ -388,32 +363,23 @@ async fn person_page(
     log: LogForm,
     task: TaskForm,
 ) -> UiResult<axum::response::Response> {
-    let kind = params
-        .iter()
-        .find(|(k, _)| k == "kind")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default();
-    let mut page_params: Vec<(String, String)> = params
-        .iter()
-        .filter(|(k, _)| k == "cursor" || k == "kind")
-        .cloned()
-        .collect();
-    page_params.push(("limit".into(), "20".into()));
-    let o: PersonOverview = overview::person(&s.db, &me.actor, id, &page_params).await?;
-    let (items, next) = (o.timeline.items, o.timeline.next_cursor);
-    let users: HashMap<UserId, String> = users::list(&s.db, &me.actor)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.name))
-        .collect();
+    let (kind, asked) = timeline::Panel::params(params);
+    let o: PersonOverview = overview::person(&s.db, &me.actor, id, &asked).await?;
+    let users = timeline::user_names(s, me).await?;
     let tr = me.tr;
-    let older = next.map(|c| {
-        format!(
-            "/people/{}?{}#timeline",
-            id.0,
-            query(&[("kind", &kind), ("cursor", &c)])
-        )
-    });
+    let panel = timeline::Panel::new(
+        tr,
+        &users,
+        (format!("/people/{}", id.0), kind),
+        (log, task),
+        timeline::Read {
+            timeline: &o.timeline,
+            tasks: &o.open_tasks,
+            interactions: o.counts.interactions,
+            created_at: &o.person.created_at,
+            in_trash: o.person.deleted_at.is_some(),
+        },
+    );
     let d = &o.person.data;
     let mut facts = Vec::new();
     let mut add = |label: &'static str, value: String| {
@@ -475,12 +441,8 @@ async fn person_page(
             )
         })
         .collect();
-    let total = o.counts.interactions;
     let page = PersonPage {
         ctx: me.ctx("people"),
-        path: format!("/people/{}", id.0),
-        active: o.person.deleted_at.is_none(),
-        tabs: true,
         stage_key: stage_key(d.stage),
         companies: o
             .companies
@@ -503,30 +465,10 @@ async fn person_page(
                 (key, When::of(tr, &c.changed_at), by)
             })
             .collect(),
-        timeline: items
-            .iter()
-            .map(|i| timeline::Item::of(tr, i, &users))
-            .collect(),
-        older,
-        kinds: timeline::kinds(),
-        kind,
-        tasks: o
-            .open_tasks
-            .iter()
-            .map(|t| timeline::TaskLine::of(tr, t, &users))
-            .collect(),
-        log,
-        task,
-        created: When::of(tr, &o.person.created_at),
-        counts: tr.fill("person.interaction_count", &[("n", &tr.number(total))]),
+        panel,
         p: o.person,
     };
-    let status = if page.log.errors.any() || page.task.errors.any() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    Ok(render_with(status, &page))
+    Ok(render_with(page.panel.status(), &page))
 }
 
 async fn show(

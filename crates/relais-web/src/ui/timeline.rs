@@ -48,6 +48,116 @@ pub trait Timelined: Listed {
     ) -> impl Future<Output = UiResult> + Send;
 }
 
+/// The timeline and tasks of a record's 360° page, the same for every kind: a page of its
+/// timeline (filtered by kind) with the link to older ones, its open tasks, the forms to log
+/// an exchange or add a task, when it was created and how many exchanges it has.
+pub struct Panel {
+    /// The page's address, under which its forms post.
+    pub path: String,
+    /// Not in the trash: its timeline and tasks can grow.
+    pub active: bool,
+    /// Whether the timeline can be filtered by kind.
+    pub tabs: bool,
+    /// The kind of exchange the timeline shows (empty: every kind).
+    pub kind: String,
+    pub kinds: Vec<(&'static str, &'static str)>,
+    pub timeline: Vec<Item>,
+    pub older: Option<String>,
+    pub tasks: Vec<TaskLine>,
+    pub log: LogForm,
+    pub task: TaskForm,
+    pub created: When,
+    pub counts: String,
+}
+
+/// What a record's overview says of its timeline and tasks.
+pub struct Read<'a> {
+    pub timeline: &'a relais_core::record::ListPage<InteractionView>,
+    pub tasks: &'a [TaskView],
+    pub interactions: i64,
+    pub created_at: &'a DateTime<Utc>,
+    pub in_trash: bool,
+}
+
+impl Panel {
+    /// The kind filter of the timeline in the page's address, and what to ask the overview
+    /// for: that kind, the page after the cursor, 20 at a time.
+    pub fn params(params: &[(String, String)]) -> (String, Vec<(String, String)>) {
+        let kind = params
+            .iter()
+            .find(|(k, _)| k == "kind")
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default();
+        let mut asked: Vec<(String, String)> = params
+            .iter()
+            .filter(|(k, _)| k == "cursor" || k == "kind")
+            .cloned()
+            .collect();
+        asked.push(("limit".into(), "20".into()));
+        (kind, asked)
+    }
+
+    pub fn new(
+        tr: Tr,
+        users: &HashMap<UserId, String>,
+        (path, kind): (String, String),
+        (log, task): (LogForm, TaskForm),
+        read: Read<'_>,
+    ) -> Panel {
+        let older = read.timeline.next_cursor.as_ref().map(|c| {
+            let q = super::lists::query_of(&[
+                ("kind".into(), kind.clone()),
+                ("cursor".into(), c.clone()),
+            ]);
+            format!("{path}?{q}#timeline")
+        });
+        Panel {
+            active: !read.in_trash,
+            tabs: true,
+            kinds: kinds(),
+            timeline: read
+                .timeline
+                .items
+                .iter()
+                .map(|i| Item::of(tr, i, users))
+                .collect(),
+            older,
+            tasks: read
+                .tasks
+                .iter()
+                .map(|t| TaskLine::of(tr, t, users))
+                .collect(),
+            log,
+            task,
+            created: When::of(tr, read.created_at),
+            counts: tr.fill(
+                "person.interaction_count",
+                &[("n", &tr.number(read.interactions))],
+            ),
+            path,
+            kind,
+        }
+    }
+
+    /// A page sent back with a form to correct is a 422.
+    pub fn status(&self) -> axum::http::StatusCode {
+        if self.log.errors.any() || self.task.errors.any() {
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            axum::http::StatusCode::OK
+        }
+    }
+}
+
+/// The names of the users, by id, for who did what.
+pub async fn user_names(s: &AppState, me: &Signed) -> UiResult<HashMap<UserId, String>> {
+    Ok(relais_core::users::list(&s.db, &me.actor)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect())
+}
+
 pub fn routes<K: Timelined>() -> Router<AppState> {
     let base = format!("/{}/{{id}}", K::PLURAL);
     Router::new()
