@@ -335,8 +335,8 @@ pub struct Worker {
     pub lease: Duration,
     /// How long to wait when no job is due.
     pub poll: std::time::Duration,
-    /// How long a finished import can be undone: its change log is forgotten after that
-    /// (`sweep`).
+    /// How long a finished import can be undone unless an administrator set it in the app
+    /// (`settings`): its change log is forgotten after that (`sweep`).
     pub import_undo: Duration,
 }
 
@@ -364,7 +364,12 @@ impl Worker {
     pub async fn sweep(&self) -> Result<u64> {
         let mut tx = self.db.write().await?;
         let now = record::now();
-        let logs = relais_store::import_log::expire(&mut tx, now - self.import_undo).await?;
+        // An administrator's setting wins over the worker's default (the config file's).
+        let defaults = relais_domain::settings::Settings {
+            import_undo_days: u32::try_from(self.import_undo.num_days()).unwrap_or(30),
+        };
+        let undo = crate::settings::import_undo(&mut tx, defaults).await?;
+        let logs = relais_store::import_log::expire(&mut tx, now - undo).await?;
         let kind = crate::export::job::KIND;
         let files = store::expire_files(&mut tx, kind, now - EXPORT_KEPT).await?;
         tx.commit().await?;

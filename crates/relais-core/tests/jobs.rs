@@ -263,5 +263,18 @@ async fn a_worker_forgets_the_logs_of_imports_past_their_undo_time() {
             .await
             .unwrap();
         assert_eq!(n, 1, "still undoable, kept");
+        drop(tx);
+        // An administrator's setting wins over the worker's default.
+        let defaults = relais_domain::settings::Settings::default();
+        let body = serde_json::json!({"import_undo_days": 28});
+        relais_core::settings::update(&t.db, &relais_core::auth::Actor::SYSTEM, defaults, body)
+            .await
+            .unwrap();
+        assert_eq!(worker.sweep().await.unwrap(), 1, "{}", t.engine);
+        let mut tx = t.db.read().await.unwrap();
+        let (n, _) = relais_store::import_log::summary(&mut tx, recent)
+            .await
+            .unwrap();
+        assert_eq!(n, 0, "past the 28 days an administrator set");
     }
 }

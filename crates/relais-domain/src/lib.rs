@@ -23,6 +23,7 @@ pub mod person;
 pub mod phone;
 pub mod role;
 pub mod search;
+pub mod settings;
 pub mod text;
 
 pub use birthday::Birthday;

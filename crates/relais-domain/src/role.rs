@@ -172,9 +172,16 @@ impl Resource {
         Resource::new("custom_fields", "custom fields", &ADMINISTRATION);
     /// Bulk import and export of records (personal data leaves or enters in bulk).
     pub const TRANSFER: Resource = Resource::new("transfer", "import / export", &TRANSFER);
+    /// What an administrator sets from the app (how long an import can be undone...).
+    pub const SETTINGS: Resource = Resource::new("settings", "settings", &ADMINISTRATION);
 
     /// The parts of the app that are not a kind of record.
-    const APP: [Resource; 3] = [Resource::USERS, Resource::CUSTOM_FIELDS, Resource::TRANSFER];
+    const APP: [Resource; 4] = [
+        Resource::USERS,
+        Resource::CUSTOM_FIELDS,
+        Resource::TRANSFER,
+        Resource::SETTINGS,
+    ];
 
     pub const fn new(name: &'static str, label: &'static str, rights: &'static Rights) -> Self {
         Resource {

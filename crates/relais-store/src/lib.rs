@@ -26,6 +26,7 @@ pub mod owned;
 pub mod people;
 pub mod records;
 pub mod search;
+pub mod settings;
 pub mod synthetic;
 pub mod tasks;
 pub mod users;

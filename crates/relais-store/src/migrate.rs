@@ -19,6 +19,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (10, include_str!("../migrations/0010_name_at_company.sql")),
     (11, include_str!("../migrations/0011_created_by.sql")),
     (12, include_str!("../migrations/0012_about.sql")),
+    (13, include_str!("../migrations/0013_settings.sql")),
 ];
 
 /// Migrations after which the search terms are computed again from the records: the terms

@@ -44,13 +44,18 @@ impl AppState {
 pub struct Limits {
     /// The largest attachment accepted, in bytes (`attachment_max_bytes` in the config).
     pub attachment_max_bytes: u64,
-    /// For how many days a finished import can be undone (`import_undo_days`).
+    /// For how many days a finished import can be undone (`import_undo_days`), unless an
+    /// administrator set it in the app.
     pub import_undo_days: u32,
 }
 
 impl Limits {
-    pub fn import_undo(&self) -> chrono::Duration {
-        chrono::Duration::days(i64::from(self.import_undo_days))
+    /// The settings an administrator has not changed in the app, as the config file gives
+    /// them.
+    pub fn settings(&self) -> relais_domain::settings::Settings {
+        relais_domain::settings::Settings {
+            import_undo_days: self.import_undo_days,
+        }
     }
 }
 

@@ -245,12 +245,13 @@ struct UndoSettings {
     import: uuid::Uuid,
 }
 
-/// Queues the undo of a finished import, within `retention` of its first change.
+/// Queues the undo of a finished import, within the time the settings give (`defaults`:
+/// the config file's, unless an administrator set it) from its first change.
 pub async fn start_undo(
     db: &Db,
     actor: &Actor,
     import: uuid::Uuid,
-    retention: chrono::Duration,
+    defaults: relais_domain::settings::Settings,
 ) -> Result<JobView> {
     actor.require(Action::Create, Resource::TRANSFER)?;
     let job = jobs::get(db, actor, import).await?;
@@ -262,9 +263,14 @@ pub async fn start_undo(
             Msg::new(Code::UndoUnfinished).with("status", job.status.as_str()),
         ));
     }
-    let (left, first) = {
+    let (left, first, retention) = {
         let mut tx = db.read().await?;
-        relais_store::import_log::summary(&mut tx, import).await?
+        let (left, first) = relais_store::import_log::summary(&mut tx, import).await?;
+        (
+            left,
+            first,
+            crate::settings::import_undo(&mut tx, defaults).await?,
+        )
     };
     if left == 0 {
         return Err(CoreError::Conflict(Code::NothingToUndo.into()));

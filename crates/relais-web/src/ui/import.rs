@@ -439,7 +439,7 @@ async fn undo(
     require(&me)?;
     let (_, meta) = load(&id, &me)?;
     let job = meta.job.ok_or(UiError::NotFound)?;
-    match import_job::start_undo(&s.db, &me.actor, job, limits.import_undo()).await {
+    match import_job::start_undo(&s.db, &me.actor, job, limits.settings()).await {
         Ok(_) => Ok(see_other("/jobs")),
         Err(CoreError::Conflict(m)) => Ok(see_other(&format!(
             "/import/{id}/job?{}",

@@ -3,6 +3,7 @@
 //! Forms post `application/x-www-form-urlencoded` with the session's CSRF token in `_csrf`,
 //! checked for every change by `session::csrf_guard` before any handler runs.
 pub mod admin;
+pub mod admin_settings;
 pub mod assets;
 pub mod companies;
 pub mod duplicates;
@@ -41,6 +42,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(import::router())
         .merge(jobs::router())
         .merge(admin::router())
+        .merge(admin_settings::router())
         .merge(history::router())
         .merge(timeline::router())
         .layer(axum::middleware::from_fn_with_state(

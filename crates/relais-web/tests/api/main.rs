@@ -44,5 +44,6 @@ mod problems;
 mod search;
 mod segments;
 mod session;
+mod settings;
 mod tasks;
 mod users;

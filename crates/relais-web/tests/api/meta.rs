@@ -51,6 +51,7 @@ const API_PATHS: &[&str] = &[
     "/api/v1/jobs/{id}/files/{name}",
     "/api/v1/imports",
     "/api/v1/exports",
+    "/api/v1/settings",
 ];
 
 both!(the_health_check_answers_ok_without_credentials, healthz);

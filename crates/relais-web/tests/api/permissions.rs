@@ -27,6 +27,7 @@ const TASKS: Resource = Resource::TASKS;
 const USERS: Resource = Resource::USERS;
 const CUSTOM_FIELDS: Resource = Resource::CUSTOM_FIELDS;
 const TRANSFER: Resource = Resource::TRANSFER;
+const SETTINGS: Resource = Resource::SETTINGS;
 
 /// Every route of the API. In paths, `{id}` and `{token}` are random ids, `{me}` the
 /// caller's own user id, `{other}` another user's id.
@@ -174,6 +175,8 @@ pub const ROUTES: &[(&str, &str, Need)] = &[
     ("GET", "/api/v1/jobs/{id}/files/{name}", SignedIn),
     ("POST", "/api/v1/imports", May(Create, TRANSFER)),
     ("POST", "/api/v1/exports", May(Read, TRANSFER)),
+    ("GET", "/api/v1/settings", May(Read, SETTINGS)),
+    ("PATCH", "/api/v1/settings", May(Update, SETTINGS)),
 ];
 
 fn allowed(role: Role, need: Need) -> bool {

@@ -63,7 +63,8 @@ pub async fn cancel(
 
 /// Undoes a finished import as a whole, as a job of its own (answered 202): the people and
 /// companies it created are erased, those it updated get their data from before back; a
-/// record changed since is left as it is. Possible for `import_undo_days` (default 30).
+/// record changed since is left as it is. Possible for `import_undo_days` days (see
+/// `/api/v1/settings`; 30 unless set).
 #[utoipa::path(post, path = "/api/v1/jobs/{id}/undo", tag = "jobs", params(("id" = String, Path)),
     responses((status = 202, body = JobView), (status = 404, body = Problem),
         (status = 409, description = "not a finished import, already undone, or too old", body = Problem),
@@ -74,8 +75,7 @@ pub async fn undo(
     Caller(a): Caller,
     Path(raw): Path<String>,
 ) -> ApiResult<Response> {
-    let job =
-        relais_core::import::job::start_undo(&s.db, &a, id(&raw)?, limits.import_undo()).await?;
+    let job = relais_core::import::job::start_undo(&s.db, &a, id(&raw)?, limits.settings()).await?;
     let mut res = (axum::http::StatusCode::ACCEPTED, Json(&job)).into_response();
     if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/jobs/{}", job.id)) {
         res.headers_mut().insert(header::LOCATION, v);

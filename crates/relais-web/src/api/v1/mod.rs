@@ -11,6 +11,7 @@ pub mod openapi;
 pub mod people;
 pub mod records;
 pub mod session;
+pub mod settings;
 pub mod tasks;
 pub mod users;
 
@@ -33,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .merge(imports::router())
         .merge(exports::router())
         .merge(session::router())
+        .merge(settings::router())
         .merge(openapi::router())
 }
 

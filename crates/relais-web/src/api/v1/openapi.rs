@@ -1,7 +1,7 @@
 //! The OpenAPI document of /api/v1, built from the handlers' annotations.
 use super::{
     attachments, companies, custom_fields, duplicates, exports, imports, jobs, people, records,
-    session, users,
+    session, settings, users,
 };
 use crate::AppState;
 use crate::error::Problem;
@@ -25,7 +25,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
         users::me, users::list, users::create, users::read, users::update, users::tokens, users::create_token,
         users::revoke_token, users::teams, users::create_team,
         custom_fields::list, custom_fields::create, custom_fields::read, custom_fields::update, custom_fields::delete,
-        session::sign_in, session::sign_out,
+        session::sign_in, session::sign_out, settings::read, settings::update,
         jobs::list, jobs::read, jobs::cancel, jobs::undo, jobs::file, imports::start, exports::start,
     ),
     modifiers(&Security, &Kinds, &Problems),
