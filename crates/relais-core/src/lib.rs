@@ -23,6 +23,7 @@ pub mod overview;
 pub mod people;
 pub mod record;
 pub mod records;
+pub mod registry;
 pub mod settings;
 pub mod tasks;
 pub mod users;

@@ -229,34 +229,22 @@ async fn export<K: Exported>(
     .await
 }
 
-/// Kinds registered while running, besides those of Relais (a kind defined only in tests).
-static REGISTERED: std::sync::RwLock<Vec<Exporter>> = std::sync::RwLock::new(Vec::new());
+static REGISTERED: crate::registry::Registered<Exporter> = crate::registry::Registered::new();
 
 /// Makes a kind's records exportable by name (`kind=projects`).
 pub fn register<K: Exported>() {
-    let mut all = REGISTERED.write().unwrap_or_else(|p| p.into_inner());
-    if !all.iter().any(|e| e.kind == K::SPEC.name) {
-        all.push(Exporter::of::<K>());
-    }
+    REGISTERED.add(K::SPEC.name, Exporter::of::<K>());
 }
 
 /// Every kind that can be exported.
 pub fn exporters() -> Vec<Exporter> {
     use crate::{companies::Companies, interactions::Interactions, people::People, tasks::Tasks};
-    let mut all = vec![
+    REGISTERED.after(vec![
         Exporter::of::<People>(),
         Exporter::of::<Companies>(),
         Exporter::of::<Interactions>(),
         Exporter::of::<Tasks>(),
-    ];
-    all.extend(
-        REGISTERED
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .iter()
-            .copied(),
-    );
-    all
+    ])
 }
 
 pub fn exporter(name: &str) -> Option<Exporter> {

@@ -1,9 +1,8 @@
 //! Import of companies: row by row (a company names its group, which may be a row above
 //! it), in the batches and with the log of `apply`.
-use super::apply::{
-    Event, OnDuplicate, Options, Report, Row, WriteRow, Writer, address, row_by_row,
-};
+use super::apply::{Event, OnDuplicate, Options, Report, Row, Writer, address};
 use super::raw::RawCompany;
+use super::rows::{WriteRow, row_by_row};
 use crate::auth::Actor;
 use crate::companies::Companies;
 use crate::error::Result;

@@ -14,6 +14,7 @@ pub mod vcard;
 
 pub(crate) mod apply;
 mod companies;
+mod rows;
 
 pub use apply::{Event, OnDuplicate, Options, Rejected, Report, batch_rows, people};
 pub use companies::companies;

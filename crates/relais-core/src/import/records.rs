@@ -3,8 +3,9 @@
 //! by the kind's rules, then created, or, when its key names a record already there, skipped
 //! or merged into it, in the batches and with the log of `apply`, so that it can be undone.
 //! People and companies have their own readers (contact tools' columns, vCards).
-use super::apply::{Event, OnDuplicate, Options, Report, Row, WriteRow, Writer, row_by_row};
+use super::apply::{Event, OnDuplicate, Options, Report, Row, Writer};
 use super::raw::RawRecord;
+use super::rows::{WriteRow, row_by_row};
 use crate::auth::Actor;
 use crate::error::{CoreError, Result};
 use crate::jobs::BoxFuture;
@@ -253,33 +254,20 @@ impl Importer {
     }
 }
 
-/// Kinds registered while running (a kind defined only in tests; later kinds by their
-/// module).
-static REGISTERED: std::sync::RwLock<Vec<Importer>> = std::sync::RwLock::new(Vec::new());
+static REGISTERED: crate::registry::Registered<Importer> = crate::registry::Registered::new();
 
 /// Makes a kind importable by name (`kind=projects`).
 pub fn register<K: Imported>() {
-    let mut all = REGISTERED.write().unwrap_or_else(|p| p.into_inner());
-    if !all.iter().any(|i| i.kind == K::SPEC.name) {
-        all.push(Importer::of::<K>());
-    }
+    REGISTERED.add(K::SPEC.name, Importer::of::<K>());
 }
 
 /// Every kind an import writes: people and companies (read by their own readers), then
 /// those registered.
 pub fn importers() -> Vec<Importer> {
-    let mut all = vec![
+    REGISTERED.after(vec![
         Importer::of::<crate::people::People>(),
         Importer::of::<crate::companies::Companies>(),
-    ];
-    all.extend(
-        REGISTERED
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .iter()
-            .copied(),
-    );
-    all
+    ])
 }
 
 /// The importer of the kind of this name (`kind=`) or of this noun (an import log's).
